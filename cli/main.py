@@ -1,0 +1,33 @@
+"""Entry point of the ``otel-llm`` command. Each area registers its commands here, one line each."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from cli import db as db_commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url", envvar="OTEL_LLM_DATABASE_URL", help="Database URL [env: OTEL_LLM_DATABASE_URL]."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.version_option(package_name="otel-llm")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
+    """otel-llm: prompt versions, model A/B experiments and trace replay for LLM apps.
+
+    \b
+    Example:
+      otel-llm demo
+      otel-llm traces list --model gpt-4o-mini
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    ctx.obj = {"database_url": database_url}
+
+
+main.add_command(db_commands.db)

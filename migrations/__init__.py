@@ -1,0 +1,1 @@
+"""Alembic migrations of the otel-llm database (``otel-llm db upgrade``)."""

@@ -1,0 +1,81 @@
+"""The one mechanism that carries prompt and experiment tags to LLM spans.
+
+``with otel_llm.tags(...)`` puts the tags in the OpenTelemetry context; ``LLMSpanProcessor`` copies
+them onto LLM spans started inside the block. The prompt registry and experiments use the same
+context, so nesting works: an inner block overrides only the tags it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from opentelemetry import context as otel_context
+
+from otel_llm import attributes as attrs
+
+_TAGS_KEY = otel_context.create_key("otel_llm.tags")
+
+_FIELD_TO_ATTRIBUTE = {
+    "prompt_name": attrs.GEN_AI_PROMPT_NAME,
+    "prompt_version": attrs.GEN_AI_PROMPT_VERSION,
+    "prompt_hash": attrs.PROMPT_HASH,
+    "prompt_fallback": attrs.PROMPT_FALLBACK,
+    "experiment": attrs.EXPERIMENT,
+    "variant": attrs.EXPERIMENT_VARIANT,
+}
+
+
+def current_tags(ctx: otel_context.Context | None = None) -> Mapping[str, object]:
+    """Span attributes the current context asks LLM spans to carry."""
+    return otel_context.get_value(_TAGS_KEY, ctx) or {}
+
+
+def attach_tags(**fields: object) -> object:
+    """Attach tags to the current context; returns the token for ``detach_tags``."""
+    unknown = set(fields) - set(_FIELD_TO_ATTRIBUTE)
+    if unknown:
+        raise TypeError(
+            f"unknown tag(s): {', '.join(sorted(unknown))}; expected {', '.join(_FIELD_TO_ATTRIBUTE)}"
+        )
+    merged = dict(current_tags())
+    for field, value in fields.items():
+        if value is None:
+            continue
+        merged[_FIELD_TO_ATTRIBUTE[field]] = str(value) if field == "prompt_version" else value
+    return otel_context.attach(otel_context.set_value(_TAGS_KEY, merged))
+
+
+def detach_tags(token: object) -> None:
+    otel_context.detach(token)  # type: ignore[arg-type]
+
+
+@contextmanager
+def tags(
+    *,
+    prompt_name: str | None = None,
+    prompt_version: str | int | None = None,
+    prompt_hash: str | None = None,
+    prompt_fallback: bool | None = None,
+    experiment: str | None = None,
+    variant: str | None = None,
+) -> Iterator[None]:
+    """Tag every LLM span started in the block.
+
+    Example::
+
+        with otel_llm.tags(prompt_name="support", prompt_version=3, experiment="bakeoff", variant="b"):
+            client.chat.completions.create(...)
+    """
+    token = attach_tags(
+        prompt_name=prompt_name,
+        prompt_version=prompt_version,
+        prompt_hash=prompt_hash,
+        prompt_fallback=prompt_fallback,
+        experiment=experiment,
+        variant=variant,
+    )
+    try:
+        yield
+    finally:
+        detach_tags(token)

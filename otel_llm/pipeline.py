@@ -1,0 +1,99 @@
+"""Set up (or join) the global tracing pipeline, and patch or restore the LLM SDKs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from otel_llm import settings
+from otel_llm.processor import LLMSpanProcessor
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_state: dict = {"provider": None, "batch": None, "exporter": None, "instrumentors": []}
+
+
+def configure(
+    database_url: str | None = None,
+    project: str | None = None,
+    capture_content: bool | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> TracerProvider:
+    """Add otel-llm's span processor and SQL exporter to the tracer provider.
+
+    Joins the global SDK ``TracerProvider`` when the app (or ``opentelemetry-instrument``) set one,
+    otherwise creates and registers one. Calling it again replaces the earlier exporter. Arguments
+    override the ``OTEL_LLM_*`` environment variables.
+    """
+    from otel_llm.exporter import SQLSpanExporter
+
+    with _lock:
+        provider = tracer_provider or _global_sdk_provider()
+        if _state["batch"] is not None:
+            _state["batch"].shutdown()
+        if _state["provider"] is not provider:
+            provider.add_span_processor(LLMSpanProcessor())
+        exporter = SQLSpanExporter(database_url=database_url, project=project)
+        batch = BatchSpanProcessor(exporter)
+        provider.add_span_processor(batch)
+        _state.update(provider=provider, batch=batch, exporter=exporter)
+        _state["capture_content"] = settings.capture_content(capture_content)
+        return provider
+
+
+def _global_sdk_provider() -> TracerProvider:
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        return current
+    provider = TracerProvider(resource=Resource.create())
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def capture_content_enabled() -> bool:
+    value = _state.get("capture_content")
+    return settings.capture_content() if value is None else value
+
+
+def shutdown() -> None:
+    """Flush and stop otel-llm's exporter (pending spans are written or spooled)."""
+    with _lock:
+        batch = _state["batch"]
+        if batch is not None:
+            batch.force_flush()
+            batch.shutdown()
+        _state.update(batch=None, exporter=None)
+
+
+def flush(timeout_millis: int = 30000) -> bool:
+    batch = _state["batch"]
+    return batch.force_flush(timeout_millis) if batch is not None else True
+
+
+def instrument(tracer_provider: TracerProvider | None = None, capture_content: bool | None = None) -> None:
+    """Patch the installed ``openai`` and ``anthropic`` SDKs. Idempotent."""
+    from otel_llm.instrumentation import available_instrumentors
+
+    if capture_content is not None:
+        _state["capture_content"] = capture_content
+    with _lock:
+        for instrumentor in available_instrumentors():
+            if not instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.instrument(tracer_provider=tracer_provider or _state["provider"])
+            if instrumentor not in _state["instrumentors"]:
+                _state["instrumentors"].append(instrumentor)
+
+
+def uninstrument() -> None:
+    """Restore the SDKs exactly as they were."""
+    with _lock:
+        for instrumentor in _state["instrumentors"]:
+            if instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        _state["instrumentors"] = []

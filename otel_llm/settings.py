@@ -1,0 +1,143 @@
+"""Every environment variable otel-llm reads, declared once.
+
+Each setting has a typed accessor. Constructor and CLI arguments override the environment; a value
+that cannot be parsed is logged and replaced by the default, never raised into the host app.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+OTEL_LLM_DATABASE_URL = "OTEL_LLM_DATABASE_URL"
+"""SQLAlchemy URL of the store. Default: ``sqlite:///otel_llm.db`` (a file in the working directory).
+``postgresql://`` URLs are served by psycopg 3."""
+
+OTEL_LLM_PROJECT = "OTEL_LLM_PROJECT"
+"""Project the in-app exporter writes to. Default: ``default``."""
+
+OTEL_LLM_CAPTURE_CONTENT = "OTEL_LLM_CAPTURE_CONTENT"
+"""``true`` (default) stores prompt and completion text; ``false`` stores none of it."""
+
+OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+"""The OpenTelemetry-wide switch; honoured when ``OTEL_LLM_CAPTURE_CONTENT`` is not set."""
+
+OTEL_LLM_SPOOL_DIR = "OTEL_LLM_SPOOL_DIR"
+"""Directory where spans wait while the database is unreachable. Default: ``.otel_llm_spool``."""
+
+OTEL_LLM_SPOOL_MAX_BYTES = "OTEL_LLM_SPOOL_MAX_BYTES"
+"""Upper bound of the spool on disk; past it the oldest batches are dropped (and logged). Default 256 MiB."""
+
+OTEL_LLM_PRICING_FILE = "OTEL_LLM_PRICING_FILE"
+"""Optional JSON file of model prices that overrides and extends the shipped table."""
+
+OTEL_LLM_MAX_CONTENT_BYTES = "OTEL_LLM_MAX_CONTENT_BYTES"
+"""Cap on captured content per span, in bytes of JSON. Default 256 KiB; longer content is truncated and
+the span carries ``otel_llm.content.truncated``."""
+
+OTEL_LLM_MOCK_URL = "OTEL_LLM_MOCK_URL"
+"""Base URL of the local provider (``otel-llm mock-llm``), used by the demo and by automated runs."""
+
+OTEL_LLM_SECRET_KEY = "OTEL_LLM_SECRET_KEY"
+"""Secret that signs console sessions. Default: a random key kept in the instance folder."""
+
+OTEL_LLM_API_URL = "OTEL_LLM_API_URL"
+"""Console base URL for apps that fetch prompts and experiments over the JSON API instead of the database."""
+
+OTEL_LLM_API_KEY = "OTEL_LLM_API_KEY"
+"""API key used with ``OTEL_LLM_API_URL``."""
+
+DEFAULT_DATABASE_URL = "sqlite:///otel_llm.db"
+DEFAULT_PROJECT = "default"
+DEFAULT_SPOOL_DIR = ".otel_llm_spool"
+DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_CONTENT_BYTES = 256 * 1024
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _get_str(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _get_bool(name: str, default: bool) -> bool | None:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    logger.warning("otel-llm: %s=%r is not a boolean; using %s", name, raw, default)
+    return default
+
+
+def _get_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        logger.warning("otel-llm: %s=%r is not an integer; using %s", name, raw, default)
+        return default
+    if value <= 0:
+        logger.warning("otel-llm: %s=%r must be positive; using %s", name, raw, default)
+        return default
+    return value
+
+
+def database_url(override: str | None = None) -> str:
+    return override or _get_str(OTEL_LLM_DATABASE_URL, DEFAULT_DATABASE_URL)
+
+
+def project(override: str | None = None) -> str:
+    return override or _get_str(OTEL_LLM_PROJECT, DEFAULT_PROJECT)
+
+
+def capture_content(override: bool | None = None) -> bool:
+    """Ours wins over the OpenTelemetry-wide switch; on when neither is set."""
+    if override is not None:
+        return override
+    ours = _get_bool(OTEL_LLM_CAPTURE_CONTENT, True)
+    if ours is not None:
+        return ours
+    raw = os.environ.get(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, "").strip().lower()
+    if not raw:
+        return True
+    # The OTel switch takes true/false or a mode name (SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, NO_CONTENT).
+    return raw not in _FALSE and raw != "no_content"
+
+
+def spool_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    return Path(override or _get_str(OTEL_LLM_SPOOL_DIR, DEFAULT_SPOOL_DIR))
+
+
+def spool_max_bytes(override: int | None = None) -> int:
+    return override or _get_int(OTEL_LLM_SPOOL_MAX_BYTES, DEFAULT_SPOOL_MAX_BYTES)
+
+
+def pricing_file(override: str | None = None) -> str | None:
+    return override or os.environ.get(OTEL_LLM_PRICING_FILE) or None
+
+
+def max_content_bytes(override: int | None = None) -> int:
+    return override or _get_int(OTEL_LLM_MAX_CONTENT_BYTES, DEFAULT_MAX_CONTENT_BYTES)
+
+
+def mock_url(override: str | None = None) -> str | None:
+    return override or os.environ.get(OTEL_LLM_MOCK_URL) or None
+
+
+def api_url(override: str | None = None) -> str | None:
+    return override or os.environ.get(OTEL_LLM_API_URL) or None
+
+
+def api_key(override: str | None = None) -> str | None:
+    return override or os.environ.get(OTEL_LLM_API_KEY) or None

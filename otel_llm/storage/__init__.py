@@ -1,0 +1,1 @@
+"""Storage: the schema, engines, span → row normalisation and the SQL span exporter."""

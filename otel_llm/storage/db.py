@@ -1,0 +1,65 @@
+"""Engines: one per URL per process, configured for concurrent writers on both databases."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from otel_llm import settings
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` URLs are served by psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_postgres(url_or_engine: str | Engine) -> bool:
+    name = (
+        url_or_engine.dialect.name
+        if isinstance(url_or_engine, Engine)
+        else make_url(url_or_engine).get_backend_name()
+    )
+    return name in ("postgresql", "postgres")
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The shared engine for ``url`` (default: ``OTEL_LLM_DATABASE_URL``)."""
+    key = normalize_url(settings.database_url(url))
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _create(key)
+            _engines[key] = engine
+        return engine
+
+
+def _create(url: str) -> Engine:
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def dispose_all() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

@@ -1,0 +1,96 @@
+"""Shared fixtures: real SQLite and real Postgres databases, migrated to head.
+
+Postgres tests never skip: when the server is unreachable they fail, so CI cannot pass without it.
+Each test session gets its own Postgres database (created here, dropped at the end), so parallel
+runs never see each other's data. ``OTEL_LLM_TEST_PG_ADMIN_URL`` points at a server where the
+connecting role may create databases (default: the local server as ``postgres``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+
+from otel_llm.storage import db as storage_db
+from otel_llm.storage import writer
+
+PG_ADMIN_URL = os.environ.get("OTEL_LLM_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{dbname}"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    """URL of a fresh, empty Postgres database for this test session."""
+    name = f"otel_llm_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:  # fail, never skip
+        pytest.fail(f"Postgres is unreachable at {PG_ADMIN_URL}: {exc}. Start it (see .ci/run).")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        storage_db.dispose_all()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _reset_postgres(url: str) -> None:
+    """Drop everything in the session database so each test starts from an empty schema."""
+    storage_db.dispose_all()
+    writer.forget_project_cache()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db_url(request, tmp_path):
+    """An empty database of each kind (not migrated)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'otel_llm.db'}"
+    else:
+        url = request.getfixturevalue("pg_server_url")
+        _reset_postgres(url)
+    writer.forget_project_cache()
+    yield url
+    storage_db.dispose_all()
+
+
+@pytest.fixture
+def db_url(empty_db_url):
+    """A database of each kind, migrated to head."""
+    from otel_llm.storage import migrate
+
+    migrate.upgrade(empty_db_url)
+    return empty_db_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    """A migrated SQLite database only (for tests where the database kind does not matter)."""
+    from otel_llm.storage import migrate
+
+    url = f"sqlite:///{tmp_path / 'otel_llm.db'}"
+    writer.forget_project_cache()
+    migrate.upgrade(url)
+    yield url
+    storage_db.dispose_all()
+
+
+@pytest.fixture
+def pg_url(pg_server_url):
+    """A migrated Postgres database only."""
+    from otel_llm.storage import migrate
+
+    _reset_postgres(pg_server_url)
+    migrate.upgrade(pg_server_url)
+    yield pg_server_url
+    storage_db.dispose_all()
