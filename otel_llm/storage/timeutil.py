@@ -1,0 +1,18 @@
+"""Timestamps as the databases return them: Postgres gives aware datetimes, SQLite naive UTC ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
