@@ -7,6 +7,7 @@ import logging
 import click
 
 from cli import db as db_commands
+from cli import demo as demo_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,3 +32,4 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 main.add_command(db_commands.db)
+main.add_command(demo_commands.demo)
