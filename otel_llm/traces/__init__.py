@@ -1,0 +1,32 @@
+"""Traces service: listing, looking up and decoding stored spans. The CLI and the console call these.
+
+- ``list_spans(engine, project_id, SpanFilter(...), sort=..., cursor=...) -> Page`` (keyset pages),
+- ``get_span(engine, project_id, span_id)``, ``trace_spans(engine, project_id, trace_id)``,
+- ``build_tree(spans)`` (parent/child nesting), ``span_view(row)`` (what a user wants to read).
+"""
+
+from otel_llm.traces.query import (
+    SORTS,
+    STATUSES,
+    InvalidCursor,
+    Page,
+    SpanFilter,
+    get_span,
+    list_spans,
+    trace_spans,
+)
+from otel_llm.traces.tree import build_tree
+from otel_llm.traces.view import span_view
+
+__all__ = [
+    "SORTS",
+    "STATUSES",
+    "InvalidCursor",
+    "Page",
+    "SpanFilter",
+    "build_tree",
+    "get_span",
+    "list_spans",
+    "span_view",
+    "trace_spans",
+]

@@ -1,0 +1,97 @@
+"""``span_view``: a stored span decoded into what a user wants to read on a span page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from otel_llm import attributes as attrs
+from otel_llm.storage.normalize import system_text
+
+# Request parameters recorded as ``gen_ai.request.*`` attributes, by display name.
+_PARAMETER_ATTRIBUTES = {
+    "temperature": attrs.GEN_AI_REQUEST_TEMPERATURE,
+    "max_tokens": attrs.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_p": attrs.GEN_AI_REQUEST_TOP_P,
+    "stop_sequences": attrs.GEN_AI_REQUEST_STOP_SEQUENCES,
+    "seed": attrs.GEN_AI_REQUEST_SEED,
+}
+# Keys of the request record that are content, not parameters.
+_CONTENT_KEYS = {"messages", "system", "tools", "model", "endpoint", "kind", "provider", "input", "stream"}
+
+
+def decode_json(value: Any) -> Any:
+    """A JSON-encoded attribute as Python data; other values (and invalid JSON) unchanged."""
+    if isinstance(value, str) and value[:1] in ("[", "{", '"'):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def span_view(row: dict[str, Any]) -> dict[str, Any]:
+    """Everything a span page shows, decoded from a full ``spans`` row (``get_span``)."""
+    a = row.get("attributes") or {}
+    request = decode_json(a.get(attrs.REQUEST))
+    request = request if isinstance(request, dict) else None
+    return {
+        "span_id": row["span_id"],
+        "trace_id": row["trace_id"],
+        "parent_span_id": row.get("parent_span_id"),
+        "name": row["name"],
+        "service_name": row.get("service_name"),
+        "provider": row.get("provider"),
+        "operation": row.get("operation"),
+        "request_model": row.get("request_model"),
+        "response_model": row.get("response_model"),
+        "start_time": row["start_time"],
+        "end_time": row.get("end_time"),
+        "duration_ms": row.get("duration_ms"),
+        "status": {
+            "code": row.get("status_code"),
+            "message": row.get("status_message"),
+            "error_type": row.get("error_type"),
+        },
+        "finish_reason": row.get("finish_reason"),
+        "stream": a.get(attrs.STREAM),
+        "time_to_first_chunk_ms": a.get(attrs.TIME_TO_FIRST_CHUNK_MS),
+        "parameters": parameters(a, request),
+        "system": system_text(a),
+        "input_messages": decode_json(a.get(attrs.GEN_AI_INPUT_MESSAGES)),
+        "output_messages": decode_json(a.get(attrs.GEN_AI_OUTPUT_MESSAGES)),
+        "tools": decode_json(a.get(attrs.GEN_AI_TOOL_DEFINITIONS)),
+        "content_truncated": bool(a.get(attrs.CONTENT_TRUNCATED)),
+        "tokens": {
+            "input": row.get("input_tokens"),
+            "output": row.get("output_tokens"),
+            "cache_read": row.get("cache_read_tokens"),
+            "cache_write": row.get("cache_write_tokens"),
+        },
+        "cost_usd": row.get("cost_usd"),
+        "tags": tags(row),
+        "request": request,
+        "attributes": a,
+        "events": row.get("events") or [],
+        "resource": row.get("resource") or {},
+    }
+
+
+def parameters(a: dict[str, Any], request: dict[str, Any] | None) -> dict[str, Any]:
+    """Sampling parameters: from the request record when present (every parameter the app sent),
+    else from the ``gen_ai.request.*`` attributes."""
+    found = {name: a[key] for name, key in _PARAMETER_ATTRIBUTES.items() if a.get(key) is not None}
+    if request:
+        params = request.get("params") or request.get("parameters")
+        source = params if isinstance(params, dict) else request
+        found.update({k: v for k, v in source.items() if k not in _CONTENT_KEYS and v is not None})
+    return found
+
+
+def tags(row: dict[str, Any]) -> dict[str, Any]:
+    """Prompt and experiment tags (only those set)."""
+    keys = ("prompt_name", "prompt_version", "prompt_hash", "system_prompt_hash", "experiment", "variant")
+    found = {k: row.get(k) for k in keys if row.get(k) is not None}
+    if row.get("replay_of"):
+        found["replay_of"] = row["replay_of"]
+    return found
