@@ -1,5 +1,110 @@
-"""Tables of the prompts area (filled in by its issue). Registered on the shared metadata."""
+"""Tables of the prompt registry and of feedback. Registered on the shared metadata.
+
+- ``prompts``: one row per (project, name). Every change to a prompt's versions or labels first
+  locks this row (``SELECT … FOR UPDATE`` on Postgres, ``BEGIN IMMEDIATE`` on SQLite), which is what
+  makes version numbering and publishing race-free.
+- ``prompt_versions``: immutable versions 1, 2, 3… ``version_hash`` is ``otel_llm.hashing.text_hash``
+  of the template alone, so it equals a span's ``system_prompt_hash`` when the app sends the template
+  unchanged; the model config is hashed separately into ``config_hash`` (canonical JSON).
+- ``prompt_labels``: movable pointers (label → version); ``production`` is the published version.
+- ``prompt_label_history``: append-only record of every label move.
+- ``feedback``: scores on a span or a trace (experiments join it for mean feedback per variant).
+"""
 
 from __future__ import annotations
 
-from otel_llm.storage.schema import metadata  # noqa: F401
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+from otel_llm.storage.schema import JSONType, metadata
+
+prompts = Table(
+    "prompts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("project_id", "name", name="uq_prompts_project_name"),
+)
+
+prompt_versions = Table(
+    "prompt_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("prompt_id", Integer, ForeignKey("prompts.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("template", Text, nullable=False),
+    Column("config", JSONType, nullable=False),
+    Column("version_hash", String(64), nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("parent_version", Integer),
+    Column("change_summary", Text, nullable=False, server_default=""),
+    Column("tags", JSONType, nullable=False),
+    Column("author", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("archived", Boolean, nullable=False, server_default="0"),
+    UniqueConstraint("prompt_id", "version", name="uq_prompt_versions_prompt_version"),
+    Index("ix_prompt_versions_hash", "version_hash"),
+)
+
+prompt_labels = Table(
+    "prompt_labels",
+    metadata,
+    Column("prompt_id", Integer, ForeignKey("prompts.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(50), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+prompt_label_history = Table(
+    "prompt_label_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("prompt_id", Integer, ForeignKey("prompts.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(50), nullable=False),
+    Column("action", String(16), nullable=False),  # publish | rollback | label | unlabel
+    Column("from_version", Integer),
+    Column("to_version", Integer),
+    Column("actor", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_prompt_label_history_prompt", "prompt_id", "id"),
+)
+
+FEEDBACK_SOURCES = ("sdk", "api", "cli", "console")
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("trace_id", String(32)),
+    Column("span_id", String(16)),
+    Column("score", Float, nullable=False),
+    Column("comment", Text),
+    Column("source", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_feedback_project_span", "project_id", "span_id"),
+    Index("ix_feedback_project_trace", "project_id", "trace_id"),
+)
+
+__all__ = [
+    "prompts",
+    "prompt_versions",
+    "prompt_labels",
+    "prompt_label_history",
+    "feedback",
+    "FEEDBACK_SOURCES",
+]
