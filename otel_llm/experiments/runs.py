@@ -1,0 +1,321 @@
+"""Automated runs: every test case × every variant × ``repeat``, through the real SDKs.
+
+A run is stored with one item per (test case, variant, repeat) as each call finishes, so a run
+stopped by the cost cap, Ctrl-C or a crash resumes where it left off: the next ``run`` of the same
+experiment with the same ``repeat`` skips the items already recorded (failed calls included — they
+are results). Calls are traced and tagged; the tracing pipeline is configured for the run's
+database and flushed at the end, so results read the spans right away.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from otel_llm import pipeline, providers
+from otel_llm.experiments import service
+from otel_llm.experiments.calls import CallResult, PreparedVariant, call
+from otel_llm.experiments.errors import ExperimentError
+from otel_llm.experiments.model import Experiment, TestCase, VariantSpec
+from otel_llm.experiments.prompt_refs import resolve_prompt
+from otel_llm.pricing import PricingTable
+from otel_llm.storage.schema_experiments import experiment_run_items, experiment_runs
+
+RESUMABLE = ("running", "interrupted", "cost_cap")
+
+
+@dataclass(frozen=True)
+class Item:
+    case: TestCase
+    variant: PreparedVariant
+    repeat_index: int
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    status: str  # completed | cost_cap | interrupted
+    total: int  # items in the whole run
+    skipped: int  # recorded by an earlier attempt
+    done: int = 0  # recorded now
+    failed: int = 0
+    cost_usd: float = 0.0  # whole run, earlier attempts included
+
+    @property
+    def resumed(self) -> bool:
+        return self.skipped > 0
+
+
+ProgressCallback = Callable[[Item, CallResult], None]
+
+
+def run_experiment(
+    engine: Engine,
+    project: str,
+    name: str,
+    *,
+    repeat: int = 1,
+    concurrency: int = 4,
+    max_cost_usd: float | None = None,
+    base_url: str | None = None,
+    new_run: bool = False,
+    on_start: Callable[[RunReport], None] | None = None,
+    on_item: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``."""
+    _check_options(repeat, concurrency, max_cost_usd)
+    experiment = _runnable(engine, project, name)
+    cases = service.list_test_cases(engine, project, name)
+    if not cases:
+        raise ExperimentError(
+            f"experiment {name!r} has no test cases; add some with `otel-llm experiments add-cases {name} ...`."
+        )
+    variants = [_prepare(engine, project, v) for v in experiment.variants]
+    run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
+    items = [i for i in _items(cases, variants, repeat) if _key(i) not in done_keys]
+    report = RunReport(
+        run_id, "completed", len(cases) * len(variants) * repeat, len(done_keys), cost_usd=spent
+    )
+    if on_start:
+        on_start(report)
+    _ensure_pipeline(engine, project)
+    runner = _Runner(
+        engine, experiment.name, report, max_cost_usd, base_url, on_item, stop or threading.Event()
+    )
+    try:
+        runner.run(items, concurrency)
+    finally:
+        pipeline.flush()
+        _close_run(engine, run_id, report.status)
+    return report
+
+
+def _check_options(repeat: int, concurrency: int, max_cost_usd: float | None) -> None:
+    if repeat < 1:
+        raise ExperimentError("--repeat must be 1 or more.")
+    if concurrency < 1:
+        raise ExperimentError("--concurrency must be 1 or more.")
+    if max_cost_usd is not None and max_cost_usd <= 0:
+        raise ExperimentError("--max-cost must be a positive amount of USD.")
+
+
+def _runnable(engine: Engine, project: str, name: str) -> Experiment:
+    experiment = service.get_experiment(engine, project, name)
+    if experiment.status == "draft":
+        return service.start(engine, project, name)
+    if experiment.status != "running":
+        raise ExperimentError(
+            f"experiment {name!r} is {experiment.status}; only a draft or running experiment can be run"
+            + (
+                f" (start it again with `otel-llm experiments start {name}`)."
+                if experiment.status == "stopped"
+                else "."
+            )
+        )
+    return experiment
+
+
+def _prepare(engine: Engine, project: str, variant: VariantSpec) -> PreparedVariant:
+    config = variant.config
+    if config.get("prompt_ref"):
+        text, prompt_tags = resolve_prompt(engine, project, config["prompt_ref"])
+        return PreparedVariant(variant.name, config, text, prompt_tags)
+    return PreparedVariant(variant.name, config, config.get("system_prompt"), {})
+
+
+def _items(cases: list[TestCase], variants: list[PreparedVariant], repeat: int) -> Iterator[Item]:
+    # Interleave variants so a run cut short still has a balanced sample of each.
+    for repeat_index, test_case, variant in itertools.product(range(repeat), cases, variants):
+        yield Item(test_case, variant, repeat_index)
+
+
+def _key(item: Item) -> tuple[int, str, int]:
+    assert item.case.id is not None
+    return (item.case.id, item.variant.name, item.repeat_index)
+
+
+def _open_run(
+    engine: Engine, experiment_id: int, repeat: int, max_cost: float | None, new_run: bool
+) -> tuple[int, set[tuple[int, str, int]], float]:
+    """The run to continue (latest unfinished one with this ``repeat``) or a new one."""
+    with engine.begin() as conn:
+        run_id = None
+        if not new_run:
+            run_id = conn.execute(
+                select(experiment_runs.c.id)
+                .where(
+                    experiment_runs.c.experiment_id == experiment_id,
+                    experiment_runs.c.repeat == repeat,
+                    experiment_runs.c.status.in_(RESUMABLE),
+                )
+                .order_by(experiment_runs.c.id.desc())
+                .limit(1)
+            ).scalar()
+        if run_id is None:
+            run_id = conn.execute(
+                insert(experiment_runs)
+                .values(experiment_id=experiment_id, status="running", repeat=repeat, max_cost_usd=max_cost)
+                .returning(experiment_runs.c.id)
+            ).scalar_one()
+            return run_id, set(), 0.0
+        conn.execute(
+            update(experiment_runs)
+            .where(experiment_runs.c.id == run_id)
+            .values(status="running", max_cost_usd=max_cost, finished_at=None)
+        )
+        items = experiment_run_items.c
+        done = conn.execute(
+            select(items.test_case_id, items.variant, items.repeat_index).where(items.run_id == run_id)
+        )
+        spent = conn.execute(
+            select(func.coalesce(func.sum(items.cost_usd), 0.0)).where(items.run_id == run_id)
+        )
+        return run_id, {tuple(r) for r in done}, float(spent.scalar_one())
+
+
+def _close_run(engine: Engine, run_id: int, status: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(experiment_runs)
+            .where(experiment_runs.c.id == run_id)
+            .values(status=status, finished_at=datetime.now(UTC))
+        )
+
+
+def _ensure_pipeline(engine: Engine, project: str) -> None:
+    """Make sure LLM calls of this process are traced into the run's database and project."""
+    url = engine.url.render_as_string(hide_password=False)
+    exporter = pipeline._state.get("exporter")
+    same = exporter is not None and _same_url(exporter.database_url, url) and exporter.project == project
+    if not same:
+        pipeline.configure(database_url=url, project=project)
+    pipeline.instrument()
+
+
+def _same_url(a: str, b: str) -> bool:
+    from otel_llm.storage.db import normalize_url
+
+    return normalize_url(a) == normalize_url(b)
+
+
+class _Runner:
+    """Keeps at most ``concurrency`` calls in flight; records each result as it lands."""
+
+    def __init__(self, engine, experiment, report, max_cost, base_url, on_item, stop):
+        self.engine = engine
+        self.experiment = experiment
+        self.report = report
+        self.max_cost = max_cost
+        self.on_item = on_item
+        self.stop = stop
+        self.pricing = PricingTable.load()
+        self.clients: dict[str, Any] = {}
+        self.base_url = base_url
+        self.lock = threading.Lock()
+
+    def run(self, items: list[Item], concurrency: int) -> None:
+        pending = iter(items)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="otel-llm-run") as pool:
+            in_flight: dict[Future, Item] = {}
+            try:
+                self._loop(pool, pending, in_flight, concurrency)
+            except KeyboardInterrupt:
+                self.report.status = "interrupted"
+                self._drain(in_flight)
+
+    def _loop(self, pool, pending, in_flight, concurrency) -> None:
+        while True:
+            while len(in_flight) < concurrency and self._may_start():
+                item = next(pending, None)
+                if item is None:
+                    break
+                in_flight[pool.submit(self._call, item)] = item
+            if not in_flight:
+                return
+            finished, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                self._record(in_flight.pop(future), future.result())
+
+    def _may_start(self) -> bool:
+        if self.stop.is_set():
+            self.report.status = "interrupted"
+            return False
+        if self.max_cost is not None and self.report.cost_usd >= self.max_cost:
+            self.report.status = "cost_cap"
+            return False
+        return True
+
+    def _drain(self, in_flight: dict[Future, Item]) -> None:
+        """Let the calls already sent finish and record them, so nothing paid for is lost."""
+        for future in list(in_flight):
+            try:
+                self._record(in_flight.pop(future), future.result())
+            except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+                return
+
+    def _call(self, item: Item) -> CallResult:
+        provider = item.variant.config["provider"]
+        with self.lock:
+            client = self.clients.get(provider)
+            if client is None:
+                client = self.clients[provider] = providers.client(provider, base_url=self.base_url)
+        return call(client, self.experiment, item.variant, item.case.messages, self.pricing)
+
+    def _record(self, item: Item, result: CallResult) -> None:
+        case_id, variant, repeat_index = _key(item)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(experiment_run_items).values(
+                        run_id=self.report.run_id,
+                        test_case_id=case_id,
+                        variant=variant,
+                        repeat_index=repeat_index,
+                        ok=result.ok,
+                        error=result.error,
+                        cost_usd=result.cost_usd,
+                        duration_ms=result.duration_ms,
+                        trace_id=result.trace_id,
+                    )
+                )
+        except IntegrityError:  # another runner recorded the same item first
+            return
+        self.report.done += 1
+        self.report.failed += 0 if result.ok else 1
+        self.report.cost_usd += result.cost_usd or 0.0
+        if self.on_item:
+            self.on_item(item, result)
+
+
+def run_summaries(engine: Engine, project: str, name: str) -> list[dict[str, Any]]:
+    """The experiment's runs, newest first: status, items done and failed, cost."""
+    experiment = service.get_experiment(engine, project, name)
+    runs, items = experiment_runs.c, experiment_run_items.c
+    query = (
+        select(
+            runs.id,
+            runs.status,
+            runs.repeat,
+            runs.max_cost_usd,
+            runs.started_at,
+            runs.finished_at,
+            func.count(items.id).label("items"),
+            func.coalesce(func.sum(case((items.ok.is_(False), 1), else_=0)), 0).label("failed"),
+            func.coalesce(func.sum(items.cost_usd), 0.0).label("cost_usd"),
+        )
+        .select_from(experiment_runs.outerjoin(experiment_run_items, items.run_id == runs.id))
+        .where(runs.experiment_id == experiment.id)
+        .group_by(runs.id)
+        .order_by(runs.id.desc())
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
