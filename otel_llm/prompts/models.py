@@ -1,0 +1,77 @@
+"""What the registry returns: plain frozen records, with ``to_dict()`` for JSON output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Version:
+    """One immutable version of a prompt, with the labels that point at it now."""
+
+    name: str
+    version: int
+    template: str
+    config: dict[str, Any]
+    version_hash: str
+    config_hash: str
+    parent_version: int | None
+    change_summary: str
+    tags: tuple[str, ...]
+    author: str
+    created_at: datetime | None
+    archived: bool
+    labels: tuple[str, ...] = ()
+
+    @property
+    def published(self) -> bool:
+        return "production" in self.labels
+
+    def to_dict(self) -> dict[str, Any]:
+        data = _jsonable(asdict(self))
+        data["published"] = self.published
+        return data
+
+
+@dataclass(frozen=True)
+class PromptSummary:
+    """A prompt as listed: how many versions, the newest one, and where its labels point."""
+
+    name: str
+    versions: int
+    latest_version: int | None
+    published_version: int | None
+    labels: dict[str, int] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class LabelMove:
+    """One entry of the append-only label history (``to_version`` None: the label was removed)."""
+
+    label: str
+    action: str
+    from_version: int | None
+    to_version: int | None
+    actor: str
+    created_at: datetime | None
+    changed: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))

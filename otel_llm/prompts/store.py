@@ -1,0 +1,84 @@
+"""Reads shared by the registry's modules: prompt ids, version rows, current labels."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Connection, Row, select
+
+from otel_llm.prompts.errors import PromptNotFound, VersionNotFound
+from otel_llm.prompts.models import Version
+from otel_llm.storage.schema_prompts import prompt_labels, prompt_versions, prompts
+from otel_llm.storage.timeutil import as_utc
+
+
+def prompt_id(connection: Connection, project_id: int, name: str) -> int:
+    """Id of prompt ``name``; ``PromptNotFound`` saying how to create it."""
+    found = connection.execute(
+        select(prompts.c.id).where(prompts.c.project_id == project_id, prompts.c.name == name)
+    ).scalar()
+    if found is None:
+        raise PromptNotFound(
+            f"prompt {name!r} does not exist; create it with `otel-llm prompts create {name} --file F`."
+        )
+    return found
+
+
+def labels_by_version(connection: Connection, pid: int) -> dict[int, tuple[str, ...]]:
+    rows = connection.execute(
+        select(prompt_labels.c.label, prompt_labels.c.version)
+        .where(prompt_labels.c.prompt_id == pid)
+        .order_by(prompt_labels.c.label)
+    )
+    by_version: dict[int, list[str]] = defaultdict(list)
+    for label, version in rows:
+        by_version[version].append(label)
+    return {
+        v: tuple(sorted(labels, key=lambda x: (x != "production", x))) for v, labels in by_version.items()
+    }
+
+
+def label_target(connection: Connection, pid: int, label: str) -> int | None:
+    return connection.execute(
+        select(prompt_labels.c.version).where(
+            prompt_labels.c.prompt_id == pid, prompt_labels.c.label == label
+        )
+    ).scalar()
+
+
+def version_row(connection: Connection, pid: int, name: str, version: int) -> Row:
+    row = connection.execute(
+        select(prompt_versions).where(
+            prompt_versions.c.prompt_id == pid, prompt_versions.c.version == version
+        )
+    ).first()
+    if row is None:
+        raise VersionNotFound(
+            f"prompt {name!r} has no version {version}; list them with `otel-llm prompts versions {name}`."
+        )
+    return row
+
+
+def latest_row(connection: Connection, pid: int, *, include_archived: bool = True) -> Row | None:
+    stmt = select(prompt_versions).where(prompt_versions.c.prompt_id == pid)
+    if not include_archived:
+        stmt = stmt.where(prompt_versions.c.archived.is_(False))
+    return connection.execute(stmt.order_by(prompt_versions.c.version.desc()).limit(1)).first()
+
+
+def to_version(name: str, row: Row, labels: tuple[str, ...] = ()) -> Version:
+    return Version(
+        name=name,
+        version=row.version,
+        template=row.template,
+        config=dict(row.config or {}),
+        version_hash=row.version_hash,
+        config_hash=row.config_hash,
+        parent_version=row.parent_version,
+        change_summary=row.change_summary or "",
+        tags=tuple(row.tags or ()),
+        author=row.author or "",
+        created_at=as_utc(row.created_at),
+        archived=bool(row.archived),
+        labels=labels,
+    )

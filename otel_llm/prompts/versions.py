@@ -1,0 +1,183 @@
+"""Prompt versions: create, duplicate, read, resolve a reference, archive.
+
+Versions are immutable once created; numbers run 1, 2, 3… per prompt with no gap, because every
+writer holds the prompt's lock (``locking.locked_prompt``) while it reads the latest number and
+inserts the next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from otel_llm.prompts import content, store
+from otel_llm.prompts.errors import Conflict, VersionNotFound
+from otel_llm.prompts.locking import locked_prompt
+from otel_llm.prompts.models import Version
+from otel_llm.prompts.names import LATEST, PRODUCTION, PromptRef, validate_name, validate_tags
+from otel_llm.storage.schema_prompts import prompt_versions
+
+
+def create_version(
+    engine: Engine,
+    project_id: int,
+    name: str,
+    template: str,
+    *,
+    config: dict[str, Any] | None = None,
+    summary: str = "",
+    tags: list[str] | tuple[str, ...] | None = None,
+    author: str = "",
+    parent_version: int | None = None,
+) -> Version:
+    """Store the next version of ``name`` (creating the prompt on first use).
+
+    Refused when template and config are identical to the latest version, naming it.
+    """
+    name = validate_name(name)
+    template = content.validate_template(template)
+    config = content.validate_config(config)
+    values = {
+        "template": template,
+        "config": config,
+        "version_hash": content.version_hash(template),
+        "config_hash": content.config_hash(config),
+        "change_summary": (summary or "").strip(),
+        "tags": validate_tags(tags),
+        "author": (author or "").strip()[:200],
+    }
+    with locked_prompt(engine, project_id, name, create=True) as (connection, pid):
+        latest = store.latest_row(connection, pid)
+        _refuse_identical(name, latest, values)
+        if parent_version is not None:
+            store.version_row(connection, pid, name, parent_version)
+        number = latest.version + 1 if latest else 1
+        parent = parent_version if parent_version is not None else (latest.version if latest else None)
+        connection.execute(
+            insert(prompt_versions).values(prompt_id=pid, version=number, parent_version=parent, **values)
+        )
+        row = store.version_row(connection, pid, name, number)
+        return store.to_version(name, row)
+
+
+def _refuse_identical(name: str, latest, values: dict[str, Any]) -> None:
+    if latest is None:
+        return
+    if latest.version_hash == values["version_hash"] and latest.config_hash == values["config_hash"]:
+        archived = " (archived; restore it with `otel-llm prompts archive --undo`)" if latest.archived else ""
+        raise Conflict(
+            f"{name}@v{latest.version} already has this template and config{archived}; "
+            "nothing new to store — change the text or config first."
+        )
+
+
+def duplicate_version(engine: Engine, project_id: int, name: str, version: int, author: str = "") -> Version:
+    """A new version with the template and config of ``version`` (its parent)."""
+    source = get_version(engine, project_id, name, version)
+    return create_version(
+        engine,
+        project_id,
+        name,
+        source.template,
+        config=source.config,
+        summary=f"Duplicated from v{version}",
+        tags=list(source.tags),
+        author=author,
+        parent_version=version,
+    )
+
+
+def get_version(engine: Engine, project_id: int, name: str, version: int) -> Version:
+    name = validate_name(name)
+    with engine.connect() as connection:
+        pid = store.prompt_id(connection, project_id, name)
+        row = store.version_row(connection, pid, name, version)
+        return store.to_version(name, row, store.labels_by_version(connection, pid).get(version, ()))
+
+
+def resolve(engine: Engine, project_id: int, ref: PromptRef, *, strict_label: bool = False) -> Version:
+    """The version a reference names.
+
+    ``NAME@vN`` → that version; ``NAME@label`` → where the label points; ``NAME@latest`` → the newest
+    version not archived. A bare ``NAME`` means the published version, or (unless ``strict_label``)
+    the latest one when nothing is published yet.
+    """
+    with engine.connect() as connection:
+        pid = store.prompt_id(connection, project_id, ref.name)
+        number = _resolve_number(connection, pid, ref, strict_label)
+        row = store.version_row(connection, pid, ref.name, number)
+        return store.to_version(ref.name, row, store.labels_by_version(connection, pid).get(number, ()))
+
+
+def _resolve_number(connection: Connection, pid: int, ref: PromptRef, strict_label: bool) -> int:
+    if ref.version is not None:
+        return ref.version
+    if ref.label and ref.label != LATEST:
+        number = store.label_target(connection, pid, ref.label)
+        if number is None:
+            raise VersionNotFound(
+                f"prompt {ref.name!r} has no label {ref.label!r}; set it with "
+                f"`otel-llm prompts label {ref.name}@vN {ref.label}`."
+            )
+        return number
+    if ref.label is None:
+        published = store.label_target(connection, pid, PRODUCTION)
+        if published is not None or strict_label:
+            return _or_unpublished(ref, published)
+    latest = store.latest_row(connection, pid, include_archived=False)
+    if latest is None:
+        raise VersionNotFound(f"prompt {ref.name!r} has no version that is not archived.")
+    return latest.version
+
+
+def _or_unpublished(ref: PromptRef, published: int | None) -> int:
+    if published is None:
+        raise VersionNotFound(
+            f"prompt {ref.name!r} has no published version; publish one with "
+            f"`otel-llm prompts publish {ref.name}@vN`."
+        )
+    return published
+
+
+def list_versions(
+    engine: Engine, project_id: int, name: str, *, include_archived: bool = True
+) -> list[Version]:
+    """Every version of ``name``, newest first, with its current labels."""
+    name = validate_name(name)
+    with engine.connect() as connection:
+        pid = store.prompt_id(connection, project_id, name)
+        labels = store.labels_by_version(connection, pid)
+        stmt = select(prompt_versions).where(prompt_versions.c.prompt_id == pid)
+        if not include_archived:
+            stmt = stmt.where(prompt_versions.c.archived.is_(False))
+        rows = connection.execute(stmt.order_by(prompt_versions.c.version.desc())).all()
+    return [store.to_version(name, r, labels.get(r.version, ())) for r in rows]
+
+
+def set_archived(engine: Engine, project_id: int, name: str, version: int, archived: bool = True) -> Version:
+    """Archive (hide) or restore a version. A version that carries a label cannot be archived."""
+    name = validate_name(name)
+    with locked_prompt(engine, project_id, name) as (connection, pid):
+        row = store.version_row(connection, pid, name, version)
+        labels = store.labels_by_version(connection, pid).get(version, ())
+        if archived and labels:
+            raise Conflict(_labelled_message(name, version, labels))
+        if bool(row.archived) != archived:
+            connection.execute(
+                update(prompt_versions).where(prompt_versions.c.id == row.id).values(archived=archived)
+            )
+        row = store.version_row(connection, pid, name, version)
+        return store.to_version(name, row, labels)
+
+
+def _labelled_message(name: str, version: int, labels: tuple[str, ...]) -> str:
+    if PRODUCTION in labels:
+        return (
+            f"{name}@v{version} is the published version and cannot be archived; publish another "
+            f"version first (`otel-llm prompts publish {name}@vN`)."
+        )
+    return (
+        f"{name}@v{version} carries the label(s) {', '.join(labels)}; move them first "
+        f"(`otel-llm prompts label {name}@vN {labels[0]}`) or remove them (`otel-llm prompts unlabel`)."
+    )
