@@ -31,6 +31,11 @@ def mark_our_call(ctx: otel_context.Context) -> otel_context.Context:
     return otel_context.set_value(_IN_OUR_CALL_KEY, True, ctx)
 
 
+def in_our_call(ctx: otel_context.Context | None = None) -> bool:
+    """Whether ``ctx`` (default: the current context) is inside one of our LLM calls."""
+    return bool(otel_context.get_value(_IN_OUR_CALL_KEY, ctx))
+
+
 class LLMSpanProcessor(SpanProcessor):
     """Copies the tags of the current context (``otel_llm.tags``) onto LLM spans at start.
 
@@ -49,7 +54,9 @@ class LLMSpanProcessor(SpanProcessor):
         if not is_llm_span(span):
             return
         scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
-        if scope == attrs.ANTHROPIC_NATIVE_SCOPE and otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
+        # Any other instrumentation's LLM span inside one of ours (SDK-native Anthropic spans, another
+        # OpenAI/Anthropic instrumentor that wrapped the SDK before us) describes the same call.
+        if scope != attrs.OUR_SCOPE and otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
             span.set_attribute(attrs.DUPLICATE, True)
             return
         existing = span.attributes or {}

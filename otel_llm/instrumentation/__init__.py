@@ -17,3 +17,13 @@ def available_instrumentors() -> list:
 
         found.append(AnthropicInstrumentor())
     return found
+
+
+def set_redactor(redactor) -> None:
+    """Register ``redactor(text) -> text`` that scrubs every captured text before it is recorded.
+
+    See ``otel_llm.instrumentation.common.content.set_redactor``; ``None`` removes it.
+    """
+    from otel_llm.instrumentation.common.content import set_redactor as _set
+
+    _set(redactor)

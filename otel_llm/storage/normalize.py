@@ -174,7 +174,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "prompt_name": _str(a.get(attrs.GEN_AI_PROMPT_NAME)),
         "prompt_version": _str(a.get(attrs.GEN_AI_PROMPT_VERSION), 32),
         "prompt_hash": _str(a.get(attrs.PROMPT_HASH), 64),
-        "system_prompt_hash": text_hash(system) if system is not None else None,
+        "system_prompt_hash": a.get(attrs.SYSTEM_PROMPT_HASH) or (text_hash(system) if system is not None else None),
         "experiment": _str(a.get(attrs.EXPERIMENT)),
         "variant": _str(a.get(attrs.EXPERIMENT_VARIANT)),
         "replay_of": _str(a.get(attrs.REPLAY_OF), 16),

@@ -1,0 +1,1 @@
+"""The SDK-neutral layer: span lifecycle, request record, content capture, stream proxies, patching."""

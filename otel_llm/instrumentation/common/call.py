@@ -1,0 +1,204 @@
+"""One LLM call: its span, from the SDK method being called to the response (or the stream's end).
+
+SDK-neutral: what to read from the request and the response comes from a ``Handler`` of the
+instrumented SDK. Never raises into the app: every piece of our own work is caught and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Protocol
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from otel_llm import attributes as attrs
+from otel_llm.hashing import text_hash
+from otel_llm.instrumentation.common import content, record
+from otel_llm.instrumentation.common.telemetry import TOKEN_TYPE, Telemetry
+from otel_llm.processor import in_our_call, mark_our_call
+
+logger = logging.getLogger(__name__)
+
+_LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
+
+
+class Accumulator(Protocol):
+    def add(self, chunk: Any) -> None: ...
+    def finish(self, call: LLMCall) -> None: ...
+
+
+class Handler(Protocol):
+    """What one SDK method's calls look like (request attributes, content, response, stream chunks)."""
+
+    api: str
+    provider: str
+    operation: str
+
+    def record_params(self, kwargs: dict[str, Any]) -> dict[str, Any]: ...
+    def request_attributes(self, kwargs: dict[str, Any]) -> dict[str, Any]: ...
+    def system_text(self, kwargs: dict[str, Any]) -> str | None: ...
+    def request_content(self, kwargs: dict[str, Any]) -> dict[str, Any]: ...
+    def response(self, call: LLMCall, response: Any) -> None: ...
+    def accumulator(self, call: LLMCall) -> Accumulator: ...
+
+
+class LLMCall:
+    __slots__ = (
+        "span",
+        "context",
+        "telemetry",
+        "handler",
+        "capture",
+        "start",
+        "ended",
+        "first_chunk_ns",
+        "usage",
+        "response_model",
+        "request_model",
+    )
+
+    def __init__(self, span, context, telemetry: Telemetry, handler: Handler, capture: bool, model) -> None:
+        self.span = span
+        self.context = context
+        self.telemetry = telemetry
+        self.handler = handler
+        self.capture = capture
+        self.start = time.perf_counter()
+        self.ended = False
+        self.first_chunk_ns: int | None = None
+        self.usage: tuple[int | None, int | None] = (None, None)
+        self.response_model: str | None = None
+        self.request_model = model
+
+    def set_usage(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cache_read: int | None = None,
+        cache_write: int | None = None,
+    ) -> None:
+        span = self.span
+        if input_tokens is not None:
+            span.set_attribute(attrs.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
+        if output_tokens is not None:
+            span.set_attribute(attrs.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
+        if cache_read is not None:
+            span.set_attribute(attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cache_read)
+        if cache_write is not None:
+            span.set_attribute(attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, cache_write)
+        self.usage = (input_tokens, output_tokens)
+
+    def set_response(self, response_id: Any, model: Any, finish_reasons: list | None) -> None:
+        span = self.span
+        if response_id:
+            span.set_attribute(attrs.GEN_AI_RESPONSE_ID, response_id)
+        if model:
+            span.set_attribute(attrs.GEN_AI_RESPONSE_MODEL, model)
+            self.response_model = model
+        if finish_reasons:
+            span.set_attribute(attrs.GEN_AI_RESPONSE_FINISH_REASONS, [str(r) for r in finish_reasons])
+
+    def chunk_arrived(self) -> None:
+        if self.first_chunk_ns is None:
+            self.first_chunk_ns = time.perf_counter_ns()
+            elapsed_ms = (time.perf_counter() - self.start) * 1000
+            self.span.set_attribute(attrs.TIME_TO_FIRST_CHUNK_MS, round(elapsed_ms, 3))
+
+    def respond(self, response: Any) -> None:
+        """Record a complete (non-streamed) response and end the span."""
+        try:
+            self.handler.response(self, response)
+        except Exception:
+            logger.debug("otel-llm: reading the response failed", exc_info=True)
+        self.finish()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """End the span (once) and record the metrics."""
+        if self.ended:
+            return
+        self.ended = True
+        try:
+            error_type = None
+            if error is not None:
+                error_type = error_type_of(error)
+                self.span.set_attribute(attrs.ERROR_TYPE, error_type)
+                self.span.set_status(Status(StatusCode.ERROR, str(error)[:500]))
+            self.span.end()
+            self._record_metrics(error_type)
+        except Exception:
+            logger.debug("otel-llm: ending the span failed", exc_info=True)
+
+    def _record_metrics(self, error_type: str | None) -> None:
+        handler = self.handler
+        metric_attrs = {
+            attrs.GEN_AI_OPERATION_NAME: handler.operation,
+            attrs.GEN_AI_PROVIDER_NAME: handler.provider,
+        }
+        if self.request_model:
+            metric_attrs[attrs.GEN_AI_REQUEST_MODEL] = self.request_model
+        if self.response_model:
+            metric_attrs[attrs.GEN_AI_RESPONSE_MODEL] = self.response_model
+        if error_type:
+            metric_attrs[attrs.ERROR_TYPE] = error_type
+        self.telemetry.duration.record(time.perf_counter() - self.start, metric_attrs)
+        input_tokens, output_tokens = self.usage
+        if input_tokens is not None:
+            self.telemetry.tokens.record(input_tokens, {**metric_attrs, TOKEN_TYPE: "input"})
+        if output_tokens is not None:
+            self.telemetry.tokens.record(output_tokens, {**metric_attrs, TOKEN_TYPE: "output"})
+
+
+def error_type_of(error: BaseException) -> str:
+    """HTTP status for provider status errors, else the exception's class name."""
+    status = getattr(error, "status_code", None)
+    return str(status) if isinstance(status, int) else type(error).__qualname__
+
+
+def start_call(
+    telemetry: Telemetry, handler: Handler, kwargs: dict[str, Any], stream: bool
+) -> LLMCall | None:
+    """Start the span of a call (not yet current). ``None`` when we must stay out of the way.
+
+    ``kwargs`` may be changed in place: iterator arguments become lists (the SDK then gets those).
+    """
+    parent = otel_context.get_current()
+    if in_our_call(parent):
+        return None  # an SDK helper calling another instrumented method: the outer call has the span
+    try:
+        record.materialise(kwargs)
+        capture = content.capture_enabled()
+        attributes = handler.request_attributes(kwargs)
+        attributes[attrs.REQUEST] = record.build(handler.api, handler.record_params(kwargs), capture, stream)
+        attributes[attrs.STREAM] = stream
+        system = handler.system_text(kwargs)
+        if system is not None:
+            attributes[attrs.SYSTEM_PROMPT_HASH] = text_hash(system)
+        model = attributes.get(attrs.GEN_AI_REQUEST_MODEL)
+        name = f"{handler.operation} {model}" if model else handler.operation
+        _mark_other_instrumentation(parent, handler.provider)
+        span = telemetry.tracer.start_span(name, parent, SpanKind.CLIENT, attributes)
+        if capture:
+            content.set_content(span, handler.request_content(kwargs))
+        ctx = mark_our_call(trace.set_span_in_context(span, parent))
+        return LLMCall(span, ctx, telemetry, handler, capture, model)
+    except Exception:
+        logger.debug("otel-llm: starting the LLM span failed", exc_info=True)
+        return None
+
+
+def _mark_other_instrumentation(parent: otel_context.Context, provider: str) -> None:
+    """Another instrumentation's span of this same call (it wrapped the SDK after us) is the duplicate."""
+    current = trace.get_current_span(parent)
+    if not current.is_recording():
+        return
+    span_attrs = getattr(current, "attributes", None) or {}
+    if span_attrs.get(attrs.GEN_AI_OPERATION_NAME) not in _LLM_OPERATIONS:
+        return
+    if provider not in (span_attrs.get(attrs.GEN_AI_PROVIDER_NAME), span_attrs.get(attrs.GEN_AI_SYSTEM)):
+        return
+    scope = getattr(current, "instrumentation_scope", None)
+    if scope is None or scope.name != attrs.OUR_SCOPE:
+        current.set_attribute(attrs.DUPLICATE, True)

@@ -1,0 +1,126 @@
+"""Captured content: the switch, the redaction hook and the per-span size cap.
+
+Content attributes (``gen_ai.system_instructions``, ``gen_ai.input.messages``,
+``gen_ai.output.messages``, ``gen_ai.tool.definitions``) are JSON strings in the GenAI
+semantic-convention structure. They are built only when capture is on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from otel_llm import attributes as attrs
+from otel_llm import settings
+
+logger = logging.getLogger(__name__)
+
+Redactor = Callable[[str], str]
+_state: dict[str, Any] = {"redactor": None}
+
+CONTENT_ATTRIBUTES = (
+    attrs.GEN_AI_SYSTEM_INSTRUCTIONS,
+    attrs.GEN_AI_OUTPUT_MESSAGES,
+    attrs.GEN_AI_INPUT_MESSAGES,
+    attrs.GEN_AI_TOOL_DEFINITIONS,
+)
+"""In the order they get their share of the size cap."""
+
+
+def set_redactor(redactor: Redactor | None) -> None:
+    """Register ``redactor(text) -> text``, applied to every captured string before it is recorded.
+
+    It sees each text of the captured messages, system instructions, tool calls and tool definitions,
+    and the content fields of the request record (``messages``, ``system``, ``input``, ...). Return
+    the scrubbed text. ``None`` removes it. An exception in the redactor drops that span's content
+    (never the app's call). Example::
+
+        import re
+        EMAIL = re.compile(r"[\\w.+-]+@[\\w-]+\\.[\\w.]+")
+        otel_llm.instrumentation.set_redactor(lambda text: EMAIL.sub("[email]", text))
+    """
+    _state["redactor"] = redactor
+
+
+def redactor() -> Redactor | None:
+    return _state["redactor"]
+
+
+def capture_enabled() -> bool:
+    from otel_llm.pipeline import capture_content_enabled
+
+    return capture_content_enabled()
+
+
+def redact(value: Any, fn: Redactor) -> Any:
+    """``value`` with ``fn`` applied to every string in it (keys excepted)."""
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: redact(v, fn) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, fn) for v in value]
+    return value
+
+
+def set_content(span: Any, values: dict[str, Any]) -> None:
+    """Set the content attributes in ``values`` (name → JSON-able structure), redacted and capped."""
+    fn = redactor()
+    if fn is not None:
+        try:
+            values = {name: redact(value, fn) for name, value in values.items()}
+        except Exception:
+            logger.debug("otel-llm: redactor failed; content dropped", exc_info=True)
+            return
+    budget = settings.max_content_bytes()
+    truncated = False
+    for name in CONTENT_ATTRIBUTES:
+        value = values.get(name)
+        if value is None:
+            continue
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        if len(text) > budget:  # characters ≤ bytes: a cheap first check
+            text, cut = _fit(value, text, budget)
+            truncated = truncated or cut
+        budget -= len(text.encode("utf-8")) if not text.isascii() else len(text)
+        span.set_attribute(name, text)
+        budget = max(budget, 0)
+    if truncated:
+        span.set_attribute(attrs.CONTENT_TRUNCATED, True)
+
+
+def _fit(value: Any, text: str, budget: int) -> tuple[str, bool]:
+    """JSON of ``value`` within ``budget`` bytes: long strings shortened, still valid JSON."""
+    if len(text.encode("utf-8")) <= budget:
+        return text, False
+    limit = max(budget // 4, 16)
+    while limit >= 16:
+        shortened = json.dumps(_shorten(value, limit), ensure_ascii=False, default=str)
+        if len(shortened.encode("utf-8")) <= budget:
+            return shortened, True
+        limit //= 2
+    return "[]", True
+
+
+def _shorten(value: Any, limit: int) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, dict):
+        return {k: _shorten(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shorten(v, limit) for v in value]
+    return value
+
+
+def text_part(text: str) -> dict[str, str]:
+    return {"type": "text", "content": text}
+
+
+def tool_call_part(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    return {"type": "tool_call", "id": call_id, "name": name, "arguments": arguments}
+
+
+def tool_response_part(call_id: Any, response: Any) -> dict[str, Any]:
+    return {"type": "tool_call_response", "id": call_id, "response": response}

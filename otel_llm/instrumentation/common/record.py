@@ -1,0 +1,73 @@
+"""The request record (``otel_llm.request``): what the app passed to the SDK, so it can be sent again.
+
+JSON ``{"api": ..., "params": {...}, "content": bool, "stream": bool}``. ``params`` holds every
+keyword argument of the SDK method, JSON-encoded, minus the transport-only options (``extra_headers``,
+``extra_query``, ``timeout``): no header, hence no API key or authorization, is ever recorded.
+Replaying is ``client.<api>(**params)`` (plus ``stream=True`` when ``stream`` is set and
+``params`` lacks it, i.e. the call went through a ``.stream()`` helper). With content capture off,
+the content parameters are left out and ``content`` is false.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from otel_llm.instrumentation.common import content
+
+TRANSPORT_ONLY = frozenset({"extra_headers", "extra_query", "timeout"})
+CONTENT_PARAMS = frozenset({"messages", "system", "input", "instructions", "prompt"})
+
+_LEAVES = (str, int, float, bool, type(None))
+_CONTAINERS = (*_LEAVES, list, dict, tuple)
+
+
+def materialise(kwargs: dict[str, Any]) -> None:
+    """Replace iterator/generator arguments in ``kwargs`` by lists, in place, so that both the record
+    and the SDK see every item (the SDK then gets the same list)."""
+    for name, value in kwargs.items():
+        if isinstance(value, _CONTAINERS):
+            continue
+        if isinstance(value, Iterator):
+            kwargs[name] = list(value)
+
+
+def _json_default(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json", exclude_unset=True)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, set | frozenset):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _given(value: Any) -> bool:
+    """False for the SDKs' ``omit`` / ``NOT_GIVEN`` sentinels."""
+    return type(value).__name__ not in ("Omit", "NotGiven")
+
+
+def build(api: str, kwargs: Mapping[str, Any], capture: bool, stream: bool) -> str:
+    """The record as a JSON string (one ``json.dumps``)."""
+    params = {
+        k: v
+        for k, v in kwargs.items()
+        if k not in TRANSPORT_ONLY and (capture or k not in CONTENT_PARAMS) and _given(v)
+    }
+    fn = content.redactor() if capture else None
+    if fn is not None:
+        for key in CONTENT_PARAMS.intersection(params):
+            params[key] = content.redact(json.loads(json.dumps(params[key], default=_json_default)), fn)
+    record = {"api": api, "params": params, "content": capture, "stream": stream}
+    return json.dumps(record, ensure_ascii=False, default=_json_default)
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON structure of an SDK value (pydantic models and mappings included)."""
+    if isinstance(value, _LEAVES):
+        return value
+    return json.loads(json.dumps(value, default=_json_default))

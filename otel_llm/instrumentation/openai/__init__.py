@@ -1,0 +1,33 @@
+"""otel-llm instrumentation of the official ``openai`` SDK.
+
+Wraps ``chat.completions.create`` / ``parse`` and ``responses.create`` / ``parse`` / ``stream``
+(sync and async; ``with_raw_response`` and ``with_streaming_response`` go through the same methods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+
+from otel_llm.instrumentation.common import patching
+from otel_llm.instrumentation.common.telemetry import Telemetry
+from otel_llm.instrumentation.openai.patch import PATCHES, sdk_types
+
+_INSTRUMENTS = ("openai >= 1.40",)
+
+
+class OpenAIInstrumentor(BaseInstrumentor):
+    """``OpenAIInstrumentor().instrument(tracer_provider=..., meter_provider=...)``."""
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _INSTRUMENTS
+
+    def _instrument(self, **kwargs: Any) -> None:
+        telemetry = Telemetry.create(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        sdk = sdk_types()
+        patching.apply([(m, c, f, factory(telemetry, sdk)) for m, c, f, factory in PATCHES])
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        patching.remove([(m, c, f) for m, c, f, _ in PATCHES])
