@@ -8,6 +8,7 @@ import click
 
 from cli import db as db_commands
 from cli import demo as demo_commands
+from cli import mockllm as mockllm_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,3 +34,4 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 main.add_command(db_commands.db)
 main.add_command(demo_commands.demo)
+main.add_command(mockllm_commands.mock_llm)

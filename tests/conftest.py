@@ -94,3 +94,23 @@ def pg_url(pg_server_url):
     migrate.upgrade(pg_server_url)
     yield pg_server_url
     storage_db.dispose_all()
+
+
+@pytest.fixture(scope="session")
+def mock_llm_server():
+    """The local LLM provider (``otel_llm.mockllm``) on an ephemeral port, shared by the session."""
+    from otel_llm.mockllm import MockLLMServer
+
+    with MockLLMServer(port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def mock_llm(mock_llm_server):
+    """The session's local LLM provider with its received-request list cleared for this test.
+
+    OpenAI: ``base_url=mock_llm.url + "/v1"``; Anthropic: ``base_url=mock_llm.url``; any API key.
+    """
+    mock_llm_server.clear()
+    yield mock_llm_server
+    mock_llm_server.clear()

@@ -1,0 +1,21 @@
+"""Local OpenAI- and Anthropic-compatible LLM provider for tests, the demo, experiment runs and replay.
+
+Serves ``POST /v1/chat/completions`` and ``POST /v1/responses`` (OpenAI) and ``POST /v1/messages``
+(Anthropic), streamed and not, with deterministic answers derived from the request, realistic usage,
+optional latency and injectable errors. ``GET /_mock/requests`` lists what it received (``DELETE``
+clears it). Not imported by ``import otel_llm``.
+
+Example::
+
+    from otel_llm.mockllm import MockLLMServer
+
+    with MockLLMServer() as server:
+        client = openai.OpenAI(base_url=server.url + "/v1", api_key="test")
+        anthropic_client = anthropic.Anthropic(base_url=server.url, api_key="test")
+        ...
+        server.requests[-1].body  # the exact bytes the SDK sent
+"""
+
+from otel_llm.mockllm.server import MockLLMServer, ReceivedRequest
+
+__all__ = ["MockLLMServer", "ReceivedRequest"]

@@ -1,0 +1,86 @@
+"""What an endpoint handler receives and returns; per-request controls (latency, injected errors).
+
+Controls come from headers (``x-mock-latency-ms``, ``x-mock-error``) or, for callers that cannot set
+headers, from tokens in the last user message text: ``[[mock:latency=200]]``, ``[[mock:error=500]]``.
+A header wins over a token. Error values: an HTTP status (``400``, ``429``, ``500``, ``503``, ...),
+``timeout`` (the answer is held back until the client gives up) or ``midstream`` (a stream sends a
+few chunks, then an error event).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from otel_llm.mockllm.errors import APIError
+
+LATENCY_HEADER = "x-mock-latency-ms"
+ERROR_HEADER = "x-mock-error"
+_TOKEN = re.compile(r"\[\[mock:(latency|error)=([A-Za-z0-9_.-]+)\]\]")
+
+
+@dataclass
+class Call:
+    """One API request as a handler sees it."""
+
+    body: dict
+    headers: dict[str, str]
+    request_id: str
+    created: int
+    error: str | None = None  # the injected error control, if any
+    latency_ms: float = 0
+
+
+@dataclass
+class JSONReply:
+    body: dict
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StreamReply:
+    """Server-sent events: (event name or None, data object or raw string)."""
+
+    events: list[tuple[str | None, Any]]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Controls:
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+def controls(headers: dict[str, str], user_text: str) -> Controls:
+    """Latency and error controls of a request: headers first, then tokens in the user text."""
+    found = Controls()
+    for name, value in _TOKEN.findall(user_text or ""):
+        setattr(found, "latency_ms" if name == "latency" else "error", value)
+    if LATENCY_HEADER in headers:
+        found.latency_ms = headers[LATENCY_HEADER]
+    if ERROR_HEADER in headers:
+        found.error = headers[ERROR_HEADER].strip().lower()
+    found.latency_ms = _number(found.latency_ms)
+    return found
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        raise APIError(400, f"{LATENCY_HEADER} must be a number of milliseconds, got {value!r}.") from None
+
+
+def injected_status(error: str) -> int | None:
+    """The HTTP status of an injected error, or None for ``timeout`` / ``midstream``."""
+    if error in ("timeout", "midstream"):
+        return None
+    if error.isdigit() and 400 <= int(error) <= 599:
+        return int(error)
+    raise APIError(
+        400, f"{ERROR_HEADER} must be an HTTP status 400-599, 'timeout' or 'midstream', got {error!r}."
+    )

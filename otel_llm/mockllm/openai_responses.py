@@ -1,0 +1,271 @@
+"""OpenAI-compatible ``POST /v1/responses`` (Responses API): validation, answer, usage, stream events.
+
+Streams send the event sequence the SDK's ``responses.stream`` accumulator expects:
+``response.created``, ``response.in_progress``, per output item ``response.output_item.added`` …
+(``content_part.added``, ``output_text.delta``×n, ``output_text.done``, ``content_part.done`` for a
+message; ``function_call_arguments.delta``×n, ``function_call_arguments.done`` for a call)
+… ``response.output_item.done``, then ``response.completed`` (``response.incomplete`` when
+``max_output_tokens`` cut the answer).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from otel_llm.mockllm import generate
+from otel_llm.mockllm.errors import invalid
+from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
+
+MIN_OUTPUT_TOKENS = 16
+MIDSTREAM_EVENTS = 5
+
+
+def item_text(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if not isinstance(item, dict):
+        return json.dumps(item)
+    content = item.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            p.get("text", "") if isinstance(p, dict) and "text" in p else json.dumps(p) for p in content
+        )
+    return json.dumps(item)
+
+
+def _items(body: dict) -> list:
+    value = body.get("input")
+    return [{"role": "user", "content": value}] if isinstance(value, str) else list(value or [])
+
+
+def user_text(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    for item in reversed(_items(body)):
+        if isinstance(item, dict) and item.get("role") == "user":
+            return item_text(item)
+    return ""
+
+
+def validate(body: dict) -> None:
+    if not body.get("model"):
+        raise invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter")
+    if body.get("input") is None and not body.get("previous_response_id"):
+        raise invalid("Missing required parameter: 'input'.", "input", "missing_required_parameter")
+    temperature = body.get("temperature")
+    if temperature is not None and not (isinstance(temperature, int | float) and 0 <= temperature <= 2):
+        raise invalid(
+            f"Invalid 'temperature': expected a value between 0 and 2, got {temperature}.", "temperature"
+        )
+    limit = body.get("max_output_tokens")
+    if limit is not None and (not isinstance(limit, int) or limit < MIN_OUTPUT_TOKENS):
+        raise invalid(
+            f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= {MIN_OUTPUT_TOKENS}, but got {limit} instead.",
+            "max_output_tokens",
+            "integer_below_min_value",
+        )
+    if not body.get("previous_response_id"):
+        _validate_outputs(_items(body))
+
+
+def _validate_outputs(items: list) -> None:
+    calls = {i.get("call_id") for i in items if isinstance(i, dict) and i.get("type") == "function_call"}
+    for item in items:
+        if (
+            isinstance(item, dict)
+            and item.get("type") == "function_call_output"
+            and item.get("call_id") not in calls
+        ):
+            raise invalid(
+                f"No tool call found for function call output with call_id {item.get('call_id')}.", "input"
+            )
+
+
+def input_tokens(body: dict) -> int:
+    total = generate.count_tokens(body.get("instructions") or "")
+    total += sum(4 + generate.count_tokens(item_text(i)) for i in _items(body))
+    if body.get("tools"):
+        total += generate.count_tokens(json.dumps(body["tools"]))
+    return total
+
+
+def seed(body: dict) -> bytes:
+    temperature = body.get("temperature")
+    turns = [
+        [i.get("role") or i.get("type"), item_text(i)] if isinstance(i, dict) else i for i in _items(body)
+    ]
+    system = [body.get("instructions") or ""] + [t[1] for t in turns if t[0] in ("system", "developer")]
+    turns = [t for t in turns if t[0] not in ("system", "developer")]
+    return generate.digest(
+        "responses", body["model"], 1.0 if temperature is None else float(temperature), system, turns
+    )
+
+
+def _wanted_tool(body: dict) -> dict | None:
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("type") == "function"]
+    choice = body.get("tool_choice")
+    items = _items(body)
+    answered = bool(items) and isinstance(items[-1], dict) and items[-1].get("type") == "function_call_output"
+    if not tools or choice == "none" or answered:
+        return None
+    if isinstance(choice, dict) and choice.get("name"):
+        return next((t for t in tools if t.get("name") == choice["name"]), tools[0])
+    return tools[0]
+
+
+def output_items(body: dict, key: bytes, request_id: str) -> tuple[list[dict], list[list[str]], int, bool]:
+    """(output items, their stream pieces, output tokens, whether max_output_tokens cut the answer)."""
+    tool = _wanted_tool(body)
+    suffix = request_id.removeprefix("req_")
+    if tool is not None:
+        args = generate.schema_value(
+            tool.get("parameters", {}), generate.rng_for(key, "args"), user_text(body)
+        )
+        arguments = json.dumps(args)
+        call_id = "call_" + generate.short_id(key, "call")
+        item = {
+            "type": "function_call",
+            "id": "fc_" + suffix,
+            "call_id": call_id,
+            "name": tool["name"],
+            "arguments": arguments,
+            "status": "completed",
+        }
+        return [item], [generate.split(arguments)], generate.count_tokens(tool["name"] + arguments), False
+    output = generate.finish(_text_pieces(body, key), body.get("max_output_tokens"), None)
+    cut = output.finish == "length"
+    part = {"type": "output_text", "text": output.text, "annotations": [], "logprobs": []}
+    item = {
+        "type": "message",
+        "id": "msg_" + suffix,
+        "status": "incomplete" if cut else "completed",
+        "role": "assistant",
+        "content": [part],
+    }
+    return [item], [output.pieces], output.tokens, cut
+
+
+def _text_pieces(body: dict, key: bytes) -> list[str]:
+    fmt = (body.get("text") or {}).get("format") or {}
+    if fmt.get("type") == "json_schema":
+        return generate.json_pieces(
+            generate.schema_value(fmt.get("schema", {}), generate.rng_for(key, "json"))
+        )
+    if fmt.get("type") == "json_object":
+        return generate.json_pieces({"answer": "".join(generate.sentence_pieces(key))})
+    return generate.sentence_pieces(key)
+
+
+def usage(prompt: int, completion: int) -> dict:
+    return {
+        "input_tokens": prompt,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": completion,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": prompt + completion,
+    }
+
+
+def handle(call: Call) -> JSONReply | StreamReply:
+    body = call.body
+    validate(body)
+    items, pieces, tokens, cut = output_items(body, seed(body), call.request_id)
+    response = {
+        "id": "resp_" + call.request_id.removeprefix("req_"),
+        "object": "response",
+        "created_at": call.created,
+        "status": "incomplete" if cut else "completed",
+        "error": None,
+        "incomplete_details": {"reason": "max_output_tokens"} if cut else None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "model": generate.openai_response_model(body["model"]),
+        "output": items,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "temperature": body.get("temperature", 1.0),
+        "text": body.get("text") or {"format": {"type": "text"}},
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
+        "top_p": body.get("top_p", 1.0),
+        "truncation": body.get("truncation", "disabled"),
+        "metadata": body.get("metadata") or {},
+        "usage": usage(input_tokens(body), tokens),
+    }
+    if body.get("stream"):
+        return StreamReply(stream_events(response, pieces, call.error == "midstream"))
+    return JSONReply(response)
+
+
+def stream_events(response: dict, pieces: list[list[str]], midstream: bool) -> list:
+    started = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
+    raw: list[dict] = [
+        {"type": "response.created", "response": started},
+        {"type": "response.in_progress", "response": started},
+    ]
+    for index, (item, item_pieces) in enumerate(zip(response["output"], pieces, strict=True)):
+        raw += _item_events(index, item, item_pieces)
+    final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
+    raw.append({"type": final, "response": response})
+    if midstream:
+        error = {
+            "type": "server_error",
+            "code": "server_error",
+            "message": "Stream interrupted (injected by the mock).",
+        }
+        raw = raw[:MIDSTREAM_EVENTS] + [
+            {
+                "type": "error",
+                "code": "server_error",
+                "message": error["message"],
+                "param": None,
+                "error": error,
+            }
+        ]
+    return [(event["type"], {**event, "sequence_number": n}) for n, event in enumerate(raw)]
+
+
+def _item_events(index: int, item: dict, pieces: list[str]) -> list[dict]:
+    where = {"item_id": item["id"], "output_index": index}
+    if item["type"] == "function_call":
+        events = [
+            {
+                "type": "response.output_item.added",
+                "output_index": index,
+                "item": {**item, "arguments": "", "status": "in_progress"},
+            }
+        ]
+        events += [{"type": "response.function_call_arguments.delta", **where, "delta": p} for p in pieces]
+        events.append(
+            {"type": "response.function_call_arguments.done", **where, "arguments": item["arguments"]}
+        )
+    else:
+        part = item["content"][0]
+        empty = {**part, "text": ""}
+        events = [
+            {
+                "type": "response.output_item.added",
+                "output_index": index,
+                "item": {**item, "status": "in_progress", "content": []},
+            },
+            {"type": "response.content_part.added", **where, "content_index": 0, "part": empty},
+        ]
+        events += [
+            {"type": "response.output_text.delta", **where, "content_index": 0, "delta": p, "logprobs": []}
+            for p in pieces
+        ]
+        events.append(
+            {
+                "type": "response.output_text.done",
+                **where,
+                "content_index": 0,
+                "text": part["text"],
+                "logprobs": [],
+            }
+        )
+        events.append({"type": "response.content_part.done", **where, "content_index": 0, "part": part})
+    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    return events
