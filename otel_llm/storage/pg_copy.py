@@ -1,16 +1,74 @@
-"""Postgres bulk path: binary COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING."""
+"""Postgres bulk path: binary COPY into a session temp table, then one INSERT … ON CONFLICT DO NOTHING.
+
+``COPY`` cannot skip rows that already exist, so the batch is copied into a temporary staging table
+and moved into ``spans`` with ``INSERT … SELECT … ON CONFLICT DO NOTHING``: duplicates (retries,
+double exports) are ignored, and everything runs in the caller's transaction, so a failed batch
+leaves nothing behind. The staging table is created once per database session
+(``ON COMMIT DELETE ROWS``: empty after every commit, and rolled back with the transaction), so
+a batch costs no catalog changes. Column types are declared to COPY (binary format), JSON columns
+go as JSONB binary. Measured in ``bench/copy_path.py`` (``docs/benchmarks.md``).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Text
 
-from otel_llm.storage.schema import spans
+from otel_llm.storage.schema import SPAN_COLUMNS, spans
+
+STAGING = "otel_llm_spans_staging"
+_COLUMN_LIST = ", ".join(SPAN_COLUMNS)
+_PREPARE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} (LIKE spans) ON COMMIT DELETE ROWS; DELETE FROM {STAGING}"
+)
+_COPY = f"COPY {STAGING} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
+_MOVE = f"INSERT INTO spans ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {STAGING} ON CONFLICT DO NOTHING"
 
 
-def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    # Baseline: multi-row INSERT; replaced by binary COPY (see the spine issue).
-    connection.execute(pg_insert(spans).on_conflict_do_nothing(), list(rows))
+@lru_cache(maxsize=1)
+def copy_types() -> list[str]:
+    """Postgres type name of each ``spans`` column, in ``SPAN_COLUMNS`` order, for binary COPY."""
+    return [_pg_type(spans.c[name].type) for name in SPAN_COLUMNS]
+
+
+def _pg_type(sql_type) -> str:
+    checks = ((JSON, "jsonb"), (Boolean, "bool"), (DateTime, "timestamptz"), (Float, "float8"))
+    for kind, name in checks:
+        if isinstance(sql_type, kind):
+            return name
+    if isinstance(sql_type, Integer):
+        return "int4"
+    if isinstance(sql_type, String | Text):
+        return "text"  # varchar and text share the binary format
+    raise TypeError(f"no COPY type for {sql_type!r}")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert ``rows`` (keys: ``SPAN_COLUMNS``) in the caller's transaction; returns rows inserted
+    (already-stored spans are skipped)."""
+    driver = connection.connection.driver_connection
+    json_dumps = _dumps
+    with driver.cursor() as cursor:
+        cursor.execute(_PREPARE)
+        _set_json_dumps(cursor, json_dumps)
+        with cursor.copy(_COPY) as copy:
+            copy.set_types(copy_types())
+            for row in rows:
+                copy.write_row([row[name] for name in SPAN_COLUMNS])
+        cursor.execute(_MOVE)
+        return cursor.rowcount
+
+
+def _set_json_dumps(cursor, dumps) -> None:
+    """Compact separators, and values JSON cannot encode (e.g. bytes) become strings, not errors."""
+    from psycopg.types.json import set_json_dumps
+
+    set_json_dumps(dumps, cursor)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -51,6 +52,13 @@ api_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Index("ix_api_keys_project", "project_id"),
 )
+
+
+def _partial(name: str, column: str, *more: str) -> Index:
+    """Index on (project_id, column, *more) over the rows where ``column`` is set."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, "project_id", column, *more, postgresql_where=where, sqlite_where=where)
+
 
 spans = Table(
     "spans",
@@ -92,15 +100,17 @@ spans = Table(
     Column("attributes", JSONType, nullable=False),
     Column("events", JSONType, nullable=False),
     Column("resource", JSONType, nullable=False),
-    # Indexes chosen from EXPLAIN on Postgres (docs/storage.md): every console and results query
-    # filters by project first and orders or ranges by time.
+    # Indexes chosen from EXPLAIN ANALYZE on 200k seeded spans (bench/explain_indexes.py, docs/storage.md).
+    # Every query filters by project first. Tag and model indexes are partial (NOT NULL): spans
+    # without the tag cost no index write, and the indexes stay small.
     Index("ix_spans_project_start", "project_id", "start_time"),
-    Index("ix_spans_project_model_start", "project_id", "request_model", "start_time"),
-    Index("ix_spans_project_prompt", "project_id", "prompt_name", "prompt_version"),
-    Index("ix_spans_project_prompt_hash", "project_id", "prompt_hash"),
-    Index("ix_spans_project_system_prompt_hash", "project_id", "system_prompt_hash"),
-    Index("ix_spans_project_experiment", "project_id", "experiment", "variant"),
     Index("ix_spans_project_span", "project_id", "span_id"),
+    _partial("ix_spans_project_request_model", "request_model", "start_time"),
+    _partial("ix_spans_project_response_model", "response_model", "start_time"),
+    _partial("ix_spans_project_prompt", "prompt_name", "prompt_version", "start_time"),
+    _partial("ix_spans_project_prompt_hash", "prompt_hash"),
+    _partial("ix_spans_project_system_prompt_hash", "system_prompt_hash", "start_time"),
+    _partial("ix_spans_project_experiment", "experiment", "variant"),
 )
 
 # Columns of ``spans`` in table order: the exporter and collector build rows with exactly these keys.

@@ -51,16 +51,17 @@ def _insert_ignore(connection: Connection, table):
     return insert(table)
 
 
-def insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert span rows, ignoring ones already stored. Postgres uses the COPY path when available."""
+def insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert span rows in the caller's transaction, skipping ones already stored; returns how many
+    were new. Postgres: binary COPY through a staging table (``pg_copy``); SQLite: executemany."""
     if not rows:
-        return
+        return 0
     if connection.dialect.name == "postgresql":
         from otel_llm.storage import pg_copy
 
-        pg_copy.copy_rows(connection, rows)
-        return
-    connection.execute(_insert_ignore(connection, spans), list(rows))
+        return pg_copy.copy_rows(connection, rows)
+    result = connection.execute(_insert_ignore(connection, spans), list(rows))
+    return max(result.rowcount, 0)
 
 
 def write_records(

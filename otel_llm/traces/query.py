@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, true, tuple_
 
 from otel_llm.storage.schema import spans
 from otel_llm.storage.timeutil import as_utc
@@ -66,7 +66,7 @@ def conditions(project_id: int, flt: SpanFilter) -> list[ColumnElement[bool]]:
     c = spans.c
     terms: list[ColumnElement[bool]] = [c.project_id == project_id]
     if flt.llm_only:
-        terms.append(c.is_llm.is_(True))
+        terms.append(c.is_llm == true())  # `is_llm` on Postgres: matches partial indexes
     if flt.since is not None:
         terms.append(c.start_time >= _utc(flt.since))
     if flt.until is not None:
@@ -104,14 +104,8 @@ def list_spans(
     limit: int = 50,
 ) -> Page:
     """One page of spans (dicts of the promoted columns), newest / longest / costliest first by default."""
-    flt = flt or SpanFilter()
     limit = max(1, min(int(limit), MAX_LIMIT))
-    key = _sort_expression(sort, descending)
-    stmt = select(*LIST_COLUMNS, key.label("_sort")).where(*conditions(project_id, flt))
-    if cursor:
-        stmt = stmt.where(_after(key, decode_cursor(cursor, sort), descending))
-    order = [key, spans.c.trace_id, spans.c.span_id]
-    stmt = stmt.order_by(*[o.desc() if descending else o.asc() for o in order]).limit(limit + 1)
+    stmt = list_query(project_id, flt or SpanFilter(), sort, descending, cursor, limit + 1)
     with engine.connect() as connection:
         rows = connection.execute(stmt).all()
     items = [_row_dict(r) for r in rows[:limit]]
@@ -122,6 +116,18 @@ def list_spans(
     for item in items:
         item.pop("_sort", None)
     return Page(items=items, next_cursor=next_cursor)
+
+
+def list_query(
+    project_id: int, flt: SpanFilter, sort: str, descending: bool, cursor: str | None, limit: int
+) -> Select:
+    """The SELECT behind ``list_spans`` (also used by ``bench/explain_indexes.py``)."""
+    key = _sort_expression(sort, descending)
+    stmt = select(*LIST_COLUMNS, key.label("_sort")).where(*conditions(project_id, flt))
+    if cursor:
+        stmt = stmt.where(_after(key, decode_cursor(cursor, sort), descending))
+    order = [key, spans.c.trace_id, spans.c.span_id]
+    return stmt.order_by(*[o.desc() if descending else o.asc() for o in order]).limit(limit)
 
 
 def _after(key: ColumnElement, position: tuple[Any, str, str], descending: bool) -> ColumnElement[bool]:
