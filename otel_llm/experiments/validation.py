@@ -177,7 +177,7 @@ def validate_test_case(case: TestCase) -> TestCase:
     return TestCase(messages=clean, reference_output=str(reference) if reference else None, id=case.id)
 
 
-def test_case_from_text(text: str, reference_output: str | None = None) -> TestCase:
+def case_from_text(text: str, reference_output: str | None = None) -> TestCase:
     """A one-message test case from plain text."""
     return validate_test_case(
         TestCase(messages=[{"role": "user", "content": text}], reference_output=reference_output)
@@ -209,7 +209,7 @@ def _case_from_json(data: Any) -> TestCase:
     if "messages" in data:
         return validate_test_case(TestCase(messages=data["messages"], reference_output=reference))
     if isinstance(data.get("input"), str):
-        return test_case_from_text(data["input"], reference)
+        return case_from_text(data["input"], reference)
     raise ExperimentError('expected a "messages" list or an "input" string.')
 
 
