@@ -135,6 +135,10 @@ def mock_url(override: str | None = None) -> str | None:
     return override or os.environ.get(OTEL_LLM_MOCK_URL) or None
 
 
+def secret_key(override: str | None = None) -> str | None:
+    return override or os.environ.get(OTEL_LLM_SECRET_KEY) or None
+
+
 def api_url(override: str | None = None) -> str | None:
     return override or os.environ.get(OTEL_LLM_API_URL) or None
 

@@ -1,20 +1,90 @@
-"""The Flask console and JSON API."""
+"""The Flask console and JSON API. See ``web/README.md`` for how to add a page or an API route."""
 
 from __future__ import annotations
 
+import importlib
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+# Each area is a module exposing ``bp`` (HTML pages) and/or ``api`` (JSON routes under /api/v1), and
+# optionally ``init_app(app)`` (e.g. to map its service exceptions). Add yours with one line.
+AREAS = (
+    "web.auth",
+    "web.traces",
+    "web.overview",
+    "web.settings",
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Application factory. ``test_config`` overrides settings (e.g. ``DATABASE_URL``)."""
+    """Application factory. ``test_config`` overrides settings (e.g. ``DATABASE_URL``, ``SECRET_KEY``)."""
     from otel_llm import settings
+    from web import db, errors, nav, openapi, templating
+    from web.api import IsoJSONProvider
 
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(DATABASE_URL=settings.database_url(), PROJECT=settings.project())
+    app.json = IsoJSONProvider(app)
+    app.config.from_mapping(
+        DATABASE_URL=settings.database_url(),
+        PROJECT=settings.project(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in _check_csrf: every write except API-key calls
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.secret_key() or _instance_secret(app)
 
-    from web import traces
-
-    app.register_blueprint(traces.bp)
+    db.init_app(app)
+    csrf.init_app(app)
+    app.before_request(_check_csrf)
+    errors.init_app(app)
+    templating.init_app(app)
+    for name in AREAS:
+        _register_area(app, name)
+    app.register_blueprint(openapi.bp)
+    nav.register_placeholders(app)
     return app
+
+
+def _register_area(app: Flask, module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    for attr in ("bp", "api"):
+        blueprint = getattr(module, attr, None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+    if hasattr(module, "init_app"):
+        module.init_app(app)
+
+
+def _check_csrf() -> None:
+    """Every write needs the CSRF token, except API calls authenticated by a key (no cookie involved)."""
+    from flask import request
+
+    from web.access import uses_api_key
+
+    if request.method in ("GET", "HEAD", "OPTIONS") or uses_api_key():
+        return
+    csrf.protect()
+
+
+def _instance_secret(app: Flask) -> str:
+    """A random key created once and kept in the instance folder (mode 0600), so sessions survive restarts."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key

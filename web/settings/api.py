@@ -1,0 +1,117 @@
+"""``/api/v1/project``, ``/api/v1/members`` and ``/api/v1/keys``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from otel_llm.accounts import create_key, list_keys, revoke_key
+from otel_llm.accounts import users as users_service
+from web.access import require
+from web.api import json_object, role_field, string_field
+from web.db import engine
+from web.openapi import api_doc
+from web.settings import members
+from web.traces.presenters import jsonable
+
+api = Blueprint("settings_api", __name__, url_prefix="/api/v1")
+
+MEMBER_SCHEMA = {
+    "type": "object",
+    "required": ["email", "role"],
+    "properties": {
+        "email": {"type": "string"},
+        "role": {"type": "string", "enum": ["viewer", "editor", "admin"]},
+        "password": {"type": "string", "description": "Initial password, required for a new account."},
+    },
+}
+KEY_SCHEMA = {
+    "type": "object",
+    "required": ["role"],
+    "properties": {
+        "role": {"type": "string", "enum": ["viewer", "editor", "admin"]},
+        "name": {"type": "string"},
+    },
+}
+
+
+@api.get("/project")
+@require("viewer")
+@api_doc("Who is calling: the project, role and actor behind this key or session", tag="settings")
+def whoami():
+    return {"project": {"id": g.project_id, "name": g.project_name}, "role": g.role, "actor": g.actor}
+
+
+@api.get("/members")
+@require("viewer")
+@api_doc("Members of the project and their roles", tag="settings")
+def list_members():
+    rows = users_service.list_memberships(engine(), project=g.project_name)
+    return {"items": [_member(m) for m in rows]}
+
+
+@api.post("/members")
+@require("admin")
+@api_doc(
+    "Give a person a role in the project (creating their account if needed)",
+    request=MEMBER_SCHEMA,
+    responses={200: "The membership.", 422: "Invalid email, role or password."},
+    tag="settings",
+)
+def add_member():
+    body = json_object()
+    member = members.add_member(string_field(body, "email"), role_field(body), body.get("password"))
+    return _member(member)
+
+
+@api.delete("/members/<int:user_id>")
+@require("admin")
+@api_doc(
+    "Take a member out of the project",
+    params={"user_id": "User id (from GET /api/v1/members)."},
+    responses={200: "The removed membership.", 404: "Not a member.", 422: "It is the last admin."},
+    tag="settings",
+)
+def remove_member(user_id: int):
+    return _member(members.remove_member(user_id))
+
+
+@api.get("/keys")
+@require("admin")
+@api_doc("API keys of the project (never the secrets)", tag="settings")
+def keys():
+    return {"items": [_key(k) for k in list_keys(engine(), g.project_name)]}
+
+
+@api.post("/keys")
+@require("admin")
+@api_doc(
+    "Create an API key; the response is the only time its token is shown",
+    request=KEY_SCHEMA,
+    responses={201: "{key: {...}, token: 'ollm_…'}", 422: "Unknown role."},
+    tag="settings",
+)
+def new_key():
+    body = json_object()
+    info, token = create_key(engine(), g.project_name, role_field(body), str(body.get("name") or ""))
+    return {"key": _key(info), "token": token}, 201
+
+
+@api.delete("/keys/<int:key_id>")
+@require("admin")
+@api_doc(
+    "Revoke an API key",
+    params={"key_id": "Key id (from GET /api/v1/keys)."},
+    responses={200: "The revoked key.", 404: "No such key in this project."},
+    tag="settings",
+)
+def delete_key(key_id: int):
+    return _key(revoke_key(engine(), key_id, project_name=g.project_name))
+
+
+def _member(m: users_service.Membership) -> dict:
+    return {"user_id": m.user_id, "email": m.email, "role": m.role}
+
+
+def _key(k) -> dict:
+    fields = ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")
+    return jsonable({name: getattr(k, name) for name in fields} | {"display": k.display})

@@ -1,0 +1,52 @@
+"""Member changes shared by the Members page and the members API, with the one rule both need:
+a project always keeps at least one admin."""
+
+from __future__ import annotations
+
+from flask import g
+
+from otel_llm.accounts import users as users_service
+from otel_llm.accounts.errors import AccountError
+from web.db import engine
+
+
+class LastAdmin(AccountError):
+    pass
+
+
+def add_member(email: str, role: str, password: str | None) -> users_service.Membership:
+    """Give ``email`` ``role`` in the current project; a new account needs ``password``."""
+    try:
+        users_service.require_user(engine(), email)
+    except users_service.UserNotFound:
+        if not password:
+            raise AccountError(f"{email} has no account yet: set an initial password for them.") from None
+        return users_service.create_user(engine(), email, password, g.project_name, role)
+    return users_service.set_role(engine(), email, g.project_name, role)
+
+
+def change_role(user_id: int, role: str) -> users_service.Membership:
+    member = _member(user_id)
+    if member.role == "admin" and role != "admin":
+        _keep_an_admin()
+    return users_service.set_role(engine(), member.email, g.project_name, role)
+
+
+def remove_member(user_id: int) -> users_service.Membership:
+    member = _member(user_id)
+    if member.role == "admin":
+        _keep_an_admin()
+    users_service.remove_user(engine(), member.email, g.project_name)
+    return member
+
+
+def _member(user_id: int) -> users_service.Membership:
+    member = users_service.get_membership(engine(), user_id, g.project_id)
+    if member is None:
+        raise users_service.UserNotFound(f"user {user_id} is not a member of {g.project_name}.")
+    return member
+
+
+def _keep_an_admin() -> None:
+    if users_service.count_admins(engine(), g.project_id) <= 1:
+        raise LastAdmin(f"{g.project_name} needs at least one admin; make someone else admin first.")

@@ -1,0 +1,73 @@
+// otel-llm console behaviour. No data is ever inlined into scripts: pages put data in
+// <script type="application/json" id="..."> blocks (rendered with |tojson) and this file reads them.
+"use strict";
+
+const otelLlm = (() => {
+  const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  // JSON API call from a signed-in page: the session cookie authenticates, the header proves origin.
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const message = data?.error?.message || response.statusText;
+      throw new Error(message);
+    }
+    return data;
+  }
+
+  // Parsed contents of a <script type="application/json" id="..."> data block.
+  function data(id) {
+    const element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  function wire() {
+    document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+      select.addEventListener("change", () => select.form.submit());
+    });
+    document.querySelectorAll("[data-confirm]").forEach((element) => {
+      element.addEventListener("click", (event) => {
+        if (!window.confirm(element.dataset.confirm)) event.preventDefault();
+      });
+    });
+    document.querySelectorAll("[data-tabs]").forEach(wireTabs);
+    document.querySelectorAll("[data-copy]").forEach((button) => {
+      button.addEventListener("click", () => {
+        const target = document.getElementById(button.dataset.copy);
+        navigator.clipboard?.writeText(target.textContent.trim());
+        button.textContent = "Copied";
+      });
+    });
+  }
+
+  // Tabs: <div data-tabs><nav class="tabs"><a href="#tab-x" data-tab="x">…</a></nav>
+  //        <section class="tab-panel" id="tab-x">…</section></div>
+  function wireTabs(container) {
+    const links = container.querySelectorAll("[data-tab]");
+    const show = (name) => {
+      links.forEach((link) => link.classList.toggle("active", link.dataset.tab === name));
+      container.querySelectorAll(".tab-panel").forEach((panel) => {
+        panel.hidden = panel.id !== `tab-${name}`;
+      });
+    };
+    links.forEach((link) =>
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        show(link.dataset.tab);
+        history.replaceState(null, "", `#tab-${link.dataset.tab}`);
+      }),
+    );
+    const fromHash = location.hash.startsWith("#tab-") ? location.hash.slice(5) : null;
+    const initial = [...links].find((l) => l.dataset.tab === fromHash) || links[0];
+    if (initial) show(initial.dataset.tab);
+  }
+
+  document.addEventListener("DOMContentLoaded", wire);
+  return { api, data, csrfToken };
+})();

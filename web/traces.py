@@ -1,5 +1,0 @@
-"""Traces area (placeholder until the spine's console skeleton lands)."""
-
-from flask import Blueprint
-
-bp = Blueprint("traces", __name__)

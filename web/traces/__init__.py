@@ -1,0 +1,16 @@
+"""Traces area: the list of stored LLM spans and the span page (HTML), and ``/api/v1/spans`` (JSON)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from otel_llm.traces import InvalidCursor
+from web.errors import map_exception
+from web.traces.api import api
+from web.traces.views import bp
+
+__all__ = ["api", "bp", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    map_exception(app, InvalidCursor, 400, "bad_request")
