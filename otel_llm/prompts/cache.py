@@ -1,0 +1,99 @@
+"""The SDK's prompt cache: TTL with stale-while-revalidate, and a pause after failures.
+
+- fresh entry (younger than the TTL, or a fixed version — versions never change): served as is;
+- stale entry: served at once while one background thread refreshes it (a failed refresh keeps it);
+- no entry: fetched in the caller's thread; after a failure no fetch is tried for ``retry_after``
+  seconds, so an app whose backend is down is not slowed down on every call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TTL_SECONDS = 60.0
+RETRY_AFTER_SECONDS = 5.0
+
+
+@dataclass
+class _Entry:
+    value: Any = None
+    fetched_at: float = 0.0
+    failed_at: float | None = None
+    error: BaseException | None = None
+
+
+class PromptCache:
+    def __init__(self, retry_after: float = RETRY_AFTER_SECONDS):
+        self.retry_after = retry_after
+        self._entries: dict[Hashable, _Entry] = {}
+        self._refreshing: set[Hashable] = set()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, fetch: Callable[[], Any], ttl: float | None) -> Any:
+        """The value for ``key`` (``ttl`` None: never expires). Raises what ``fetch`` raised when
+        nothing is cached, or the remembered error while failures pause fetching."""
+        with self._lock:
+            entry = self._entries.get(key)
+        now = time.monotonic()
+        if entry is not None and entry.value is not None:
+            if ttl is not None and now - entry.fetched_at > ttl:
+                self._refresh_in_background(key, fetch)
+            return entry.value
+        if entry is not None and entry.failed_at is not None and now - entry.failed_at < self.retry_after:
+            assert entry.error is not None
+            raise entry.error
+        return self._fetch(key, fetch)
+
+    def _fetch(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
+        try:
+            with suppress_instrumentation():
+                value = fetch()
+        except Exception as exc:
+            with self._lock:
+                self._entries[key] = _Entry(failed_at=time.monotonic(), error=exc)
+            raise
+        with self._lock:
+            self._entries[key] = _Entry(value=value, fetched_at=time.monotonic())
+        return value
+
+    def _refresh_in_background(self, key: Hashable, fetch: Callable[[], Any]) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        threading.Thread(target=self._refresh, args=(key, fetch), daemon=True, name="otel-llm-prompt").start()
+
+    def _refresh(self, key: Hashable, fetch: Callable[[], Any]) -> None:
+        try:
+            with suppress_instrumentation():
+                value = fetch()
+            with self._lock:
+                self._entries[key] = _Entry(value=value, fetched_at=time.monotonic())
+        except Exception as exc:  # keep serving the stale value
+            logger.warning("otel-llm: could not refresh prompt %s: %s", key, exc)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no background refresh is running (tests, orderly shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._refreshing:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

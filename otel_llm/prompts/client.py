@@ -1,0 +1,219 @@
+"""What an app calls: ``otel_llm.get_prompt``.
+
+Example::
+
+    prompt = otel_llm.get_prompt("support-agent", fallback="You help {{customer}}.")
+    with prompt:                                   # LLM spans in the block carry the prompt's tags
+        client.chat.completions.create(
+            model=prompt.config.get("model", "gpt-4o-mini"),
+            messages=[{"role": "system", "content": prompt.render(customer="Ada")}, ...],
+        )
+
+Tags apply inside ``with prompt:`` (and ``async with``), through the same context as
+``otel_llm.tags``: ``gen_ai.prompt.name``, ``gen_ai.prompt.version``, ``otel_llm.prompt.hash`` and, for
+a fallback, ``otel_llm.prompt.fallback=true``. ``render()`` alone does not tag.
+
+The prompt comes from the database (``OTEL_LLM_DATABASE_URL``) or, when ``OTEL_LLM_API_URL`` is set,
+from the console's JSON API with ``OTEL_LLM_API_KEY``. It is cached for ``cache_ttl`` seconds (default
+60; a fixed ``version=`` never expires); past that the cached prompt is served while a background
+thread refreshes it. When the backend fails (or has no such prompt) the app gets the cached prompt,
+else the ``fallback=`` template; only when there is neither does ``get_prompt`` raise
+``PromptUnavailable``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from typing import Any
+
+from otel_llm import settings
+from otel_llm.context import attach_tags, detach_tags
+from otel_llm.hashing import text_hash
+from otel_llm.prompts.cache import DEFAULT_TTL_SECONDS, PromptCache
+from otel_llm.prompts.errors import PromptUnavailable
+from otel_llm.prompts.render import render, variables
+
+logger = logging.getLogger(__name__)
+
+API_TIMEOUT_SECONDS = 2.0
+PRODUCTION = "production"
+
+_cache = PromptCache()
+_active: ContextVar[tuple[object, ...]] = ContextVar("otel_llm_prompt_tokens", default=())
+
+
+class Prompt:
+    """One prompt version as the app uses it (or the fallback template, ``is_fallback`` True)."""
+
+    def __init__(
+        self,
+        name: str,
+        template: str,
+        *,
+        version: int | None = None,
+        config: dict[str, Any] | None = None,
+        hash: str | None = None,
+        labels: tuple[str, ...] = (),
+        is_fallback: bool = False,
+    ):
+        self.name = name
+        self.template = template
+        self.version = version
+        self.config = dict(config or {})
+        self.hash = hash or text_hash(template)
+        self.labels = tuple(labels)
+        self.is_fallback = is_fallback
+
+    def __repr__(self) -> str:
+        which = "fallback" if self.is_fallback else f"v{self.version}"
+        return f"<Prompt {self.name}@{which} {self.hash[:12]}>"
+
+    @property
+    def variables(self) -> list[str]:
+        return variables(self.template)
+
+    def render(self, **values: object) -> str:
+        """The template with ``{{name}}`` replaced; ``MissingVariable`` names any value not given."""
+        return render(self.template, values, self.name)
+
+    def tags(self) -> dict[str, object]:
+        """The tags LLM spans get inside ``with prompt:``."""
+        return {
+            "prompt_name": self.name,
+            "prompt_version": self.version,
+            "prompt_hash": self.hash,
+            "prompt_fallback": True if self.is_fallback else None,
+        }
+
+    def __enter__(self) -> Prompt:
+        token = attach_tags(**self.tags())
+        _active.set((*_active.get(), token))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        tokens = _active.get()
+        if tokens:
+            _active.set(tokens[:-1])
+            detach_tags(tokens[-1])
+
+    async def __aenter__(self) -> Prompt:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__(*exc)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Prompt:
+        return cls(
+            data["name"],
+            data["template"],
+            version=data["version"],
+            config=data.get("config") or {},
+            hash=data["version_hash"],
+            labels=tuple(data.get("labels") or ()),
+        )
+
+
+def get_prompt(
+    name: str,
+    *,
+    label: str | None = None,
+    version: int | None = None,
+    fallback: str | None = None,
+    cache_ttl: float | None = DEFAULT_TTL_SECONDS,
+    project: str | None = None,
+    database_url: str | None = None,
+    api_url: str | None = None,
+    api_key: str | None = None,
+) -> Prompt:
+    """The prompt ``name`` at ``label`` (default ``production``) or at ``version`` (see module doc)."""
+    if label is not None and version is not None:
+        raise ValueError("get_prompt takes label= or version=, not both.")
+    label = None if version is not None else (label or PRODUCTION)
+    source = _source(project, database_url, api_url, api_key)
+    key = (source.key, name, label, version)
+    ttl = None if version is not None else cache_ttl
+    try:
+        return _cache.get(key, lambda: source.fetch(name, label, version), ttl)
+    except Exception as exc:
+        return _fallback(name, label, version, fallback, exc)
+
+
+def _fallback(
+    name: str, label: str | None, version: int | None, fallback: str | None, exc: Exception
+) -> Prompt:
+    which = f"v{version}" if version is not None else label
+    if fallback is None:
+        raise PromptUnavailable(
+            f"prompt {name}@{which} is unavailable ({exc}) and nothing is cached; pass fallback= "
+            "to get_prompt to keep working when the registry cannot be reached."
+        ) from exc
+    logger.warning("otel-llm: prompt %s@%s unavailable (%s); using the fallback template", name, which, exc)
+    return Prompt(name, fallback, is_fallback=True)
+
+
+def clear_cache() -> None:
+    """Forget cached prompts (tests; or after changing a prompt in the same process)."""
+    _cache.clear()
+
+
+def _source(project, database_url, api_url, api_key):
+    base = settings.api_url(api_url)
+    if base:
+        return _ApiSource(base, settings.api_key(api_key))
+    return _DatabaseSource(settings.database_url(database_url), settings.project(project))
+
+
+class _DatabaseSource:
+    def __init__(self, url: str, project: str):
+        self.url, self.project = url, project
+        self.key = ("db", url, project)
+
+    def fetch(self, name: str, label: str | None, version: int | None) -> Prompt:
+        from otel_llm.prompts import catalog, versions
+        from otel_llm.prompts.names import PromptRef
+        from otel_llm.storage.db import get_engine
+
+        engine = get_engine(_with_connect_timeout(self.url))
+        pid = catalog.project_id(engine, self.project)
+        found = versions.resolve(engine, pid, PromptRef(name, version, label), strict_label=True)
+        return Prompt.from_dict(found.to_dict())
+
+
+def _with_connect_timeout(url: str) -> str:
+    """Postgres URLs get a short connect timeout, so an unreachable server fails fast."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+        return url
+    return parsed.update_query_dict({"connect_timeout": "3"}).render_as_string(hide_password=False)
+
+
+class _ApiSource:
+    def __init__(self, base: str, key: str | None):
+        self.base, self.api_key = base.rstrip("/"), key
+        self.key = ("api", self.base, key)
+
+    def fetch(self, name: str, label: str | None, version: int | None) -> Prompt:
+        import httpx
+
+        params = {"version": version} if version is not None else {"label": label}
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        response = httpx.get(
+            f"{self.base}/api/v1/prompts/{name}/resolve",
+            params=params,
+            headers=headers,
+            timeout=API_TIMEOUT_SECONDS,
+        )
+        if response.status_code >= 400:
+            raise LookupError(_api_error(response))
+        return Prompt.from_dict(response.json()["version"])
+
+
+def _api_error(response) -> str:
+    try:
+        return f"HTTP {response.status_code}: {response.json()['error']['message']}"
+    except Exception:
+        return f"HTTP {response.status_code}"
