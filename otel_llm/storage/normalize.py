@@ -75,11 +75,16 @@ def _plain(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in mapping.items()}
 
 
+_INT32 = 2**31 - 1
+
+
 def _int(value: Any) -> int | None:
+    """An integer column value; None when missing, unparsable or absurd (outside the INTEGER range)."""
     try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
+        number = None if value is None else int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and -_INT32 <= number <= _INT32 else None
 
 
 def _float(value: Any) -> float | None:
@@ -174,7 +179,8 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "prompt_name": _str(a.get(attrs.GEN_AI_PROMPT_NAME)),
         "prompt_version": _str(a.get(attrs.GEN_AI_PROMPT_VERSION), 32),
         "prompt_hash": _str(a.get(attrs.PROMPT_HASH), 64),
-        "system_prompt_hash": a.get(attrs.SYSTEM_PROMPT_HASH) or (text_hash(system) if system is not None else None),
+        "system_prompt_hash": a.get(attrs.SYSTEM_PROMPT_HASH)
+        or (text_hash(system) if system is not None else None),
         "experiment": _str(a.get(attrs.EXPERIMENT)),
         "variant": _str(a.get(attrs.EXPERIMENT_VARIANT)),
         "replay_of": _str(a.get(attrs.REPLAY_OF), 16),
