@@ -13,13 +13,15 @@ from pydantic import BaseModel
 
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
-from tests.instrumentation_support import (  # noqa: F401 - fixtures
+from tests import instrumentation_support
+from tests.instrumentation_support import (
     SYSTEM,
     Traced,
     content_of,
     record_of,
-    traced,
 )
+
+traced = instrumentation_support.traced  # fixture
 
 MODEL = "claude-haiku-4-5"
 USER = [{"role": "user", "content": "How long do refunds take?"}]
@@ -39,18 +41,25 @@ def client(mock_llm, traced):
 @pytest.fixture
 def aclient(mock_llm, traced):
     return anthropic.AsyncAnthropic(
-        api_key="sk-ant-secret", base_url=mock_llm.url, max_retries=0, open_telemetry={"tracer_provider": traced.provider}
+        api_key="sk-ant-secret",
+        base_url=mock_llm.url,
+        max_retries=0,
+        open_telemetry={"tracer_provider": traced.provider},
     )
 
 
 def test_create_gives_one_stored_span_with_attributes_and_record(traced, client, mock_llm):
-    message = client.messages.create(model=MODEL, max_tokens=100, system=SYSTEM, messages=USER, stop_sequences=["END"])
+    message = client.messages.create(
+        model=MODEL, max_tokens=100, system=SYSTEM, messages=USER, stop_sequences=["END"]
+    )
     span = traced.one()  # the SDK-native span is marked duplicate
     native = [s for s in traced.spans() if s.instrumentation_scope.name == attrs.ANTHROPIC_NATIVE_SCOPE]
     assert len(native) == 1 and native[0].attributes[attrs.DUPLICATE] is True
     a = span.attributes
     assert span.name == f"chat {MODEL}" and a[attrs.GEN_AI_PROVIDER_NAME] == "anthropic"
-    assert a[attrs.GEN_AI_REQUEST_MAX_TOKENS] == 100 and list(a[attrs.GEN_AI_REQUEST_STOP_SEQUENCES]) == ["END"]
+    assert a[attrs.GEN_AI_REQUEST_MAX_TOKENS] == 100 and list(a[attrs.GEN_AI_REQUEST_STOP_SEQUENCES]) == [
+        "END"
+    ]
     assert a[attrs.GEN_AI_RESPONSE_ID] == message.id
     assert list(a[attrs.GEN_AI_RESPONSE_FINISH_REASONS]) == [message.stop_reason]
     assert a[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] == message.usage.output_tokens
@@ -169,7 +178,9 @@ def test_parse_records_output_config_schema(traced, client, mock_llm):
 
 def test_error_is_recorded_and_reraised(traced, client):
     with pytest.raises(anthropic.RateLimitError):
-        client.messages.create(model=MODEL, max_tokens=10, messages=USER, extra_headers={"x-mock-error": "429"})
+        client.messages.create(
+            model=MODEL, max_tokens=10, messages=USER, extra_headers={"x-mock-error": "429"}
+        )
     span = traced.one()
     assert span.status.status_code is StatusCode.ERROR and span.attributes[attrs.ERROR_TYPE] == "429"
 

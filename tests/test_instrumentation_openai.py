@@ -14,13 +14,15 @@ from pydantic import BaseModel
 
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
-from tests.instrumentation_support import (  # noqa: F401 - fixtures
+from tests import instrumentation_support
+from tests.instrumentation_support import (
     MESSAGES,
     SYSTEM,
     content_of,
     record_of,
-    traced,
 )
+
+traced = instrumentation_support.traced  # fixture
 
 
 @pytest.fixture
@@ -67,7 +69,10 @@ def test_chat_create_span_has_semconv_attributes_content_and_replayable_record(t
 
 def test_system_and_developer_messages_joined_for_the_hash(traced, client):
     messages = [
-        {"role": "developer", "content": [{"type": "text", "text": "Part one."}, {"type": "text", "text": "Two."}]},
+        {
+            "role": "developer",
+            "content": [{"type": "text", "text": "Part one."}, {"type": "text", "text": "Two."}],
+        },
         {"role": "system", "content": "Three."},
         {"role": "user", "content": "hi"},
     ]
@@ -152,7 +157,9 @@ TOOLS = [
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_tool_calls_recorded(traced, client, stream):
-    result = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, stream=stream)
+    result = client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, stream=stream
+    )
     if stream:
         list(result)
     span = traced.one()
@@ -181,7 +188,9 @@ def test_tool_call_response_in_input(traced, client):
         "name": "refund_status",
         "arguments": tool_call.function.arguments,
     }
-    assert messages[2]["parts"] == [{"type": "tool_call_response", "id": tool_call.id, "response": "refunded"}]
+    assert messages[2]["parts"] == [
+        {"type": "tool_call_response", "id": tool_call.id, "response": "refunded"}
+    ]
 
 
 class Answer(BaseModel):
@@ -217,7 +226,9 @@ def test_raw_response_keeps_headers_and_parse(traced, client):
 
 
 def test_streaming_response_context_manager_and_parse(traced, client):
-    with client.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=MESSAGES) as resp:
+    with client.chat.completions.with_streaming_response.create(
+        model="gpt-4o-mini", messages=MESSAGES
+    ) as resp:
         assert resp.headers["content-type"].startswith("application/json")
         completion = resp.parse()
     assert traced.one().attributes[attrs.GEN_AI_RESPONSE_ID] == completion.id
