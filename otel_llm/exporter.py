@@ -1,17 +1,24 @@
 """``SQLSpanExporter``: an OpenTelemetry ``SpanExporter`` that stores spans in SQLite or Postgres.
 
 It runs behind the SDK's ``BatchSpanProcessor``, so the app thread never waits on the database.
-Each batch is one transaction. When the database is unreachable the batch goes to a bounded
-on-disk spool and is written once the database is back. It never raises into the app, and its own
-database calls are never traced.
+Each batch is one transaction. Its own database calls run with instrumentation suppressed, so they
+are never traced, and it never raises into the SDK.
+
+When the database is unreachable, the batch goes to a bounded on-disk spool (``storage.spool``)
+and further batches go straight there, without waiting on the database, until a retry succeeds
+(backoff from 1 s up to 30 s). A daemon thread retries on that schedule, so spooled spans are
+written even if the app sends no more; it stops at ``shutdown`` and never keeps the process alive.
+A span whose data can never be stored is split off its batch and kept in the spool's ``dead/``
+folder, so it cannot block the spans around it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 
-from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -24,6 +31,9 @@ from otel_llm.storage.spool import Spool
 from otel_llm.storage.writer import write_records
 
 logger = logging.getLogger(__name__)
+
+MIN_RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 30.0
 
 
 class SQLSpanExporter(SpanExporter):
@@ -39,52 +49,29 @@ class SQLSpanExporter(SpanExporter):
         self.project = settings.project(project)
         self.spool = Spool(settings.spool_dir(spool_dir), settings.spool_max_bytes(spool_max_bytes))
         self.pricing = pricing or PricingTable.load()
-        self._shutdown = False
+        self._shutdown = threading.Event()
+        self._retry_at = 0.0  # monotonic time before which the database is not tried again
+        self._backoff = MIN_RETRY_SECONDS
+        self._drainer: threading.Thread | None = None
+        self._drainer_lock = threading.Lock()
 
+    # --- SpanExporter ----------------------------------------------------------------------
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if self._shutdown:
+        if self._shutdown.is_set():
             return SpanExportResult.FAILURE
-        try:
-            records = [from_readable(s) for s in spans]
-        except Exception:
-            logger.exception("otel-llm: could not read %d spans; dropped", len(spans))
-            return SpanExportResult.FAILURE
-        token = otel_context.attach(otel_context.get_current())
         try:
             with suppress_instrumentation():
-                return self._store(records)
-        finally:
-            otel_context.detach(token)
-
-    def _store(self, records: list[SpanRecord]) -> SpanExportResult:
-        batch = {"project": self.project, "records": [r.to_json() for r in records]}
-        try:
-            self._drain_spool()
-            self._write(batch)
-            return SpanExportResult.SUCCESS
-        except Exception as exc:
-            logger.warning("otel-llm: database unavailable (%s); %d spans spooled", _short(exc), len(records))
-            try:
-                self.spool.put(batch)
-                return SpanExportResult.SUCCESS
-            except Exception:
-                logger.exception("otel-llm: spooling failed; %d spans dropped", len(records))
-                return SpanExportResult.FAILURE
-
-    def _write(self, batch: dict) -> None:
-        records = [SpanRecord.from_json(r) for r in batch["records"]]
-        write_records(get_engine(self.database_url), batch["project"], records, self.pricing)
-
-    def _drain_spool(self) -> None:
-        if self.spool.files():
-            drained = self.spool.drain(self._write)
-            if drained:
-                logger.info("otel-llm: database is back; %d spooled batches written", drained)
+                batch = {"project": self.project, "records": [from_readable(s).to_json() for s in spans]}
+                return self._store(batch)
+        except Exception:  # never into the SDK / app
+            logger.exception("otel-llm: %d spans dropped", len(spans))
+            return SpanExportResult.FAILURE
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Write what is spooled, if the database is reachable now."""
         try:
             with suppress_instrumentation():
-                self._drain_spool()
+                self._drain()
             return True
         except Exception as exc:
             logger.warning("otel-llm: spool not drained yet: %s", _short(exc))
@@ -92,7 +79,82 @@ class SQLSpanExporter(SpanExporter):
 
     def shutdown(self) -> None:
         self.force_flush()
-        self._shutdown = True
+        self._shutdown.set()
+        drainer = self._drainer
+        if drainer is not None and drainer is not threading.current_thread():
+            drainer.join(timeout=2)
+
+    # --- internals -------------------------------------------------------------------------
+    def _store(self, batch: dict) -> SpanExportResult:
+        if time.monotonic() < self._retry_at:  # database known to be down: do not wait on it
+            return self._spool(batch, None)
+        try:
+            self._drain()
+            self._write(batch)
+            return SpanExportResult.SUCCESS
+        except Exception as exc:
+            return self._spool(batch, exc)
+
+    def _spool(self, batch: dict, exc: BaseException | None) -> SpanExportResult:
+        if exc is not None:
+            self._failed(exc)
+        try:
+            self.spool.put(batch)
+        except Exception:
+            logger.exception("otel-llm: spooling failed; %d spans dropped", len(batch["records"]))
+            return SpanExportResult.FAILURE
+        self._start_drainer()
+        return SpanExportResult.SUCCESS
+
+    def _write(self, batch: dict) -> None:
+        records = [SpanRecord.from_json(r) for r in batch["records"]]
+        engine = get_engine(self.database_url)
+        project = batch["project"]
+
+        def reject(bad: list[SpanRecord], error: BaseException) -> None:
+            self.spool.reject({"project": project, "records": [r.to_json() for r in bad]}, error)
+
+        write_records(engine, project, records, self.pricing, on_rejected=reject)
+        self._succeeded()
+
+    def _drain(self) -> None:
+        if self.spool.files():
+            drained = self.spool.drain(self._write)
+            if drained:
+                logger.warning("otel-llm: database is back; %d spooled batches written", drained)
+
+    def _failed(self, exc: BaseException) -> None:
+        logger.warning("otel-llm: database unavailable (%s); spooling for %.0f s", _short(exc), self._backoff)
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, MAX_RETRY_SECONDS)
+
+    def _succeeded(self) -> None:
+        self._retry_at = 0.0
+        self._backoff = MIN_RETRY_SECONDS
+
+    def _start_drainer(self) -> None:
+        with self._drainer_lock:
+            if self._drainer is not None:
+                return
+            self._drainer = threading.Thread(target=self._drain_loop, name="otel-llm-spool", daemon=True)
+            self._drainer.start()
+
+    def _drain_loop(self) -> None:
+        """Retry the spool on the backoff schedule until it is empty or the exporter shuts down."""
+        while not self._shutdown.is_set():
+            self._shutdown.wait(max(self._retry_at - time.monotonic(), 0.05))
+            if self._shutdown.is_set() or time.monotonic() < self._retry_at:
+                continue
+            try:
+                with suppress_instrumentation():
+                    self._drain()
+            except Exception as exc:
+                self._failed(exc)
+                continue
+            with self._drainer_lock:  # decided under the lock, so a batch spooled now gets a drainer
+                if not self.spool.files():
+                    self._drainer = None
+                    return
 
 
 def _short(exc: BaseException) -> str:

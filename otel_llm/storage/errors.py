@@ -1,0 +1,43 @@
+"""Telling a bad batch from an unreachable database.
+
+A write can fail because the database is away (connection refused, restarting, locked, schema not
+migrated yet) — then the batch should wait in the spool and be retried — or because some span in it
+cannot be stored (a value out of range, a NUL byte in text, an unserialisable attribute) — then
+retrying the same batch would fail forever, so the writer isolates the bad spans instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+from sqlalchemy import exc as sa_exc
+
+# SQLSTATE classes meaning "this data", not "this server": 22 data exception, 23 integrity violation.
+_DATA_SQLSTATE_CLASSES = ("22", "23")
+_DATA_PYTHON_ERRORS = (TypeError, ValueError, OverflowError, KeyError, UnicodeError)
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """True when retrying the same rows cannot succeed (the rows are at fault, not the database)."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return False
+        return _driver_data_error(exc.orig)
+    if isinstance(exc, psycopg.Error | sqlite3.Error):  # the COPY path talks to psycopg directly
+        return _driver_data_error(exc)
+    if isinstance(exc, sa_exc.StatementError):  # a value SQLAlchemy could not bind
+        return True
+    if isinstance(exc, sa_exc.SQLAlchemyError):  # pool timeouts, disconnects
+        return False
+    return isinstance(exc, _DATA_PYTHON_ERRORS)
+
+
+def _driver_data_error(orig: BaseException | None) -> bool:
+    if isinstance(orig, psycopg.Error):
+        if orig.sqlstate:
+            return orig.sqlstate[:2] in _DATA_SQLSTATE_CLASSES
+        return isinstance(orig, psycopg.DataError | psycopg.IntegrityError)  # raised client-side
+    if isinstance(orig, sqlite3.Error):
+        return isinstance(orig, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError)
+    return isinstance(orig, _DATA_PYTHON_ERRORS)
