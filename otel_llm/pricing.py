@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,6 +17,10 @@ from importlib import resources
 from otel_llm import settings
 
 logger = logging.getLogger(__name__)
+
+# What may follow a priced name for a dated snapshot or alias of the same model: "-2024-07-18",
+# "-20250929", "@20240620", "-latest". Anything else ("o3" + "-mini") is another model: no price.
+_SNAPSHOT_SUFFIX = re.compile(r"(?:[-@]\d|-latest$)")
 
 
 @dataclass(frozen=True)
@@ -34,15 +39,23 @@ class PricingTable:
 
     @classmethod
     def load(cls, user_file: str | None = None) -> PricingTable:
+        """The shipped prices, overlaid by the user's file (``OTEL_LLM_PRICING_FILE``) if any.
+        A bad file or entry is logged and skipped, never raised."""
         data = json.loads(resources.files("otel_llm").joinpath("pricing.json").read_text())["models"]
         path = settings.pricing_file(user_file)
         if path:
             try:
                 with open(path, encoding="utf-8") as handle:
-                    data.update(json.load(handle).get("models", {}))
-            except (OSError, ValueError, AttributeError) as exc:
+                    data.update(json.load(handle)["models"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 logger.warning("otel-llm: pricing file %s ignored: %s", path, exc)
-        return cls({name: _price(entry) for name, entry in data.items()})
+        prices = {}
+        for name, entry in data.items():
+            try:
+                prices[name.lower()] = _price(entry)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                logger.warning("otel-llm: price of %r ignored: needs numeric 'input' and 'output'", name)
+        return cls(prices)
 
     def price(self, model: str | None) -> Price | None:
         if not model:
@@ -51,7 +64,7 @@ class PricingTable:
         if key in self._prices:
             return self._prices[key]
         for name in self._by_length:
-            if key.startswith(name):
+            if key.startswith(name) and _SNAPSHOT_SUFFIX.match(key, len(name)):
                 return self._prices[name]
         return None
 
