@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -46,6 +48,7 @@ def mock_llm(host: str, port: int, latency_ms: float) -> None:
     click.echo(f"  Anthropic: ANTHROPIC_BASE_URL={server.url}  (any ANTHROPIC_API_KEY)")
     click.echo(f"  otel-llm:  OTEL_LLM_MOCK_URL={server.url}")
     click.echo("Press Ctrl-C to stop.")
+    sys.stdout.flush()  # the banner reaches a pipe (scripts wait for it) before the first request
     try:
         while not server.wait(3600):
             pass

@@ -219,3 +219,21 @@ def test_top_level_cache_control_caches_the_whole_prompt(client):
     second = _create(client, messages=messages, cache_control={"type": "ephemeral"})
     assert first.usage.cache_creation_input_tokens > 0 and first.usage.input_tokens == 0
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
+
+
+def test_messages_parse_returns_the_pydantic_model(client, mock_llm):
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        summary: str
+        confidence: float
+        sources: list[str]
+
+    parsed = client.messages.parse(model=MODEL, max_tokens=400, messages=HELLO, output_format=Answer)
+    assert isinstance(parsed.parsed_output, Answer) and len(parsed.parsed_output.sources) == 2
+    assert mock_llm.requests[-1].json["output_config"]["format"]["type"] == "json_schema"
+
+
+def test_count_tokens_matches_the_uncached_input_usage(client):
+    counted = client.messages.count_tokens(model=MODEL, system="Be kind.", messages=HELLO)
+    assert counted.input_tokens == _create(client, system="Be kind.").usage.input_tokens

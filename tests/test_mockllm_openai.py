@@ -245,3 +245,31 @@ def test_midstream_error_raises_while_iterating(client):
         for chunk in stream:
             received.append(chunk)
     assert len(received) == 3
+
+
+def test_parse_handles_nested_optional_enum_and_date_fields(client):
+    import datetime
+    import enum
+    from typing import Literal
+
+    class Level(enum.Enum):
+        LOW = "low"
+        HIGH = "high"
+
+    class Step(BaseModel):
+        order: int
+        note: str | None
+
+    class Plan(BaseModel):
+        kind: Literal["fix", "feature"]
+        level: Level
+        due: datetime.date
+        steps: list[Step]
+        owner: str | None
+
+    plan = (
+        client.chat.completions.parse(model=MODEL, messages=HELLO, response_format=Plan)
+        .choices[0]
+        .message.parsed
+    )
+    assert isinstance(plan, Plan) and len(plan.steps) == 2 and isinstance(plan.steps[0], Step)

@@ -279,6 +279,16 @@ def handle(call: Call, cache: PromptCache) -> JSONReply | StreamReply:
     return JSONReply(message, headers=headers)
 
 
+def count_tokens(call: Call) -> JSONReply:
+    """``POST /v1/messages/count_tokens``: the prompt's input tokens (no answer, no cache effect)."""
+    body = {"max_tokens": 1, **call.body}
+    validate(body)
+    return JSONReply(
+        {"input_tokens": sum(tokens for _, tokens, _ in _segments(body))},
+        headers={"request-id": call.request_id},
+    )
+
+
 def stream_events(message: dict, result: Answer, midstream: bool) -> list:
     usage = message["usage"]
     start_usage = {**usage, "output_tokens": 1}

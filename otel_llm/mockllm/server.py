@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,14 +23,23 @@ from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply, controls, in
 
 MOCK_REQUESTS_PATH = "/_mock/requests"
 HANG_SECONDS = 30.0  # how long an injected ``timeout`` holds the answer back
+POLL_SECONDS = 0.1  # how quickly stop() is noticed
 STREAM_SPACING_SHARE = 1 / 50  # with latency L, stream chunks are L/50 apart
 
-ROUTES = {
-    "/v1/chat/completions": (OPENAI, openai_chat),
-    "/chat/completions": (OPENAI, openai_chat),
-    "/v1/responses": (OPENAI, openai_responses),
-    "/responses": (OPENAI, openai_responses),
-    "/v1/messages": (ANTHROPIC, anthropic_messages),
+# path -> (API whose error shape and auth apply, user-text reader for controls, handler(call, server))
+ROUTES: dict[str, tuple[str, Callable[[Any], str], Callable[[Call, MockLLMServer], Any]]] = {
+    "/v1/chat/completions": (OPENAI, openai_chat.user_text, lambda call, _: openai_chat.handle(call)),
+    "/v1/responses": (OPENAI, openai_responses.user_text, lambda call, _: openai_responses.handle(call)),
+    "/v1/messages": (
+        ANTHROPIC,
+        anthropic_messages.user_text,
+        lambda call, server: anthropic_messages.handle(call, server.prompt_cache),
+    ),
+    "/v1/messages/count_tokens": (
+        ANTHROPIC,
+        anthropic_messages.user_text,
+        lambda call, _: anthropic_messages.count_tokens(call),
+    ),
 }
 
 
@@ -102,7 +112,9 @@ class MockLLMServer:
         self._stopping.clear()
         self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="mock-llm", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(POLL_SECONDS,), name="mock-llm", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -196,10 +208,10 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._not_found()
             return
-        api, module = route
+        api = route[0]
         call = Call(parsed, headers, "req_" + uuid.uuid4().hex, int(time.time()))
         try:
-            reply = self._answer(api, module, call, raw)
+            reply = self._answer(route, call)
         except APIError as error:
             self._send_error(api, error, call.request_id)
             return
@@ -207,13 +219,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_reply(reply, call)
 
-    def _answer(self, api: str, module: Any, call: Call, raw: bytes) -> JSONReply | StreamReply:
+    def _answer(self, route: tuple, call: Call) -> JSONReply | StreamReply:
+        api, user_text, handler = route
         _check_auth(api, call.headers)
         if not isinstance(call.body, dict):
             raise APIError(
                 400, "We could not parse the JSON body of your request. The body must be a JSON object."
             )
-        control = controls(call.headers, module.user_text(call.body))
+        control = controls(call.headers, user_text(call.body))
         latency = self.server.mock.latency_ms if control.latency_ms is None else control.latency_ms
         call.latency_ms = latency
         if control.error:
@@ -225,10 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.mock.wait(latency / 1000)
                 raise APIError(status, f"Injected error {status} (x-mock-error / [[mock:error=...]]).")
             call.error = control.error
-        if api == ANTHROPIC:
-            reply = module.handle(call, self.server.mock.prompt_cache)
-        else:
-            reply = module.handle(call)
+        reply = handler(call, self.server.mock)
         if latency:
             self.server.mock.wait(latency / 1000)
         return reply
