@@ -19,7 +19,11 @@ from otel_llm.replay.run import replay_span
 from otel_llm.replay.store import get_replay, list_replays
 from otel_llm.storage.schema_replays import replays
 from otel_llm.traces import get_span
-from tests.replay_support import SYSTEM, app, sqlite_app, start_app, stop_app  # noqa: F401 - fixtures
+from tests import replay_support
+from tests.replay_support import SYSTEM, start_app, stop_app
+
+app = replay_support.app  # fixture
+sqlite_app = replay_support.sqlite_app  # fixture
 
 TOOLS = [
     {
