@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otel_llm import attributes as attrs
@@ -165,7 +166,7 @@ def start_call(
     ``kwargs`` may be changed in place: iterator arguments become lists (the SDK then gets those).
     """
     parent = otel_context.get_current()
-    if in_our_call(parent):
+    if in_our_call(parent) or not is_instrumentation_enabled():
         return None  # an SDK helper calling another instrumented method: the outer call has the span
     try:
         record.materialise(kwargs)
