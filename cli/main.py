@@ -8,7 +8,9 @@ import click
 
 from cli import db as db_commands
 from cli import demo as demo_commands
+from cli import feedback as feedback_commands
 from cli import mockllm as mockllm_commands
+from cli import prompts as prompt_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,3 +37,5 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 main.add_command(db_commands.db)
 main.add_command(demo_commands.demo)
 main.add_command(mockllm_commands.mock_llm)
+main.add_command(prompt_commands.prompts)
+main.add_command(feedback_commands.feedback)

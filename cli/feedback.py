@@ -1,0 +1,80 @@
+"""``otel-llm feedback``: scores on spans and traces (the same service as ``otel_llm.record_feedback``)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cli.db import database_url
+from otel_llm import settings
+from otel_llm.feedback import FeedbackError, add_feedback, list_feedback, parse_target
+from otel_llm.prompts import catalog
+from otel_llm.prompts.errors import PromptError
+
+
+def _engine(ctx: click.Context):
+    from otel_llm.storage.db import get_engine
+
+    return get_engine(database_url(ctx))
+
+
+@click.group()
+@click.option("--project", "-p", help="Project [env: OTEL_LLM_PROJECT; default: default].")
+@click.pass_context
+def feedback(ctx: click.Context, project: str | None) -> None:
+    """Feedback scores on spans and traces."""
+    ctx.ensure_object(dict)
+    ctx.obj["project"] = project
+
+
+@feedback.command()
+@click.argument("target", metavar="SPAN_OR_TRACE_ID")
+@click.argument("score", type=float)
+@click.option("--comment", "-c", help="Why this score.")
+@click.pass_context
+def add(ctx: click.Context, target: str, score: float, comment: str | None) -> None:
+    """Record SCORE on a span (16 hex digits) or a trace (32 hex digits).
+
+    \b
+    Example:
+      otel-llm feedback add 3f2a9c1d5e6b7a80 1 --comment "solved it"
+      otel-llm feedback add 0af7651916cd43dd8448eb211c80319c -1
+    """
+    try:
+        parsed = parse_target(target)
+        engine = _engine(ctx)
+        project_id = catalog.project_id(engine, settings.project(ctx.obj.get("project")), create=True)
+        stored = add_feedback(engine, project_id, parsed, score, comment, source="cli")
+    except FeedbackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    on = f"span {stored.span_id}" if stored.span_id else f"trace {stored.trace_id}"
+    click.echo(f"Recorded score {stored.score:g} on {on}.")
+
+
+@feedback.command("list")
+@click.argument("target", metavar="[SPAN_OR_TRACE_ID]", required=False)
+@click.option("--limit", default=50, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_command(ctx: click.Context, target: str | None, limit: int, as_json: bool) -> None:
+    """List feedback, newest first (of one span or trace when given).
+
+    \b
+    Example:
+      otel-llm feedback list
+      otel-llm feedback list 0af7651916cd43dd8448eb211c80319c --json
+    """
+    try:
+        parsed = parse_target(target) if target else None
+        engine = _engine(ctx)
+        project_id = catalog.project_id(engine, settings.project(ctx.obj.get("project")))
+    except (FeedbackError, PromptError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = list_feedback(engine, project_id, parsed, limit=limit)
+    if as_json:
+        return click.echo(json.dumps([f.to_dict() for f in rows], indent=2, ensure_ascii=False))
+    for f in rows:
+        on = f"span {f.span_id}" if f.span_id else f"trace {f.trace_id}"
+        when = f.created_at.strftime("%Y-%m-%d %H:%M") if f.created_at else ""
+        click.echo(f"{when}  {f.score:>6g}  {f.source:8} {on}  {f.comment or ''}")

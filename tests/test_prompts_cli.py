@@ -1,0 +1,141 @@
+"""``otel-llm prompts`` and ``otel-llm feedback`` through click's runner, on SQLite and Postgres."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from tests.span_factory import emit, llm_attributes, span_pipeline
+
+
+@pytest.fixture
+def run(db_url, monkeypatch):
+    monkeypatch.setenv("USER", "ana")
+
+    def invoke(*args, input=None, ok=True):
+        result = CliRunner().invoke(main, ["--database-url", db_url, *args], input=input)
+        if ok:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code != 0, result.output
+        return result
+
+    return invoke
+
+
+def _json(result):
+    return json.loads(result.output)
+
+
+def test_create_from_file_and_stdin_then_list_show(run, tmp_path):
+    source = tmp_path / "support.txt"
+    source.write_text("You help {{customer}}.\n", encoding="utf-8")
+    assert "Created support@v1" in run("prompts", "create", "support", "--file", str(source)).output
+    out = run(
+        "prompts",
+        "create",
+        "support",
+        "-",
+        "-m",
+        "kinder",
+        "--tag",
+        "tone",
+        "--config",
+        '{"model": "gpt-4o"}',
+        input="You kindly help {{customer}}.\n",
+    ).output
+    assert "Created support@v2" in out
+    listed = _json(run("prompts", "list", "--json"))
+    assert [(p["name"], p["versions"], p["latest_version"]) for p in listed] == [("support", 2, 2)]
+    shown = _json(run("prompts", "show", "support@v2", "--json"))
+    assert (shown["author"], shown["tags"], shown["config"]) == ("ana", ["tone"], {"model": "gpt-4o"})
+    assert shown["change_summary"] == "kinder" and shown["parent_version"] == 1
+    assert (
+        "You kindly help {{customer}}." in run("prompts", "show", "support").output
+    )  # latest when unpublished
+
+
+def test_user_errors_are_sentences(run, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    assert "template is empty" in run("prompts", "create", "p", "--file", str(empty), ok=False).output
+    assert "either with --file F or as -" in run("prompts", "create", "p", ok=False).output
+    assert "not valid JSON" in run("prompts", "create", "p", "-", "--config", "{", input="x", ok=False).output
+    run("prompts", "create", "p", "-", input="x")
+    assert "p@v1 already has this template" in run("prompts", "create", "p", "-", input="x", ok=False).output
+    assert "name a version, e.g." in run("prompts", "publish", "p", ok=False).output
+    assert "has no version 9" in run("prompts", "publish", "p@v9", ok=False).output
+    assert "does not exist" in run("prompts", "versions", "nope", ok=False).output
+
+
+def test_publish_label_rollback_archive_duplicate_history(run):
+    for text in ("one", "two", "three"):
+        run("prompts", "create", "p", "-", input=text)
+    assert "production: nothing → v1" in run("prompts", "publish", "p@v1").output
+    run("prompts", "publish", "p@v3", "--author", "bo")
+    run("prompts", "label", "p@v2", "staging")
+    assert "production (rollback): v3 → v1" in run("prompts", "rollback", "p").output
+    assert "v1 → v2" in run("prompts", "rollback", "p", "--to", "v2").output
+    assert "cannot be archived" in run("prompts", "archive", "p@v2", ok=False).output
+    assert "archived" in run("prompts", "archive", "p@v1").output
+    assert "Created p@v4 from v1" in run("prompts", "duplicate", "p@v1").output
+    versions = _json(run("prompts", "versions", "p", "--json"))
+    assert [(v["version"], v["labels"], v["archived"]) for v in versions] == [
+        (4, [], False),
+        (3, [], False),
+        (2, ["production", "staging"], False),
+        (1, [], True),
+    ]
+    moves = _json(run("prompts", "history", "p", "--json"))
+    assert [(m["action"], m["label"], m["from_version"], m["to_version"], m["actor"]) for m in moves] == [
+        ("rollback", "production", 1, 2, "ana"),
+        ("rollback", "production", 3, 1, "ana"),
+        ("label", "staging", None, 2, "ana"),
+        ("publish", "production", 1, 3, "bo"),
+        ("publish", "production", None, 1, "ana"),
+    ]
+    assert "rollback  production   v1 → v2" in run("prompts", "history", "p").output
+
+
+def test_diff_is_unified_and_plain_when_piped(run, db_url):
+    run("prompts", "create", "p", "-", input="line one\nline two\n")
+    run("prompts", "create", "p", "-", "--config", '{"temperature": 0.5}', input="line one\nline 2\n")
+    out = run("prompts", "diff", "p@v1", "p@v2").output
+    assert "--- p@v1 template" in out and "-line two" in out and "+line 2" in out
+    assert '+  "temperature": 0.5' in out
+    assert "\x1b[" not in out  # CliRunner is not a terminal: no colour codes
+    coloured = CliRunner().invoke(
+        main, ["--database-url", db_url, "prompts", "diff", "p@v1", "p@v2"], color=True
+    )
+    assert "\x1b[32m+line 2" in coloured.output
+
+
+def test_stats_and_feedback(run, db_url, tmp_path):
+    run("prompts", "create", "p", "-", input="You are terse.")
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        now = time.time_ns()
+        trace_id, span_id = emit(tracer, start_ns=now, duration_ms=120.0, **llm_attributes())
+        emit(tracer, start_ns=now, duration_ms=80.0, error=True, **llm_attributes())
+    assert "Recorded score 1 on span" in run("feedback", "add", span_id, "1", "--comment", "great").output
+    assert "neither a span id" in run("feedback", "add", "zz", "1", ok=False).output
+    stats = _json(run("prompts", "stats", "p", "--since", "1h", "--json"))
+    (v1,) = stats["versions"]
+    assert (v1["calls"], v1["success_rate"], v1["avg_feedback"], v1["p50_ms"]) == (2, 0.5, 1.0, 100.0)
+    table = run("prompts", "stats", "p").output
+    assert "50.0%" in table and "v1" in table
+    assert "invalid time window" in run("prompts", "stats", "p", "--since", "soon", ok=False).output
+    listed = _json(run("feedback", "list", trace_id, "--json"))
+    assert [(f["score"], f["comment"], f["source"]) for f in listed] == [(1.0, "great", "cli")]
+
+
+def test_every_command_has_an_example():
+    from cli.feedback import feedback
+    from cli.prompts import prompts
+
+    for group in (prompts, feedback):
+        for name, command in group.commands.items():
+            assert "Example:" in (command.help or ""), name
