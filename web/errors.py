@@ -106,10 +106,9 @@ def _handle_http(exc: HTTPException):
     code = HTTP_CODES.get(status, "http_error")
     message = exc.description or exc.name
     response = error_response(status, code, message)
-    if status == 405 and isinstance(exc.get_response(), Response):
-        allow = exc.get_response().headers.get("Allow")
-        if allow:
-            response = _with_header(response, "Allow", allow)
+    allowed = getattr(exc, "valid_methods", None)
+    if allowed:
+        response = _with_header(response, "Allow", ", ".join(allowed))
     return response
 
 
