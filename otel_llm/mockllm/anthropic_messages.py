@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.mockllm import generate
-from otel_llm.mockllm.errors import invalid
+from otel_llm.mockllm.errors import MIDSTREAM_MESSAGE, invalid
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
 
 MESSAGE_OVERHEAD = 3
@@ -290,36 +290,29 @@ def count_tokens(call: Call) -> JSONReply:
 
 
 def stream_events(message: dict, result: Answer, midstream: bool) -> list:
+    """The SSE events of a streamed message, ``ping`` included, as the real API sends them."""
     usage = message["usage"]
-    start_usage = {**usage, "output_tokens": 1}
-    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}
-    events: list = [("message_start", {"type": "message_start", "message": start})]
+    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    events = [_event("message_start", message={**start, "usage": {**usage, "output_tokens": 1}})]
     for index, (block, pieces) in enumerate(zip(result.blocks, result.pieces, strict=True)):
-        events.append(
-            (
-                "content_block_start",
-                {"type": "content_block_start", "index": index, "content_block": _empty(block)},
-            )
-        )
+        events.append(_event("content_block_start", index=index, content_block=_empty(block)))
+        if index == 0:
+            events.append(_event("ping"))
         for piece in pieces:
-            events.append(
-                (
-                    "content_block_delta",
-                    {"type": "content_block_delta", "index": index, "delta": _delta(block, piece)},
-                )
-            )
+            events.append(_event("content_block_delta", index=index, delta=_delta(block, piece)))
             if midstream and len(events) >= MIDSTREAM_EVENTS:
-                error = {"type": "api_error", "message": "Stream interrupted (injected by the mock)."}
-                return events + [("error", {"type": "error", "error": error})]
-        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+                error = {"type": "api_error", "message": MIDSTREAM_MESSAGE}
+                return events + [_event("error", error=error)]
+        events.append(_event("content_block_stop", index=index))
     delta = {"stop_reason": result.stop_reason, "stop_sequence": result.stop_sequence}
-    final_usage = {
-        k: usage[k]
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
-    }
-    events.append(("message_delta", {"type": "message_delta", "delta": delta, "usage": final_usage}))
-    events.append(("message_stop", {"type": "message_stop"}))
+    counted = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+    events.append(_event("message_delta", delta=delta, usage={k: usage[k] for k in counted}))
+    events.append(_event("message_stop"))
     return events
+
+
+def _event(kind: str, **fields: Any) -> tuple[str, dict]:
+    return kind, {"type": kind, **fields}
 
 
 def _empty(block: dict) -> dict:

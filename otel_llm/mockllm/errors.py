@@ -32,6 +32,7 @@ _KINDS = {
 }
 
 RETRY_AFTER_SECONDS = "1"
+MIDSTREAM_MESSAGE = "Stream interrupted (injected by the mock)."
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.mockllm import generate
-from otel_llm.mockllm.errors import APIError, invalid
+from otel_llm.mockllm.errors import MIDSTREAM_MESSAGE, invalid
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -166,22 +166,17 @@ def make_choice(body: dict, index: int, text_hint: str) -> Choice:
     key = seed(body, index)
     tool = _wants_tool(body)
     if tool is not None:
-        function = tool.get("function", {})
-        args = generate.schema_value(function.get("parameters", {}), generate.rng_for(key, "args"), text_hint)
-        arguments = json.dumps(args)
-        call = {
-            "id": "call_" + generate.short_id(key, "call"),
-            "type": "function",
-            "function": {"name": function.get("name", ""), "arguments": arguments},
-        }
-        return Choice(
-            index,
-            None,
-            call,
-            generate.count_tokens(call["function"]["name"]) + generate.count_tokens(arguments),
-        )
+        return _tool_choice(index, key, tool.get("function", {}), text_hint)
     output = generate.finish(_answer_pieces(body, key), _max_tokens(body), _stop(body))
     return Choice(index, output, None, output.tokens)
+
+
+def _tool_choice(index: int, key: bytes, function: dict, text_hint: str) -> Choice:
+    args = generate.schema_value(function.get("parameters", {}), generate.rng_for(key, "args"), text_hint)
+    name, arguments = function.get("name", ""), json.dumps(args)
+    call_id = "call_" + generate.short_id(key, "call")
+    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+    return Choice(index, None, call, generate.count_tokens(name) + generate.count_tokens(arguments))
 
 
 def _answer_pieces(body: dict, key: bytes) -> list[str]:
@@ -271,20 +266,8 @@ def stream_events(
             entry = {"index": choice.index, "delta": delta, "logprobs": None, "finish_reason": finish}
             events.append((None, {**chunk_head, "choices": [entry], **extra}))
             if midstream and len(events) == MIDSTREAM_CHUNKS:
-                events.append(
-                    (
-                        None,
-                        {
-                            "error": {
-                                "message": "Stream interrupted (injected by the mock).",
-                                "type": "server_error",
-                                "param": None,
-                                "code": None,
-                            }
-                        },
-                    )
-                )
-                return events
+                error = {"message": MIDSTREAM_MESSAGE, "type": "server_error", "param": None, "code": None}
+                return events + [(None, {"error": error})]
     if include_usage:
         events.append(
             (None, {**chunk_head, "choices": [], "usage": usage(prompt, sum(c.tokens for c in choices))})
@@ -311,6 +294,3 @@ def _deltas(choice: Choice) -> list[tuple[dict, str | None]]:
         deltas += [({"content": piece}, None) for piece in choice.output.pieces]
     deltas.append(({}, choice.finish_reason))
     return deltas
-
-
-__all__ = ["handle", "user_text", "APIError"]

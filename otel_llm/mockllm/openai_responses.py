@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from otel_llm.mockllm import generate
-from otel_llm.mockllm.errors import invalid
+from otel_llm.mockllm.errors import MIDSTREAM_MESSAGE, invalid
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
 
 MIN_OUTPUT_TOKENS = 16
@@ -202,70 +202,48 @@ def handle(call: Call) -> JSONReply | StreamReply:
 
 def stream_events(response: dict, pieces: list[list[str]], midstream: bool) -> list:
     started = {**response, "status": "in_progress", "output": [], "usage": None, "incomplete_details": None}
-    raw: list[dict] = [
-        {"type": "response.created", "response": started},
-        {"type": "response.in_progress", "response": started},
-    ]
+    raw = [_event("response.created", response=started), _event("response.in_progress", response=started)]
     for index, (item, item_pieces) in enumerate(zip(response["output"], pieces, strict=True)):
         raw += _item_events(index, item, item_pieces)
     final = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
-    raw.append({"type": final, "response": response})
+    raw.append(_event(final, response=response))
     if midstream:
-        error = {
-            "type": "server_error",
-            "code": "server_error",
-            "message": "Stream interrupted (injected by the mock).",
-        }
-        raw = raw[:MIDSTREAM_EVENTS] + [
-            {
-                "type": "error",
-                "code": "server_error",
-                "message": error["message"],
-                "param": None,
-                "error": error,
-            }
-        ]
+        error = {"type": "server_error", "code": "server_error", "message": MIDSTREAM_MESSAGE}
+        failure = _event("error", code="server_error", message=MIDSTREAM_MESSAGE, param=None, error=error)
+        raw = raw[:MIDSTREAM_EVENTS] + [failure]
     return [(event["type"], {**event, "sequence_number": n}) for n, event in enumerate(raw)]
 
 
+def _event(kind: str, **fields: Any) -> dict:
+    return {"type": kind, **fields}
+
+
 def _item_events(index: int, item: dict, pieces: list[str]) -> list[dict]:
-    where = {"item_id": item["id"], "output_index": index}
     if item["type"] == "function_call":
-        events = [
-            {
-                "type": "response.output_item.added",
-                "output_index": index,
-                "item": {**item, "arguments": "", "status": "in_progress"},
-            }
-        ]
-        events += [{"type": "response.function_call_arguments.delta", **where, "delta": p} for p in pieces]
-        events.append(
-            {"type": "response.function_call_arguments.done", **where, "arguments": item["arguments"]}
-        )
+        body = _call_events(item, index, pieces)
+        added = {**item, "arguments": "", "status": "in_progress"}
     else:
-        part = item["content"][0]
-        empty = {**part, "text": ""}
-        events = [
-            {
-                "type": "response.output_item.added",
-                "output_index": index,
-                "item": {**item, "status": "in_progress", "content": []},
-            },
-            {"type": "response.content_part.added", **where, "content_index": 0, "part": empty},
-        ]
-        events += [
-            {"type": "response.output_text.delta", **where, "content_index": 0, "delta": p, "logprobs": []}
-            for p in pieces
-        ]
-        events.append(
-            {
-                "type": "response.output_text.done",
-                **where,
-                "content_index": 0,
-                "text": part["text"],
-                "logprobs": [],
-            }
-        )
-        events.append({"type": "response.content_part.done", **where, "content_index": 0, "part": part})
-    events.append({"type": "response.output_item.done", "output_index": index, "item": item})
-    return events
+        body = _message_events(item, index, pieces)
+        added = {**item, "status": "in_progress", "content": []}
+    return [
+        _event("response.output_item.added", output_index=index, item=added),
+        *body,
+        _event("response.output_item.done", output_index=index, item=item),
+    ]
+
+
+def _call_events(item: dict, index: int, pieces: list[str]) -> list[dict]:
+    where = {"item_id": item["id"], "output_index": index}
+    deltas = [_event("response.function_call_arguments.delta", **where, delta=p) for p in pieces]
+    return deltas + [_event("response.function_call_arguments.done", **where, arguments=item["arguments"])]
+
+
+def _message_events(item: dict, index: int, pieces: list[str]) -> list[dict]:
+    where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+    part = item["content"][0]
+    return [
+        _event("response.content_part.added", **where, part={**part, "text": ""}),
+        *[_event("response.output_text.delta", **where, delta=p, logprobs=[]) for p in pieces],
+        _event("response.output_text.done", **where, text=part["text"], logprobs=[]),
+        _event("response.content_part.done", **where, part=part),
+    ]
