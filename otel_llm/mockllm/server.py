@@ -227,21 +227,28 @@ class _Handler(BaseHTTPRequestHandler):
                 400, "We could not parse the JSON body of your request. The body must be a JSON object."
             )
         control = controls(call.headers, user_text(call.body))
-        latency = self.server.mock.latency_ms if control.latency_ms is None else control.latency_ms
-        call.latency_ms = latency
-        if control.error:
-            status = injected_status(control.error)
-            if control.error == "timeout":
-                self.server.mock.wait(self.server.mock.hang_seconds)
-                raise APIError(504)
-            if status is not None:
-                self.server.mock.wait(latency / 1000)
-                raise APIError(status, f"Injected error {status} (x-mock-error / [[mock:error=...]]).")
-            call.error = control.error
+        call.latency_ms = self.server.mock.latency_ms if control.latency_ms is None else control.latency_ms
+        call.error = self._inject(control.error, call.latency_ms)
         reply = handler(call, self.server.mock)
-        if latency:
-            self.server.mock.wait(latency / 1000)
+        if call.latency_ms:
+            self.server.mock.wait(call.latency_ms / 1000)
         return reply
+
+    def _inject(self, error: str | None, latency_ms: float) -> str | None:
+        """Raise an injected error status (after the latency, or the hang of ``timeout``).
+
+        Returns the error the handler acts on itself (``midstream``), if any.
+        """
+        if not error:
+            return None
+        status = injected_status(error)
+        if error == "timeout":
+            self.server.mock.wait(self.server.mock.hang_seconds)
+            raise APIError(504)
+        if status is not None:
+            self.server.mock.wait(latency_ms / 1000)
+            raise APIError(status, f"Injected error {status} (x-mock-error / [[mock:error=...]]).")
+        return error
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
