@@ -10,7 +10,9 @@ from cli import db as db_commands
 from cli import demo as demo_commands
 from cli import feedback as feedback_commands
 from cli import mockllm as mockllm_commands
+from cli import projects as project_commands
 from cli import prompts as prompt_commands
+from cli import traces as traces_commands
 from cli import users as users_commands
 from cli import web as web_commands
 
@@ -43,3 +45,6 @@ main.add_command(prompt_commands.prompts)
 main.add_command(feedback_commands.feedback)
 main.add_command(users_commands.users)
 main.add_command(web_commands.web)
+main.add_command(traces_commands.traces)
+main.add_command(project_commands.projects)
+main.add_command(project_commands.keys)

@@ -1,0 +1,164 @@
+"""``otel-llm traces``: list and show stored LLM spans (traces service)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cli.dbcheck import migrated_engine
+from otel_llm import settings
+from otel_llm.accounts import ProjectNotFound, require_project
+from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view
+
+
+def _project_id(engine, name: str | None) -> int:
+    try:
+        return require_project(engine, settings.project(name)).id
+    except ProjectNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+@click.group()
+def traces() -> None:
+    """Browse stored LLM spans."""
+
+
+@traces.command("list")
+@click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
+@click.option("--model", help="Request or response model, e.g. gpt-4o-mini.")
+@click.option("--provider", help="e.g. openai, anthropic.")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Span status.")
+@click.option("--prompt", "prompt_name", help="Prompt name tag.")
+@click.option("--experiment", help="Experiment tag.")
+@click.option("--sort", type=click.Choice(SORTS), default="time", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--cursor", help="Continue after a previous page (printed at its end).")
+@click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_command(
+    ctx, project, model, provider, status, prompt_name, experiment, sort, limit, cursor, include_all, as_json
+):
+    """List stored LLM spans, newest first (or longest / costliest with --sort).
+
+    \b
+    Example:
+      otel-llm traces list --model gpt-4o-mini --status error --limit 10
+      otel-llm traces list --sort cost --json
+    """
+    engine = migrated_engine(ctx)
+    flt = SpanFilter(
+        model=model,
+        provider=provider,
+        status=status,
+        prompt_name=prompt_name,
+        experiment=experiment,
+        llm_only=not include_all,
+    )
+    try:
+        page = list_spans(engine, _project_id(engine, project), flt, sort=sort, cursor=cursor, limit=limit)
+    except InvalidCursor as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _json({"items": page.items, "next_cursor": page.next_cursor})
+        return
+    if not page.items:
+        click.echo("No spans match. Is the app configured with otel_llm.configure() and this project?")
+        return
+    click.echo(
+        f"{'START (UTC)':<19}  {'SPAN':<16}  {'MODEL':<24} {'STATUS':<6} {'MS':>7} {'TOKENS':>11} {'COST $':>10}  TAGS"
+    )
+    for item in page.items:
+        click.echo(_line(item))
+    if page.next_cursor:
+        click.echo(f"More: otel-llm traces list --cursor {page.next_cursor} (same filters)")
+
+
+def _line(item: dict) -> str:
+    model = item["response_model"] or item["request_model"] or item["name"]
+    tokens = f"{item['input_tokens'] or 0}/{item['output_tokens'] or 0}" if item["is_llm"] else ""
+    cost = f"{item['cost_usd']:.6f}" if item["cost_usd"] is not None else "-"
+    tags = []
+    if item["prompt_name"]:
+        tags.append(f"{item['prompt_name']}@{item['prompt_version'] or '?'}")
+    if item["experiment"]:
+        tags.append(f"{item['experiment']}:{item['variant'] or '?'}")
+    start = item["start_time"].strftime("%Y-%m-%d %H:%M:%S")
+    status = item["status_code"].lower()
+    return f"{start:<19}  {item['span_id']:<16}  {model[:24]:<24} {status:<6} {item['duration_ms']:>7.0f} {tokens:>11} {cost:>10}  {' '.join(tags)}"
+
+
+@traces.command("show")
+@click.argument("span_id")
+@click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (everything stored).")
+@click.pass_context
+def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
+    """Show one span: parameters, messages, output, tokens, cost, duration and tags.
+
+    \b
+    Example:
+      otel-llm traces show 5f1c0a9e3b2d4c71
+    """
+    engine = migrated_engine(ctx)
+    row = get_span(engine, _project_id(engine, project), span_id)
+    if row is None:
+        raise click.ClickException(
+            f"no span {span_id!r} in this project; `otel-llm traces list` shows span ids."
+        )
+    view = span_view(row)
+    if as_json:
+        _json(view)
+        return
+    for line in _describe(view):
+        click.echo(line)
+
+
+def _describe(v: dict) -> list[str]:
+    status = v["status"]
+    lines = [
+        f"{v['name']}  span {v['span_id']}  trace {v['trace_id']}",
+        f"  {v['provider'] or '-'} {v['operation'] or ''}  model {v['request_model'] or '-'} -> {v['response_model'] or '-'}",
+        f"  started {v['start_time']:%Y-%m-%d %H:%M:%S.%f} UTC, {v['duration_ms']:.1f} ms, status {status['code']}"
+        + (f" ({status['error_type'] or ''} {status['message'] or ''})" if status["code"] == "ERROR" else ""),
+    ]
+    t = v["tokens"]
+    cost = f"${v['cost_usd']:.6f}" if v["cost_usd"] is not None else "unknown (model not priced)"
+    lines.append(
+        f"  tokens in {t['input']} out {t['output']} cache read {t['cache_read']} write {t['cache_write']}; cost {cost}"
+    )
+    if v["tags"]:
+        lines.append("  tags " + ", ".join(f"{k}={val}" for k, val in v["tags"].items()))
+    if v["parameters"]:
+        lines.append("  parameters " + json.dumps(v["parameters"], default=str))
+    if v["system"]:
+        lines += ["", "System:", _indent(v["system"])]
+    lines += _messages("Input", v["input_messages"]) + _messages("Output", v["output_messages"])
+    return lines
+
+
+def _messages(title: str, messages: Any) -> list[str]:
+    if not messages:
+        return []
+    if not isinstance(messages, list):
+        return ["", f"{title}:", _indent(str(messages))]
+    out = ["", f"{title}:"]
+    for message in messages:
+        if not isinstance(message, dict):
+            out.append(_indent(json.dumps(message, default=str)))
+            continue
+        out.append(f"  [{message.get('role', '?')}]")
+        for part in message.get("parts") or []:
+            text = part.get("content") if isinstance(part, dict) and part.get("type") == "text" else None
+            out.append(_indent(text if isinstance(text, str) else json.dumps(part, default=str), 4))
+    return out
+
+
+def _indent(text: str, width: int = 2) -> str:
+    return "\n".join(" " * width + line for line in text.splitlines() or [""])

@@ -1,0 +1,134 @@
+"""CLI: traces, projects and keys commands through click's runner, on SQLite and Postgres."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from otel_llm import tags
+from otel_llm.accounts import authenticate
+from otel_llm.storage.db import get_engine
+from tests.span_factory import T0, emit, llm_attributes, span_pipeline
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch):
+    monkeypatch.delenv("OTEL_LLM_PROJECT", raising=False)
+
+    def run(*args, ok=True):
+        result = CliRunner().invoke(main, ["--database-url", db_url, *args], catch_exceptions=False)
+        assert (result.exit_code == 0) == ok, result.output
+        return result
+
+    return run
+
+
+@pytest.fixture
+def stored(db_url, tmp_path):
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        with tags(prompt_name="refunds", prompt_version="2"):
+            emit(tracer, name="chat gpt-4o-mini", start_ns=T0, **llm_attributes(user="Where is my refund?"))
+        emit(
+            tracer,
+            name="chat claude-haiku-4-5",
+            start_ns=T0 + 10**9,
+            error=True,
+            **llm_attributes(model="claude-haiku-4-5", provider="anthropic"),
+        )
+        emit(tracer, name="GET /health", start_ns=T0 + 2 * 10**9)
+
+
+def test_traces_list_table_and_filters(cli, stored):
+    out = cli("traces", "list").output
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("START (UTC)") and len(lines) == 3
+    assert "claude-haiku-4-5" in lines[1] and "error" in lines[1]  # newest first
+    assert "refunds@2" in lines[2]
+    assert "GET /health" not in out
+    only = cli("traces", "list", "--provider", "anthropic").output
+    assert "claude" in only and "gpt-4o-mini" not in only
+    assert "gpt-4o-mini" in cli("traces", "list", "--status", "unset").output
+    assert "GET /health" in cli("traces", "list", "--all").output
+
+
+def test_traces_list_json_and_paging(cli, stored):
+    first = json.loads(cli("traces", "list", "--json", "--limit", "1").output)
+    assert [i["request_model"] for i in first["items"]] == ["claude-haiku-4-5"]
+    second = json.loads(
+        cli("traces", "list", "--json", "--limit", "1", "--cursor", first["next_cursor"]).output
+    )
+    assert [i["request_model"] for i in second["items"]] == ["gpt-4o-mini"]
+    assert second["next_cursor"] is None
+    bad = cli("traces", "list", "--cursor", "garbage", ok=False)
+    assert "first page" in bad.output
+
+
+def test_traces_show_text_and_json(cli, stored):
+    span_id = json.loads(cli("traces", "list", "--json", "--model", "gpt-4o-mini").output)["items"][0][
+        "span_id"
+    ]
+    text = cli("traces", "show", span_id).output
+    assert "Where is my refund?" in text and "You are terse." in text
+    assert "prompt_name=refunds" in text and "tokens in 100 out 20" in text
+    data = json.loads(cli("traces", "show", span_id, "--json").output)
+    assert data["tokens"]["input"] == 100 and data["tags"]["prompt_version"] == "2"
+    missing = cli("traces", "show", "0000000000000000", ok=False)
+    assert "traces list" in missing.output
+
+
+def test_unknown_project_says_how_to_create_it(cli, stored):
+    result = cli("traces", "list", "--project", "nope", ok=False)
+    assert "otel-llm projects create nope" in result.output
+
+
+def test_unmigrated_database_says_db_upgrade(empty_db_url):
+    result = CliRunner().invoke(main, ["--database-url", empty_db_url, "traces", "list"])
+    assert result.exit_code != 0 and "otel-llm db upgrade" in result.output
+
+
+def test_missing_sqlite_file_is_not_created(tmp_path):
+    path = tmp_path / "nowhere.db"
+    result = CliRunner().invoke(main, ["--database-url", f"sqlite:///{path}", "projects", "list"])
+    assert result.exit_code != 0 and "otel-llm db upgrade" in result.output
+    assert not path.exists()
+
+
+def test_projects_and_keys_lifecycle(cli, db_url):
+    assert "Created project 'support-bot'" in cli("projects", "create", "support-bot").output
+    assert "already exists" in cli("projects", "create", "support-bot", ok=False).output
+    assert "letters, digits" in cli("projects", "create", "bad name", ok=False).output
+    assert "support-bot" in cli("projects", "list").output
+
+    created = cli("keys", "create", "--project", "support-bot", "--role", "editor", "--name", "ci")
+    token = created.stdout.strip()
+    assert token.startswith("ollm_") and "not shown again" in created.stderr
+    assert authenticate(get_engine(db_url), token).role == "editor"
+
+    listed = cli("keys", "list", "--project", "support-bot").output
+    assert "editor" in listed and "active" in listed and token not in listed
+    prefix = token.split("_")[1]
+    assert "Revoked" in cli("keys", "revoke", f"ollm_{prefix}").output
+    assert "revoked" in cli("keys", "list", "--project", "support-bot").output
+    assert authenticate(get_engine(db_url), token) is None
+    assert "keys list" in cli("keys", "revoke", "99999", ok=False).output
+    assert (
+        "projects create" in cli("keys", "create", "--project", "ghost", "--role", "viewer", ok=False).output
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["traces", "list"],
+        ["traces", "show"],
+        ["projects", "create"],
+        ["projects", "list"],
+        ["keys", "create"],
+        ["keys", "list"],
+        ["keys", "revoke"],
+    ],
+)
+def test_every_command_has_an_example(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output
