@@ -10,8 +10,12 @@ from cli import db as db_commands
 from cli import demo as demo_commands
 from cli import feedback as feedback_commands
 from cli import mockllm as mockllm_commands
+from cli import projects as project_commands
 from cli import prompts as prompt_commands
 from cli import replay as replay_commands
+from cli import traces as traces_commands
+from cli import users as users_commands
+from cli import web as web_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,4 +44,9 @@ main.add_command(demo_commands.demo)
 main.add_command(mockllm_commands.mock_llm)
 main.add_command(prompt_commands.prompts)
 main.add_command(feedback_commands.feedback)
+main.add_command(users_commands.users)
+main.add_command(web_commands.web)
+main.add_command(traces_commands.traces)
+main.add_command(project_commands.projects)
+main.add_command(project_commands.keys)
 main.add_command(replay_commands.replay)
