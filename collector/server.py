@@ -1,0 +1,102 @@
+"""Process model: one listening socket, ``workers`` processes accepting on it, each a full pipeline.
+
+Each worker has its own event loop, decoder thread, group committer and database connection, so
+the work spreads over cores; the parent only binds the socket, forks the workers, and on SIGTERM
+or Ctrl-C stops them (each finishes the requests it accepted, then exits).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+
+from aiohttp import web
+
+from collector.app import Receiver, build_app
+from collector.auth import KeyCache
+from collector.committer import GroupCommitter
+from collector.config import CollectorConfig
+from collector.spooling import WorkerSpool
+from otel_llm.pricing import PricingTable
+from otel_llm.storage import db as storage_db
+
+logger = logging.getLogger(__name__)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def serve(config: CollectorConfig, sock: socket.socket, on_ready: Callable[[], None] | None = None) -> None:
+    """Serve on ``sock`` until stopped: in this process for one worker, else in child processes."""
+    storage_db.dispose_all()  # never share database connections across fork
+    if config.workers <= 1:
+        if on_ready:
+            on_ready()
+        run_worker(config, sock, 0)
+        return
+    context = multiprocessing.get_context("fork")
+    children = [
+        context.Process(target=run_worker, args=(config, sock, i), name=f"otel-llm-collector-{i}")
+        for i in range(config.workers)
+    ]
+    for child in children:
+        child.start()
+    if on_ready:
+        on_ready()
+    _supervise(children)
+
+
+def _supervise(children: list) -> None:
+    def stop(signum, _frame):
+        for child in children:
+            if child.is_alive() and child.pid:
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+    failed = [c.name for c in children if c.exitcode not in (0, -signal.SIGTERM)]
+    if failed:
+        logger.error("otel-llm collector: workers %s exited with an error", ", ".join(failed))
+        sys.exit(1)
+
+
+def run_worker(config: CollectorConfig, sock: socket.socket, worker: int) -> None:
+    engine = storage_db.get_engine(config.database_url)
+    spool = None
+    if config.spool_dir is not None:
+        spool = WorkerSpool(config.spool_dir, worker, config.workers, config.spool_max_bytes)
+    committer = GroupCommitter(
+        engine,
+        spool,
+        PricingTable.load(),
+        max_group_spans=config.max_group_spans,
+        max_queued_spans=config.max_queued_spans,
+    )
+    keys = KeyCache(engine, ttl=config.key_cache_seconds) if config.auth else None
+    receiver = Receiver(config, committer, keys, worker)
+    app = build_app(receiver)
+
+    async def start_committer(_app: web.Application) -> None:
+        committer.start()
+
+    async def stop_committer(_app: web.Application) -> None:
+        committer.stop()
+        receiver.decoder.shutdown(wait=False)
+
+    app.on_startup.append(start_committer)
+    app.on_cleanup.append(stop_committer)
+    web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=30, handle_signals=True)
