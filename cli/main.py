@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from cli import collector as collector_commands
 from cli import db as db_commands
 from cli import demo as demo_commands
 from cli import feedback as feedback_commands
@@ -40,6 +41,7 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 
 
 main.add_command(db_commands.db)
+main.add_command(collector_commands.collector)
 main.add_command(demo_commands.demo)
 main.add_command(mockllm_commands.mock_llm)
 main.add_command(prompt_commands.prompts)
