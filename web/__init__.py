@@ -19,6 +19,8 @@ AREAS = (
     "web.traces",
     "web.overview",
     "web.settings",
+    "web.prompts",
+    "web.replays",
 )
 
 

@@ -1,0 +1,121 @@
+"""``otel-llm users`` and ``otel-llm web`` through click's runner."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from cli.main import main
+from otel_llm.accounts import users as users_service
+from otel_llm.storage.db import get_engine
+from tests.web_helpers import ensure_project
+
+
+def _run(url, *args, input=None):
+    return CliRunner().invoke(main, ["--database-url", url, *args], input=input)
+
+
+def test_users_create_asks_twice_and_the_user_can_sign_in(sqlite_url):
+    ensure_project(sqlite_url, "default")
+    result = _run(
+        sqlite_url,
+        "users",
+        "create",
+        "Ada@Example.com",
+        "--project",
+        "default",
+        "--role",
+        "admin",
+        input="s3cret-pass\ns3cret-pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created ada@example.com: admin in default" in result.output
+    assert "s3cret-pass" not in result.output  # hidden input
+    assert (
+        users_service.verify_credentials(get_engine(sqlite_url), "ada@example.com", "s3cret-pass") is not None
+    )
+
+
+def test_users_create_mismatch_short_password_and_missing_project(sqlite_url):
+    ensure_project(sqlite_url, "default")
+    result = _run(
+        sqlite_url,
+        "users",
+        "create",
+        "a@example.com",
+        "-p",
+        "default",
+        input="one-password\ntwo-password\none-password\none-password\n",
+    )
+    assert "do not match" in result.output and result.exit_code == 0
+    result = _run(
+        sqlite_url, "users", "create", "b@example.com", "-p", "default", "--password-stdin", input="short\n"
+    )
+    assert result.exit_code == 1 and "at least 8 characters" in result.output
+    result = _run(
+        sqlite_url,
+        "users",
+        "create",
+        "c@example.com",
+        "-p",
+        "nope",
+        "--password-stdin",
+        input="long-enough\n",
+    )
+    assert result.exit_code == 1 and "otel-llm projects create nope" in result.output
+
+
+def test_users_list_set_role_and_remove(sqlite_url):
+    ensure_project(sqlite_url, "default")
+    ensure_project(sqlite_url, "other")
+    assert (
+        _run(
+            sqlite_url,
+            "users",
+            "create",
+            "ada@example.com",
+            "-p",
+            "default",
+            "--password-stdin",
+            input="long-enough\n",
+        ).exit_code
+        == 0
+    )
+    result = _run(sqlite_url, "users", "set-role", "ada@example.com", "-p", "other", "--role", "editor")
+    assert result.exit_code == 0 and "is now editor in other" in result.output
+    rows = json.loads(_run(sqlite_url, "users", "list", "--json").output)
+    assert rows == [
+        {"email": "ada@example.com", "project": "default", "role": "viewer"},
+        {"email": "ada@example.com", "project": "other", "role": "editor"},
+    ]
+    assert _run(sqlite_url, "users", "remove", "ada@example.com", "-p", "other").exit_code == 0
+    assert "other" not in _run(sqlite_url, "users", "list").output
+    result = _run(sqlite_url, "users", "remove", "ada@example.com", "-p", "other")
+    assert result.exit_code == 1 and "not a member" in result.output
+    assert _run(sqlite_url, "users", "remove", "ada@example.com", "--yes").exit_code == 0
+    assert "No users yet" in _run(sqlite_url, "users", "list").output
+
+
+def test_users_create_refuses_a_taken_email(sqlite_url):
+    ensure_project(sqlite_url, "default")
+    args = ("users", "create", "ada@example.com", "-p", "default", "--password-stdin")
+    assert _run(sqlite_url, *args, input="long-enough\n").exit_code == 0
+    result = _run(sqlite_url, *args, input="long-enough\n")
+    assert result.exit_code == 1 and "already exists" in result.output and "set-role" in result.output
+
+
+def test_web_refuses_an_unmigrated_database_and_every_command_has_an_example(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = _run(url, "web", "--port", "5999")
+    assert result.exit_code == 1 and "otel-llm db upgrade" in result.output
+    for args in (
+        ["web"],
+        ["users", "create"],
+        ["users", "list"],
+        ["users", "set-role"],
+        ["users", "remove"],
+        ["users", "set-password"],
+    ):
+        help_text = CliRunner().invoke(main, [*args, "--help"]).output
+        assert "Example:" in help_text, args

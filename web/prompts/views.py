@@ -1,0 +1,225 @@
+"""HTML pages of the prompts area: the list, a prompt's page (versions, selected version, metrics,
+label history, actions by role) and the side-by-side diff. Writes are CSRF-protected forms that call
+the registry and redirect with a flash message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from otel_llm.prompts import catalog, labels, metrics, versions
+from otel_llm.prompts import diff as prompt_diff
+from otel_llm.prompts.content import parse_config
+from otel_llm.prompts.errors import Conflict, InvalidInput, VersionNotFound
+from otel_llm.prompts.names import parse_version
+from web.access import require
+from web.db import engine
+
+bp = Blueprint("prompts", __name__, url_prefix="/prompts", template_folder="templates")
+
+WINDOWS = ("24h", "7d", "30d", "all")
+_USER_ERRORS = (InvalidInput, Conflict, VersionNotFound)
+
+
+def _tags(text: str) -> list[str]:
+    return [t for t in (part.strip() for part in (text or "").split(",")) if t]
+
+
+@bp.get("")
+@require("viewer")
+def index():
+    return render_template(
+        "prompts/index.html", prompts=catalog.list_prompts(engine(), g.project_id), form={}
+    )
+
+
+@bp.post("")
+@require("editor")
+def create():
+    form = request.form
+    try:
+        version = versions.create_version(
+            engine(),
+            g.project_id,
+            form.get("name", ""),
+            form.get("template", ""),
+            config=parse_config(form.get("config")),
+            summary=form.get("summary", ""),
+            tags=_tags(form.get("tags", "")),
+            author=g.actor,
+        )
+    except _USER_ERRORS as exc:
+        flash(str(exc), "error")
+        prompts = catalog.list_prompts(engine(), g.project_id)
+        return render_template("prompts/index.html", prompts=prompts, form=form), 422
+    flash(f"Created {version.name}@v{version.version}.", "success")
+    return redirect(url_for("prompts.prompt", name=version.name, v=version.version))
+
+
+@bp.get("/<name>")
+@require("viewer")
+def prompt(name: str):
+    return _render_prompt(name)
+
+
+def _render_prompt(name: str, form=None, status: int = 200):
+    all_versions = versions.list_versions(engine(), g.project_id, name)
+    since = request.args.get("since", "7d") if request.args.get("since") in WINDOWS else "7d"
+    window = metrics.parse_window(since)
+    stats = {m.version: m for m in metrics.version_metrics(engine(), g.project_id, name, window)}
+    selected = _selected(all_versions, request.args.get("v"))
+    page = render_template(
+        "prompts/prompt.html",
+        name=name,
+        versions=all_versions,
+        selected=selected,
+        stats=stats,
+        since=since,
+        windows=WINDOWS,
+        history=labels.label_history(engine(), g.project_id, name),
+        label_names=sorted({label for v in all_versions for label in v.labels}),
+        form=form or {},
+    )
+    return page, status
+
+
+def _selected(all_versions, wanted: str | None):
+    if wanted:
+        for v in all_versions:
+            if str(v.version) == wanted.lstrip("v"):
+                return v
+    published = [v for v in all_versions if v.published]
+    return published[0] if published else all_versions[0]
+
+
+@bp.get("/<name>/diff")
+@require("viewer")
+def diff(name: str):
+    all_versions = versions.list_versions(engine(), g.project_id, name)
+    numbers = [v.version for v in all_versions]
+    b = _number(request.args.get("b"), numbers[0])
+    a = _number(request.args.get("a"), next((n for n in numbers if n < b), b))
+    left = versions.get_version(engine(), g.project_id, name, a)
+    right = versions.get_version(engine(), g.project_id, name, b)
+    return render_template(
+        "prompts/diff.html",
+        name=name,
+        numbers=numbers,
+        left=left,
+        right=right,
+        template_rows=prompt_diff.template_rows(left, right),
+        config_rows=prompt_diff.config_rows(left, right),
+    )
+
+
+def _number(text: str | None, default: int) -> int:
+    try:
+        return parse_version(text) if text else default
+    except InvalidInput:
+        return default
+
+
+def _act(name: str, version: int | None, action: Callable[[], str]):
+    """Run a write; flash its outcome or its error; back to the prompt page."""
+    try:
+        flash(action(), "success")
+    except _USER_ERRORS as exc:
+        flash(str(exc), "error")
+    target = {"v": version} if version else {}
+    return redirect(url_for("prompts.prompt", name=name, **target))
+
+
+def _moved(move, what: str) -> str:
+    if not move.changed:
+        return f"{what} already pointed at v{move.to_version}."
+    before = f"v{move.from_version}" if move.from_version else "nothing"
+    return f"{what}: {before} → v{move.to_version}." if move.to_version else f"{what} removed."
+
+
+@bp.post("/<name>/versions")
+@require("editor")
+def new_version(name: str):
+    versions.list_versions(engine(), g.project_id, name)  # 404 for another project's prompt
+    form = request.form
+    try:
+        created = versions.create_version(
+            engine(),
+            g.project_id,
+            name,
+            form.get("template", ""),
+            config=parse_config(form.get("config")),
+            summary=form.get("summary", ""),
+            tags=_tags(form.get("tags", "")),
+            author=g.actor,
+        )
+    except _USER_ERRORS as exc:
+        flash(str(exc), "error")
+        return _render_prompt(name, form=form, status=422)  # keep what was typed
+    flash(f"Created {name}@v{created.version}.", "success")
+    return redirect(url_for("prompts.prompt", name=name, v=created.version))
+
+
+@bp.post("/<name>/versions/<int:version>/publish")
+@require("editor")
+def publish(name: str, version: int):
+    return _act(
+        name,
+        version,
+        lambda: _moved(labels.publish(engine(), g.project_id, name, version, g.actor), "production"),
+    )
+
+
+@bp.post("/<name>/versions/<int:version>/label")
+@require("editor")
+def label(name: str, version: int):
+    text = request.form.get("label", "")
+    return _act(
+        name,
+        version,
+        lambda: _moved(labels.set_label(engine(), g.project_id, name, version, text, g.actor), text),
+    )
+
+
+@bp.post("/<name>/labels/<label_name>/remove")
+@require("editor")
+def unlabel(name: str, label_name: str):
+    return _act(
+        name,
+        None,
+        lambda: _moved(labels.remove_label(engine(), g.project_id, name, label_name, g.actor), label_name),
+    )
+
+
+@bp.post("/<name>/rollback")
+@require("editor")
+def rollback(name: str):
+    to_text = request.form.get("to", "").strip()
+
+    def run() -> str:
+        to = parse_version(to_text) if to_text else None
+        return _moved(labels.rollback(engine(), g.project_id, name, g.actor, to=to), "production (rollback)")
+
+    return _act(name, None, run)
+
+
+@bp.post("/<name>/versions/<int:version>/archive")
+@require("editor")
+def archive(name: str, version: int):
+    archived = request.form.get("archived", "1") != "0"
+
+    def run() -> str:
+        versions.set_archived(engine(), g.project_id, name, version, archived)
+        return f"{name}@v{version} {'archived' if archived else 'restored'}."
+
+    return _act(name, version, run)
+
+
+@bp.post("/<name>/versions/<int:version>/duplicate")
+@require("editor")
+def duplicate(name: str, version: int):
+    def run() -> str:
+        created = versions.duplicate_version(engine(), g.project_id, name, version, g.actor)
+        return f"Created {name}@v{created.version} from v{version}."
+
+    return _act(name, version, run)

@@ -1,0 +1,38 @@
+"""Replays area: the Replay tab of the span page, the Replays pages (single replays and batch
+runs), and the replay API (``/api/v1/spans/<id>/replay``, ``/api/v1/replays``, ``/api/v1/replay-runs``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+
+from otel_llm.replay import InvalidOverride, NotReplayable, ReplayError, SpanNotFound
+from web.errors import map_exception
+from web.replays.api import api
+from web.replays.views import bp
+from web.traces.tabs import SpanTab, register_span_tab
+
+__all__ = ["api", "bp", "init_app"]
+
+
+def _tab_context(span: dict[str, Any]) -> dict[str, Any]:
+    from otel_llm.replay import store
+    from web.db import engine
+    from web.replays import forms
+
+    return {
+        "defaults": forms.defaults_for(span),
+        "replays": store.list_replays(engine(), g.project_id, original_span_id=span["span_id"], limit=20),
+        "replayable": bool(span.get("request") or span.get("input_messages")),
+    }
+
+
+def init_app(app: Flask) -> None:
+    map_exception(app, ReplayError, 422, "invalid")
+    map_exception(app, InvalidOverride, 422, "invalid")
+    map_exception(app, NotReplayable, 422, "invalid")
+    map_exception(app, SpanNotFound, 404, "not_found")
+    register_span_tab(
+        SpanTab("replay", "Replay", "replays/_span_tab.html", role="viewer", context=_tab_context)
+    )
