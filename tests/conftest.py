@@ -107,10 +107,10 @@ def mock_llm_server():
 
 @pytest.fixture
 def mock_llm(mock_llm_server):
-    """The session's local LLM provider with its received-request list cleared for this test.
+    """The session's local LLM provider, as fresh for this test: no received requests, no cached prompts.
 
     OpenAI: ``base_url=mock_llm.url + "/v1"``; Anthropic: ``base_url=mock_llm.url``; any API key.
     """
-    mock_llm_server.clear()
+    mock_llm_server.reset()
     yield mock_llm_server
-    mock_llm_server.clear()
+    mock_llm_server.reset()

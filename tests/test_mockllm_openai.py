@@ -273,3 +273,28 @@ def test_parse_handles_nested_optional_enum_and_date_fields(client):
         .message.parsed
     )
     assert isinstance(plan, Plan) and len(plan.steps) == 2 and isinstance(plan.steps[0], Step)
+
+
+def test_automatic_prompt_caching_for_long_prompts(client, mock_llm):
+    long_system = {"role": "system", "content": "You review pull requests for the otel-llm project. " * 100}
+    messages = [long_system, *HELLO]
+    first = client.chat.completions.create(model=MODEL, messages=messages).usage
+    second = client.chat.completions.create(model=MODEL, messages=messages).usage
+    other_question = client.chat.completions.create(
+        model=MODEL, messages=[long_system, HELLO[0] | {"content": "Bye"}]
+    )
+    assert first.prompt_tokens >= 1024 and first.prompt_tokens_details.cached_tokens == 0
+    cached = second.prompt_tokens_details.cached_tokens
+    assert 1024 <= cached <= second.prompt_tokens and (cached - 1024) % 128 == 0
+    assert 1024 <= other_question.usage.prompt_tokens_details.cached_tokens < cached + 128
+    assert (
+        client.chat.completions.create(model=MODEL, messages=HELLO).usage.prompt_tokens_details.cached_tokens
+        == 0
+    )
+    mock_llm.reset()
+    assert (
+        client.chat.completions.create(
+            model=MODEL, messages=messages
+        ).usage.prompt_tokens_details.cached_tokens
+        == 0
+    )

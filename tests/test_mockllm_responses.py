@@ -149,3 +149,11 @@ def test_injected_errors_and_midstream_failure(client):
                 model=MODEL, input="Hi", stream=True, extra_headers={"x-mock-error": "midstream"}
             )
         )
+
+
+def test_automatic_prompt_caching_for_long_instructions(client):
+    instructions = "You answer questions about invoices, briefly and exactly. " * 90
+    first = client.responses.create(model=MODEL, input="Total?", instructions=instructions).usage
+    second = client.responses.create(model=MODEL, input="Total?", instructions=instructions).usage
+    assert first.input_tokens_details.cached_tokens == 0
+    assert 1024 <= second.input_tokens_details.cached_tokens <= second.input_tokens

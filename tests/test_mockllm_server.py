@@ -178,3 +178,18 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_delete_state_forgets_cached_prompts(mock_llm):
+    client = anthropic.Anthropic(base_url=mock_llm.url, api_key="k", max_retries=0)
+    system = [{"type": "text", "text": "Cached instructions. " * 50, "cache_control": {"type": "ephemeral"}}]
+
+    def write_tokens() -> int:
+        usage = client.messages.create(
+            model="claude-haiku-4-5", max_tokens=20, system=system, messages=HELLO
+        ).usage
+        return usage.cache_creation_input_tokens
+
+    assert write_tokens() > 0 and write_tokens() == 0
+    assert httpx.delete(mock_llm.url + "/_mock/state").status_code == 200
+    assert write_tokens() > 0 and mock_llm.requests[-1].path == "/v1/messages"

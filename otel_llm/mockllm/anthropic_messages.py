@@ -1,45 +1,24 @@
 """Anthropic-compatible ``POST /v1/messages``: validation, prompt caching, answer, SSE events.
 
-Prompt caching follows the real API's arithmetic: the prompt is the sequence tools → system →
-message blocks; a block with ``cache_control`` marks the end of a cacheable prefix. The longest
-prefix this server has seen before (for the same model) is a cache read; the rest up to the last
-breakpoint is a cache write; ``input_tokens`` counts only what is neither. Unlike the real API there
-is no minimum cacheable length and no expiry.
+Prompt caching (see ``cache``): the prompt is the sequence tools → system → message blocks; a
+block with ``cache_control`` ends a cacheable prefix; ``input_tokens`` excludes cache reads and
+writes, as the real API reports it.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.mockllm import generate
+from otel_llm.mockllm.cache import PromptCache, Segment, breakpoints
 from otel_llm.mockllm.errors import MIDSTREAM_MESSAGE, invalid
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
 
 MESSAGE_OVERHEAD = 3
 MIDSTREAM_EVENTS = 4
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "stop_sequence": "stop_sequence"}
-
-
-class PromptCache:
-    """Prefixes seen by one server instance (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._seen: set[bytes] = set()
-        self._lock = threading.Lock()
-
-    def account(self, breakpoints: list[tuple[bytes, int]]) -> tuple[int, int]:
-        """(cache read tokens, cache write tokens) for a prompt with these (prefix key, tokens) breakpoints."""
-        if not breakpoints:
-            return 0, 0
-        with self._lock:
-            read = max((tokens for key, tokens in breakpoints if key in self._seen), default=0)
-            last_key, last_tokens = breakpoints[-1]
-            write = 0 if last_key in self._seen else last_tokens - read
-            self._seen.update(key for key, _ in breakpoints)
-        return read, write
 
 
 @dataclass
@@ -139,9 +118,9 @@ def _validate_tool_results(messages: list) -> None:
                 )
 
 
-def _segments(body: dict) -> list[tuple[Any, int, bool]]:
+def _segments(body: dict) -> list[Segment]:
     """The prompt as (key, tokens, ends a cacheable prefix) in API order: tools, system, message blocks."""
-    segments: list[tuple[Any, int, bool]] = []
+    segments: list[Segment] = []
     for tool in body.get("tools") or []:
         bare = {k: v for k, v in tool.items() if k != "cache_control"}
         segments.append((["tool", bare], generate.count_tokens(json.dumps(bare)), "cache_control" in tool))
@@ -169,15 +148,10 @@ def input_usage(body: dict, cache: PromptCache) -> dict:
     if body.get("cache_control") and segments:  # top-level: a breakpoint on the last cacheable block
         key, tokens, _ = segments[-1]
         segments[-1] = (key, tokens, True)
-    breakpoints, keys, running = [], [], 0
-    for key, tokens, cached in segments:
-        keys.append(key)
-        running += tokens
-        if cached:
-            breakpoints.append((generate.digest(body["model"], keys), running))
-    read, write = cache.account(breakpoints)
+    marks, total = breakpoints("messages", body["model"], segments)
+    read, write = cache.account(marks)
     return {
-        "input_tokens": running - read - write,
+        "input_tokens": total - read - write,
         "cache_creation_input_tokens": write,
         "cache_read_input_tokens": read,
         "cache_creation": {"ephemeral_5m_input_tokens": write, "ephemeral_1h_input_tokens": 0},

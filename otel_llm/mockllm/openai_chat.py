@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from otel_llm.mockllm import generate
+from otel_llm.mockllm.cache import PromptCache, Segment, openai_cached_tokens
 from otel_llm.mockllm.errors import MIDSTREAM_MESSAGE, invalid
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
 
@@ -120,17 +121,18 @@ def _validate_number(body: dict, key: str, low: float, high: float) -> None:
         )
 
 
-def prompt_tokens(body: dict) -> int:
-    total = 3
+def prompt_segments(body: dict) -> list[Segment]:
+    """The prompt for token counting and automatic caching: tools and format first, then messages."""
+    head = 3 + sum(
+        generate.count_tokens(json.dumps(body[k])) for k in ("tools", "response_format") if body.get(k)
+    )
+    segments: list[Segment] = [(["head", body.get("tools"), body.get("response_format")], head, False)]
     for message in body["messages"]:
-        total += 4 + generate.count_tokens(content_text(message.get("content")))
+        tokens = 4 + generate.count_tokens(content_text(message.get("content")))
         if message.get("tool_calls"):
-            total += generate.count_tokens(json.dumps(message["tool_calls"]))
-    if body.get("tools"):
-        total += generate.count_tokens(json.dumps(body["tools"]))
-    if body.get("response_format"):
-        total += generate.count_tokens(json.dumps(body["response_format"]))
-    return total
+            tokens += generate.count_tokens(json.dumps(message["tool_calls"]))
+        segments.append((message, tokens, False))
+    return segments
 
 
 def seed(body: dict, index: int) -> bytes:
@@ -198,12 +200,12 @@ def _stop(body: dict) -> list[str]:
     return [stop] if isinstance(stop, str) else list(stop or [])
 
 
-def usage(prompt: int, completion: int) -> dict:
+def usage(prompt: int, completion: int, cached: int) -> dict:
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
         "completion_tokens_details": {
             "reasoning_tokens": 0,
             "audio_tokens": 0,
@@ -213,12 +215,14 @@ def usage(prompt: int, completion: int) -> dict:
     }
 
 
-def handle(call: Call) -> JSONReply | StreamReply:
+def handle(call: Call, cache: PromptCache) -> JSONReply | StreamReply:
     body = call.body
     validate(body)
     hint = user_text(body)
     choices = [make_choice(body, i, hint) for i in range(body.get("n") or 1)]
-    prompt = prompt_tokens(body)
+    segments = prompt_segments(body)
+    cached = openai_cached_tokens(cache, "chat", body["model"], segments)
+    totals = usage(sum(t for _, t, _ in segments), sum(c.tokens for c in choices), cached)
     head = {
         "id": "chatcmpl-" + call.request_id.removeprefix("req_"),
         "created": call.created,
@@ -227,17 +231,11 @@ def handle(call: Call) -> JSONReply | StreamReply:
     }
     if body.get("stream"):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return StreamReply(stream_events(head, choices, prompt, include_usage, call.error == "midstream"))
-    completion = sum(c.tokens for c in choices)
-    return JSONReply(
-        {
-            **head,
-            "object": "chat.completion",
-            "choices": [_message_choice(c) for c in choices],
-            "usage": usage(prompt, completion),
-            "service_tier": "default",
-        }
-    )
+        return StreamReply(
+            stream_events(head, choices, totals if include_usage else None, call.error == "midstream")
+        )
+    reply = {"object": "chat.completion", "choices": [_message_choice(c) for c in choices], "usage": totals}
+    return JSONReply({**head, **reply, "service_tier": "default"})
 
 
 def _message_choice(choice: Choice) -> dict:
@@ -255,11 +253,10 @@ def _message_choice(choice: Choice) -> dict:
     }
 
 
-def stream_events(
-    head: dict, choices: list[Choice], prompt: int, include_usage: bool, midstream: bool
-) -> list:
+def stream_events(head: dict, choices: list[Choice], totals: dict | None, midstream: bool) -> list:
+    """Chunks of each choice; with ``totals`` (``include_usage``) a final usage chunk."""
     chunk_head = {**head, "object": "chat.completion.chunk"}
-    extra = {"usage": None} if include_usage else {}
+    extra = {"usage": None} if totals else {}
     events: list = []
     for choice in choices:
         for delta, finish in _deltas(choice):
@@ -268,10 +265,8 @@ def stream_events(
             if midstream and len(events) == MIDSTREAM_CHUNKS:
                 error = {"message": MIDSTREAM_MESSAGE, "type": "server_error", "param": None, "code": None}
                 return events + [(None, {"error": error})]
-    if include_usage:
-        events.append(
-            (None, {**chunk_head, "choices": [], "usage": usage(prompt, sum(c.tokens for c in choices))})
-        )
+    if totals:
+        events.append((None, {**chunk_head, "choices": [], "usage": totals}))
     events.append((None, "[DONE]"))
     return events
 

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from otel_llm.mockllm import generate
+from otel_llm.mockllm.cache import PromptCache, Segment, openai_cached_tokens
 from otel_llm.mockllm.errors import MIDSTREAM_MESSAGE, invalid
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply
 
@@ -84,12 +85,15 @@ def _validate_outputs(items: list) -> None:
             )
 
 
-def input_tokens(body: dict) -> int:
-    total = generate.count_tokens(body.get("instructions") or "")
-    total += sum(4 + generate.count_tokens(item_text(i)) for i in _items(body))
+def input_segments(body: dict) -> list[Segment]:
+    """The prompt for token counting and automatic caching: tools and instructions, then items."""
+    instructions = body.get("instructions") or ""
+    head = generate.count_tokens(instructions)
     if body.get("tools"):
-        total += generate.count_tokens(json.dumps(body["tools"]))
-    return total
+        head += generate.count_tokens(json.dumps(body["tools"]))
+    segments: list[Segment] = [(["head", body.get("tools"), instructions], head, False)]
+    segments += [(item, 4 + generate.count_tokens(item_text(item)), False) for item in _items(body)]
+    return segments
 
 
 def seed(body: dict) -> bytes:
@@ -159,19 +163,21 @@ def _text_pieces(body: dict, key: bytes) -> list[str]:
     return generate.sentence_pieces(key)
 
 
-def usage(prompt: int, completion: int) -> dict:
+def usage(prompt: int, completion: int, cached: int) -> dict:
     return {
         "input_tokens": prompt,
-        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
         "output_tokens": completion,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": prompt + completion,
     }
 
 
-def handle(call: Call) -> JSONReply | StreamReply:
+def handle(call: Call, cache: PromptCache) -> JSONReply | StreamReply:
     body = call.body
     validate(body)
+    segments = input_segments(body)
+    cached = openai_cached_tokens(cache, "responses", body["model"], segments)
     items, pieces, tokens, cut = output_items(body, seed(body), call.request_id)
     response = {
         "id": "resp_" + call.request_id.removeprefix("req_"),
@@ -193,7 +199,7 @@ def handle(call: Call) -> JSONReply | StreamReply:
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation", "disabled"),
         "metadata": body.get("metadata") or {},
-        "usage": usage(input_tokens(body), tokens),
+        "usage": usage(sum(t for _, t, _ in segments), tokens, cached),
     }
     if body.get("stream"):
         return StreamReply(stream_events(response, pieces, call.error == "midstream"))

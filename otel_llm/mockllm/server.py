@@ -11,25 +11,37 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from otel_llm.mockllm import anthropic_messages, openai_chat, openai_responses
+from otel_llm.mockllm.cache import PromptCache
 from otel_llm.mockllm.errors import ANTHROPIC, OPENAI, APIError
 from otel_llm.mockllm.errors import body as error_body
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply, controls, injected_status
 
-MOCK_REQUESTS_PATH = "/_mock/requests"
+MOCK_REQUESTS_PATH = "/_mock/requests"  # GET lists received requests, DELETE forgets them
+MOCK_STATE_PATH = "/_mock/state"  # DELETE forgets requests and cached prompts
+REQUEST_HISTORY = 10_000  # the most recent requests kept (a long-running server stays bounded)
 HANG_SECONDS = 30.0  # how long an injected ``timeout`` holds the answer back
 POLL_SECONDS = 0.1  # how quickly stop() is noticed
 STREAM_SPACING_SHARE = 1 / 50  # with latency L, stream chunks are L/50 apart
 
 # path -> (API whose error shape and auth apply, user-text reader for controls, handler(call, server))
 ROUTES: dict[str, tuple[str, Callable[[Any], str], Callable[[Call, MockLLMServer], Any]]] = {
-    "/v1/chat/completions": (OPENAI, openai_chat.user_text, lambda call, _: openai_chat.handle(call)),
-    "/v1/responses": (OPENAI, openai_responses.user_text, lambda call, _: openai_responses.handle(call)),
+    "/v1/chat/completions": (
+        OPENAI,
+        openai_chat.user_text,
+        lambda call, server: openai_chat.handle(call, server.prompt_cache),
+    ),
+    "/v1/responses": (
+        OPENAI,
+        openai_responses.user_text,
+        lambda call, server: openai_responses.handle(call, server.prompt_cache),
+    ),
     "/v1/messages": (
         ANTHROPIC,
         anthropic_messages.user_text,
@@ -81,8 +93,8 @@ class MockLLMServer:
         self.port = port
         self.latency_ms = latency_ms
         self.hang_seconds = hang_seconds
-        self.prompt_cache = anthropic_messages.PromptCache()
-        self._requests: list[ReceivedRequest] = []
+        self.prompt_cache = PromptCache()
+        self._requests: deque[ReceivedRequest] = deque(maxlen=REQUEST_HISTORY)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -99,8 +111,14 @@ class MockLLMServer:
             return list(self._requests)
 
     def clear(self) -> None:
+        """Forget the received requests."""
         with self._lock:
             self._requests.clear()
+
+    def reset(self) -> None:
+        """Forget the received requests and every cached prompt prefix (a fresh server, same port)."""
+        self.clear()
+        self.prompt_cache.forget()
 
     def record(self, request: ReceivedRequest) -> None:
         with self._lock:
@@ -190,8 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found()
 
     def do_DELETE(self) -> None:
-        if self.path.split("?")[0] == MOCK_REQUESTS_PATH:
-            self.server.mock.clear()
+        path = self.path.split("?")[0]
+        if path in (MOCK_REQUESTS_PATH, MOCK_STATE_PATH):
+            (self.server.mock.clear if path == MOCK_REQUESTS_PATH else self.server.mock.reset)()
             self._send_json(200, {"cleared": True})
         else:
             self._read_body()
