@@ -30,6 +30,8 @@ from otel_llm.storage.writer import ensure_project, insert_rows
 
 logger = logging.getLogger(__name__)
 
+_CONFLICT_RETRIES = 3
+
 
 class Overloaded(Exception):
     """More spans are waiting than the queue may hold: retry later."""
@@ -83,6 +85,7 @@ class GroupCommitter:
         self._down_until = 0.0
         self._next_drain = 0.0
         self.stats = {"committed_spans": 0, "spooled_spans": 0, "refused_spans": 0, "groups": 0}
+        self.writing_spans = 0
         self._thread = threading.Thread(target=self._run, name="otel-llm-committer", daemon=True)
 
     def start(self) -> None:
@@ -123,6 +126,7 @@ class GroupCommitter:
                 group.append(job)
                 spans += len(job.records)
             self._queued_spans -= spans
+            self.writing_spans = spans
             return group
 
     def _idle_wait(self) -> float:
@@ -138,6 +142,7 @@ class GroupCommitter:
             group = self._take()
             if group:
                 self._handle(group)
+                self.writing_spans = 0
             elif self._stopping:
                 return
             if self._spool_due():
@@ -175,21 +180,30 @@ class GroupCommitter:
     def _store_alone(self, job: Job) -> BaseException | None:
         """Store one request's spans, one by one if need be; ``PartlyStored`` names the refused."""
         try:
-            self._write([(job.principal, job.records)])
-            return None
+            refused = self._write_each(job.principal, job.records)
+        except Exception as exc:
+            return Unavailable(_short(exc))
+        self.stats["refused_spans"] += len(refused)
+        return PartlyStored(len(refused), refused[0][1]) if refused else None
+
+    def _write_each(self, principal: Principal, records: list[SpanRecord]) -> list[tuple[SpanRecord, str]]:
+        """Write ``records`` together, or else one by one; returns those the database refused
+        (with why). Raises when the database is unreachable."""
+        try:
+            self._write([(principal, records)])
+            return []
         except Exception as exc:
             if _unreachable(exc):
-                return Unavailable(_short(exc))
-        refused: list[str] = []
-        for record in job.records:
+                raise
+        refused = []
+        for record in records:
             try:
-                self._write([(job.principal, [record])])
+                self._write([(principal, [record])])
             except Exception as exc:
                 if _unreachable(exc):
-                    return Unavailable(_short(exc))
-                refused.append(_short(exc))
-        self.stats["refused_spans"] += len(refused)
-        return PartlyStored(len(refused), refused[0]) if refused else None
+                    raise
+                refused.append((record, _short(exc)))
+        return refused
 
     def _spool_group(self, group: list[Job], spans: int) -> BaseException | None:
         if self.spool is None:
@@ -206,17 +220,35 @@ class GroupCommitter:
         return None
 
     def _write(self, parts: list[tuple[Principal, list[SpanRecord]]]) -> None:
-        with self.engine.begin() as connection:
-            rows = []
-            for principal, records in parts:
-                project_id = _project_id(connection, principal)
-                rows.extend(to_row(r, project_id, self.pricing) for r in records if should_store(r))
-            insert_rows(connection, rows)
+        """One transaction; retried when Postgres aborts it for a conflict with another writer."""
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                with self.engine.begin() as connection:
+                    rows = []
+                    for principal, records in parts:
+                        project_id = _project_id(connection, principal)
+                        rows.extend(to_row(r, project_id, self.pricing) for r in records if should_store(r))
+                    # Every writer takes row locks in key order, so concurrent collectors never deadlock.
+                    rows.sort(key=_row_key)
+                    insert_rows(connection, rows)
+                return
+            except DBAPIError as exc:
+                if attempt == _CONFLICT_RETRIES or not _conflict(exc):
+                    raise
+
+    def _replay(self, parts: list[tuple[Principal, list[SpanRecord]]]) -> None:
+        """Write spooled spans; those the database refuses go to the spool's dead letters."""
+        assert self.spool is not None
+        for principal, records in parts:
+            refused = self._write_each(principal, records)
+            if refused:
+                self.stats["refused_spans"] += len(refused)
+                self.spool.reject((principal, [r for r, _ in refused]), Rejected(refused[0][1]))
 
     def _drain_spool(self) -> None:
         assert self.spool is not None
         try:
-            batches = self.spool.drain(self._write)
+            batches = self.spool.drain(self._replay)
         except Exception as exc:
             logger.info("otel-llm collector: spool not drained yet (%s)", _short(exc))
             self._next_drain = time.monotonic() + self.retry_interval
@@ -232,7 +264,18 @@ def _project_id(connection: Connection, principal: Principal) -> int:
     return ensure_project(connection, principal.project_name)
 
 
+def _row_key(row: dict[str, Any]) -> tuple[int, str, str]:
+    return row["project_id"], row["trace_id"], row["span_id"]
+
+
+def _conflict(exc: DBAPIError) -> bool:
+    """Deadlock or serialization failure (SQLSTATE class 40): the transaction may simply be rerun."""
+    return str(getattr(exc.orig, "sqlstate", "") or "").startswith("40")
+
+
 def _unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and _conflict(exc):
+        return False
     if isinstance(exc, OperationalError | InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
@@ -244,4 +287,8 @@ def _short(exc: BaseException) -> str:
 
 
 def summary(committer: GroupCommitter) -> dict[str, Any]:
-    return {**committer.stats, "queued_spans": committer.queued_spans}
+    return {
+        **committer.stats,
+        "queued_spans": committer.queued_spans,
+        "writing_spans": committer.writing_spans,
+    }

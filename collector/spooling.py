@@ -1,7 +1,8 @@
 """The collector's spool: requests accepted while the database is unreachable, fsynced to disk.
 
-Built on ``otel_llm.storage.spool.Spool`` (one JSON file per batch, fsynced before ``put``
-returns, deleted only after it was written to the database). Unlike the in-app exporter, the
+Built on ``otel_llm.storage.spool.Spool`` (one JSON file per request, fsynced before ``put``
+returns, deleted only after it was written to the database; spans the database refuses go to
+``dead/``). Unlike the in-app exporter, the
 collector never drops spooled spans it has acknowledged: when the spool is full, ``put`` raises
 ``SpoolFull`` and the client gets a 503 to retry later. Each worker process has its own directory
 (``w<index>``); worker 0 also replays directories left by workers that no longer exist.
@@ -45,23 +46,28 @@ class WorkerSpool:
         return self._pending
 
     def size(self) -> int:
-        return sum(p.stat().st_size for p in self._own.files())
+        return self._own.size_bytes()
 
     def put(self, parts: list[Part]) -> None:
         """Write ``parts`` durably; ``SpoolFull`` when the spool already holds ``max_bytes``."""
         used = self.size()
         if used >= self.max_bytes:
             raise SpoolFull(f"the database is unreachable and the spool is full ({used} bytes)")
-        self._own.put({"parts": [_part_json(p) for p in parts]})
+        for part in parts:
+            self._own.put(_part_json(part))
         self._pending = True
 
     def drain(self, write: Callable[[list[Part]], None]) -> int:
         """Write every spooled batch (oldest first); raises on the first failure."""
         written = 0
         for spool in self._replayed:
-            written += spool.drain(lambda batch: write(_parts(batch)))
+            written += spool.drain(lambda batch: write([_part(batch)]))
         self._pending = any(s.files() for s in self._replayed)
         return written
+
+    def reject(self, part: Part, error: BaseException) -> None:
+        """Keep spans the database refuses in ``dead/``, for a human to look at; never retried."""
+        self._own.reject(_part_json(part), error)
 
 
 def _part_json(part: Part) -> dict[str, Any]:
@@ -73,11 +79,6 @@ def _part_json(part: Part) -> dict[str, Any]:
     }
 
 
-def _parts(batch: dict[str, Any]) -> list[Part]:
-    return [
-        (
-            Principal(project_name=p["project"], project_id=p["project_id"]),
-            [SpanRecord.from_json(r) for r in p["records"]],
-        )
-        for p in batch["parts"]
-    ]
+def _part(batch: dict[str, Any]) -> Part:
+    principal = Principal(project_name=batch["project"], project_id=batch.get("project_id"))
+    return principal, [SpanRecord.from_json(r) for r in batch["records"]]

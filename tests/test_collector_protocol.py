@@ -1,0 +1,130 @@
+"""Decoding OTLP/HTTP bodies into records, without a server: encodings, caps, JSON ids, values."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import zlib
+
+import pytest
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
+
+from collector import protocol
+from collector.convert import from_otlp
+
+TRACE = bytes.fromhex("5b8efff798038103d269b633813fc60c")
+SPAN = bytes.fromhex("eee19b7ec3c1b174")
+
+
+def _request(*spans: Span) -> ExportTraceServiceRequest:
+    return ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(scope_spans=[ScopeSpans(spans=list(spans))])]
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", None])
+def test_bodies_decompress_up_to_the_limit_and_not_one_byte_more(encoding):
+    data = b"a" * 1000
+    body = {"gzip": gzip.compress, "deflate": zlib.compress, None: bytes}[encoding](data)
+    assert protocol.decompress(body, encoding, 1000) == data
+    if encoding:
+        with pytest.raises(protocol.TooLarge):
+            protocol.decompress(body, encoding, 999)
+
+
+def test_gzip_members_are_concatenated_and_broken_gzip_is_a_bad_request():
+    assert protocol.decompress(gzip.compress(b"ab") + gzip.compress(b"cd"), "gzip", 10) == b"abcd"
+    with pytest.raises(protocol.BadRequest, match="truncated"):
+        protocol.decompress(gzip.compress(b"x" * 100)[:-12], "gzip", 1000)
+    with pytest.raises(protocol.BadRequest):
+        protocol.decompress(b"plain", "gzip", 1000)
+
+
+def test_media_types_and_encodings():
+    assert protocol.media_type("application/x-protobuf") == protocol.PROTOBUF
+    assert protocol.media_type("Application/JSON; charset=utf-8") == protocol.JSON
+    assert protocol.check_encoding(None) is None and protocol.check_encoding("identity") is None
+    with pytest.raises(protocol.UnsupportedMediaType):
+        protocol.media_type("text/plain")
+    with pytest.raises(protocol.UnsupportedMediaType):
+        protocol.check_encoding("br")
+
+
+def test_json_ids_are_hex_and_a_bad_id_rejects_only_its_span():
+    span = {"traceId": TRACE.hex(), "spanId": SPAN.hex(), "parentSpanId": "", "name": "ok", "kind": 3}
+    bad = {**span, "spanId": "not-hex", "name": "bad"}
+    body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span, bad]}]}]}).encode()
+    converted = from_otlp(protocol.parse(body, protocol.JSON))
+    assert [r.name for r in converted.records] == ["ok"]
+    assert (converted.records[0].trace_id, converted.records[0].span_id) == (TRACE.hex(), SPAN.hex())
+    assert converted.records[0].parent_span_id is None and converted.records[0].kind == "CLIENT"
+    assert converted.rejected == 1 and "span_id" in converted.error_message
+
+
+def test_json_and_protobuf_of_the_same_request_give_the_same_records():
+    message = _request(
+        Span(
+            trace_id=TRACE,
+            span_id=SPAN,
+            parent_span_id=bytes.fromhex("0102030405060708"),
+            name="chat",
+            start_time_unix_nano=1_767_225_600_123_456_789,
+            end_time_unix_nano=1_767_225_601_000_000_000,
+            attributes=[KeyValue(key="gen_ai.usage.input_tokens", value=AnyValue(int_value=2**40))],
+            status=Status(code=Status.STATUS_CODE_ERROR, message="boom"),
+        )
+    )
+    as_json = json.loads(json_format.MessageToJson(message))
+    span = as_json["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    for key in ("traceId", "spanId", "parentSpanId"):  # base64 in the generic mapping, hex in OTLP
+        span[key] = base64.b64decode(span[key]).hex()
+    assert span["startTimeUnixNano"] == "1767225600123456789"  # int64 as a string
+    from_json = from_otlp(protocol.parse(json.dumps(as_json).encode(), protocol.JSON)).records
+    from_proto = from_otlp(protocol.parse(message.SerializeToString(), protocol.PROTOBUF)).records
+    assert from_json == from_proto
+    assert from_proto[0].start_ns == 1_767_225_600_123_456_789 and from_proto[0].status_code == "ERROR"
+
+
+def test_every_attribute_value_kind_becomes_json():
+    values = {
+        "s": AnyValue(string_value="text"),
+        "i": AnyValue(int_value=-3),
+        "d": AnyValue(double_value=0.5),
+        "b": AnyValue(bool_value=False),
+        "a": AnyValue(array_value=ArrayValue(values=[AnyValue(string_value="x"), AnyValue(int_value=1)])),
+        "m": AnyValue(kvlist_value=KeyValueList(values=[KeyValue(key="k", value=AnyValue(bool_value=True))])),
+        "y": AnyValue(bytes_value=b"\x00\x01"),
+        "empty": AnyValue(),
+    }
+    span = Span(
+        trace_id=TRACE,
+        span_id=SPAN,
+        name="n",
+        attributes=[KeyValue(key=k, value=v) for k, v in values.items()],
+    )
+    (record,) = from_otlp(_request(span)).records
+    assert record.attributes == {
+        "s": "text",
+        "i": -3,
+        "d": 0.5,
+        "b": False,
+        "a": ["x", 1],
+        "m": {"k": True},
+        "y": "AAE=",
+        "empty": None,
+    }
+
+
+def test_zero_and_short_ids_are_rejected():
+    spans = [
+        Span(trace_id=bytes(16), span_id=SPAN, name="zero trace"),
+        Span(trace_id=TRACE, span_id=b"\x01", name="short span"),
+        Span(trace_id=TRACE, span_id=SPAN, parent_span_id=b"\x01\x02", name="short parent"),
+        Span(trace_id=TRACE, span_id=SPAN, name="fine"),
+    ]
+    converted = from_otlp(_request(*spans))
+    assert [r.name for r in converted.records] == ["fine"] and converted.rejected == 3
