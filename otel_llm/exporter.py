@@ -68,32 +68,39 @@ class SQLSpanExporter(SpanExporter):
             return SpanExportResult.FAILURE
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        """Write what is spooled, if the database is reachable now."""
-        try:
-            with suppress_instrumentation():
-                self._drain()
-            return True
-        except Exception as exc:
-            logger.warning("otel-llm: spool not drained yet: %s", _short(exc))
-            return False
+        """Write what is spooled, within ``timeout_millis``; True when the spool is empty after."""
+        return self._flush(timeout_millis, even_if_down=True)
 
-    def shutdown(self) -> None:
-        self.force_flush()
+    def shutdown(self, timeout_millis: int = 30000) -> None:
+        """Write what is spooled (unless the database is known to be down: exit is not held up
+        by it; the spool stays on disk for the next run) and stop the drainer."""
+        self._flush(timeout_millis, even_if_down=False)
         self._shutdown.set()
         drainer = self._drainer
         if drainer is not None and drainer is not threading.current_thread():
             drainer.join(timeout=2)
+
+    def _flush(self, timeout_millis: int, even_if_down: bool) -> bool:
+        deadline = time.monotonic() + timeout_millis / 1000
+        try:
+            if even_if_down or time.monotonic() >= self._retry_at:
+                with suppress_instrumentation():
+                    self._drain(deadline)
+        except Exception as exc:
+            self._failed(exc)
+        return not self.spool.files()
 
     # --- internals -------------------------------------------------------------------------
     def _store(self, batch: dict) -> SpanExportResult:
         if time.monotonic() < self._retry_at:  # database known to be down: do not wait on it
             return self._spool(batch, None)
         try:
-            self._drain()
             self._write(batch)
-            return SpanExportResult.SUCCESS
         except Exception as exc:
             return self._spool(batch, exc)
+        if self.spool.files():  # backlog from an outage or an earlier run: written in the background
+            self._start_drainer()
+        return SpanExportResult.SUCCESS
 
     def _spool(self, batch: dict, exc: BaseException | None) -> SpanExportResult:
         if exc is not None:
@@ -117,14 +124,14 @@ class SQLSpanExporter(SpanExporter):
         write_records(engine, project, records, self.pricing, on_rejected=reject)
         self._succeeded()
 
-    def _drain(self) -> None:
-        if self.spool.files():
-            drained = self.spool.drain(self._write)
-            if drained:
-                logger.warning("otel-llm: database is back; %d spooled batches written", drained)
+    def _drain(self, deadline: float | None = None) -> None:
+        wait = 0.0 if deadline is None else max(deadline - time.monotonic(), 0.0)
+        drained = self.spool.drain(self._write, wait=wait, deadline=deadline)
+        if drained:
+            logger.warning("otel-llm: database is back; %d spooled batches written", drained)
 
     def _failed(self, exc: BaseException) -> None:
-        logger.warning("otel-llm: database unavailable (%s); spooling for %.0f s", _short(exc), self._backoff)
+        logger.warning("otel-llm: database unavailable (%s); spooling for %.1f s", _short(exc), self._backoff)
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, MAX_RETRY_SECONDS)
 

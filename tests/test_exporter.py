@@ -186,3 +186,25 @@ def test_export_after_shutdown_fails_quietly(sqlite_url, tmp_path):
     exporter.shutdown()
     assert exporter.export(_finished_spans(1)) == SpanExportResult.FAILURE
     assert _count(sqlite_url) == 0
+
+
+def test_spool_left_by_an_earlier_run_is_written_in_the_background(db_url, tmp_path):
+    Spool(tmp_path / "spool", 10**6).put({"project": "default", "records": [_record_json("leftover")]})
+    with span_pipeline(db_url, tmp_path) as (tracer, exporter):
+        emit(tracer, name="fresh", **llm_attributes())
+        assert _wait_for(lambda: _names(db_url) == {"leftover", "fresh"})
+        assert _wait_for(lambda: len(exporter.spool) == 0)
+
+
+def test_shutdown_while_down_keeps_the_spool_for_the_next_run(proxied_pg, tmp_path):
+    direct, via_proxy, proxy = proxied_pg
+    proxy.close()
+    first = SQLSpanExporter(via_proxy, spool_dir=str(tmp_path / "spool"))
+    assert first.export(_finished_spans(2)) == SpanExportResult.SUCCESS
+    first.shutdown()
+    assert len(first.spool) == 1
+    proxy.open()
+    second = SQLSpanExporter(via_proxy, spool_dir=str(tmp_path / "spool"))
+    assert second.force_flush()
+    assert _count(direct) == 2
+    second.shutdown()

@@ -11,6 +11,7 @@ go as JSONB binary. Measured in ``bench/copy_path.py`` (``docs/benchmarks.md``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from functools import lru_cache
@@ -20,10 +21,14 @@ from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, Stri
 
 from otel_llm.storage.schema import SPAN_COLUMNS, spans
 
-STAGING = "otel_llm_spans_staging"
 _COLUMN_LIST = ", ".join(SPAN_COLUMNS)
+# Named after the column list: a process whose schema differs gets its own staging table.
+STAGING = "otel_llm_spans_staging_" + hashlib.sha256(_COLUMN_LIST.encode()).hexdigest()[:8]
+# CREATE … AS SELECT takes exactly the copied columns and their types, without NOT NULL or
+# defaults, so a column added to ``spans`` later cannot make the staging insert fail.
 _PREPARE = (
-    f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} (LIKE spans) ON COMMIT DELETE ROWS; DELETE FROM {STAGING}"
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ON COMMIT DELETE ROWS AS "
+    f"SELECT {_COLUMN_LIST} FROM spans WITH NO DATA; DELETE FROM {STAGING}"
 )
 _COPY = f"COPY {STAGING} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
 _MOVE = f"INSERT INTO spans ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {STAGING} ON CONFLICT DO NOTHING"

@@ -51,17 +51,23 @@ class Spool:
     def size_bytes(self) -> int:
         return sum(_size(p) for p in self.files())
 
-    def drain(self, write: Callable[[dict[str, Any]], None]) -> int:
-        """Write spooled batches oldest first; stop at (and raise) the first failure.
+    def drain(
+        self, write: Callable[[dict[str, Any]], None], wait: float = 0.0, deadline: float | None = None
+    ) -> int:
+        """Write spooled batches oldest first; stop at (and raise) the first failure, or at
+        ``deadline`` (``time.monotonic()``). Returns the number of batches written.
 
-        Returns the number of batches written, or 0 at once when another thread is draining
-        (callers never wait for each other).
+        Only one thread drains at a time: another caller waits up to ``wait`` seconds for it,
+        then returns 0 without writing.
         """
-        if not self._lock.acquire(blocking=False):
+        acquired = self._lock.acquire(timeout=wait) if wait > 0 else self._lock.acquire(blocking=False)
+        if not acquired:
             return 0
         try:
             written = 0
             for path in self.files():
+                if deadline is not None and time.monotonic() > deadline:
+                    break
                 batch = self._read(path)
                 if batch is None:
                     continue
