@@ -9,6 +9,7 @@ import click
 from cli import collector as collector_commands
 from cli import db as db_commands
 from cli import demo as demo_commands
+from cli import experiments as experiment_commands
 from cli import feedback as feedback_commands
 from cli import mockllm as mockllm_commands
 from cli import projects as project_commands
@@ -45,6 +46,7 @@ main.add_command(collector_commands.collector)
 main.add_command(demo_commands.demo)
 main.add_command(mockllm_commands.mock_llm)
 main.add_command(prompt_commands.prompts)
+main.add_command(experiment_commands.experiments)
 main.add_command(feedback_commands.feedback)
 main.add_command(users_commands.users)
 main.add_command(web_commands.web)

@@ -1,0 +1,343 @@
+"""``otel-llm experiments``: model A/B experiments from the terminal.
+
+Every command calls one function of ``otel_llm.experiments`` (the same ones the console and the SDK
+use) and only formats its result. ``results`` imports scipy, lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from cli import experiments_output as output
+from cli.db import database_url
+from otel_llm import settings
+from otel_llm.experiments import service
+from otel_llm.experiments.errors import ExperimentError
+from otel_llm.experiments.model import METRICS, ExperimentSpec, TestCase
+from otel_llm.experiments.validation import (
+    apply_weights,
+    case_from_text,
+    parse_test_cases_jsonl,
+    parse_variant,
+    parse_weights,
+)
+
+
+def _engine(ctx: click.Context):
+    from otel_llm.storage.db import get_engine
+
+    return get_engine(database_url(ctx))
+
+
+def _project(ctx: click.Context) -> str:
+    return settings.project(ctx.obj.get("project"))
+
+
+def _friendly(command: Callable) -> Callable:
+    """Service errors become ClickExceptions carrying their sentence."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ExperimentError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return run
+
+
+def _cases(texts: tuple[str, ...], path: Path | None) -> list[TestCase]:
+    cases = [case_from_text(text) for text in texts]
+    if path is not None:
+        cases += parse_test_cases_jsonl(path.read_text(encoding="utf-8"))
+    return cases
+
+
+@click.group()
+@click.option("--project", "-p", help="Project [env: OTEL_LLM_PROJECT; default: default].")
+@click.pass_context
+def experiments(ctx: click.Context, project: str | None) -> None:
+    """Compare models: create experiments, run them, read results with significance."""
+    ctx.ensure_object(dict)
+    ctx.obj["project"] = project
+
+
+@experiments.command()
+@click.argument("name")
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    required=True,
+    metavar="SPEC",
+    help="name=a,provider=openai,model=gpt-4o-mini[,temperature=0.7,max_tokens=256,"
+    "system_prompt=...|prompt_ref=support@production,weight=50,control=true] or a JSON object. "
+    "Repeat per variant; the first is the control unless one says control=true.",
+)
+@click.option(
+    "--weights", help="Traffic weights in percent, one per variant, adding up to 100 (default: even)."
+)
+@click.option(
+    "--test-case", "test_cases", multiple=True, metavar="TEXT", help="A user message to test (repeatable)."
+)
+@click.option(
+    "--test-cases",
+    "cases_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSONL file: {"input": "..."} or {"messages": [...], "reference_output": "..."} per line.',
+)
+@click.option("--description", default="", help="What is compared.")
+@click.option("--hypothesis", default="", help="What you expect to see.")
+@click.option(
+    "--metric",
+    "primary_metric",
+    type=click.Choice(METRICS),
+    default="latency_ms",
+    show_default=True,
+    help="Primary metric: the winner is decided on it.",
+)
+@click.option("--author", help="Author [default: $USER].")
+@click.pass_context
+@_friendly
+def create(
+    ctx, name, variants, weights, test_cases, cases_file, description, hypothesis, primary_metric, author
+):
+    """Create experiment NAME (as a draft) with its variants and test cases.
+
+    \b
+    Example:
+      otel-llm experiments create bakeoff \\
+        --variant 'name=a,provider=openai,model=gpt-4o-mini,temperature=0.7' \\
+        --variant 'name=b,provider=anthropic,model=claude-3-5-haiku-latest' \\
+        --weights 50,50 --test-case 'Summarise OpenTelemetry in one line'
+    """
+    parsed = apply_weights([parse_variant(v) for v in variants], parse_weights(weights) if weights else None)
+    spec = ExperimentSpec(
+        name=name,
+        variants=parsed,
+        description=description,
+        hypothesis=hypothesis,
+        primary_metric=primary_metric,
+        author=author or os.environ.get("USER") or "",
+        test_cases=_cases(test_cases, cases_file),
+    )
+    experiment = service.create_experiment(_engine(ctx), _project(ctx), spec)
+    click.echo(
+        f"Created experiment {experiment.name} (draft) with {len(experiment.variants)} variants and "
+        f"{experiment.test_case_count} test cases. Start it with `otel-llm experiments start {name}` "
+        f"or run it with `otel-llm experiments run {name}`."
+    )
+
+
+@experiments.command("add-cases")
+@click.argument("name")
+@click.option(
+    "--test-case", "test_cases", multiple=True, metavar="TEXT", help="A user message to test (repeatable)."
+)
+@click.option(
+    "--test-cases",
+    "cases_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSONL file of test cases (see `create --help`).",
+)
+@click.pass_context
+@_friendly
+def add_cases(ctx, name, test_cases, cases_file):
+    """Add test cases to experiment NAME (all of them, or none if one is bad).
+
+    \b
+    Example:
+      otel-llm experiments add-cases bakeoff --test-cases cases.jsonl
+    """
+    cases = _cases(test_cases, cases_file)
+    if not cases:
+        raise click.ClickException("give test cases with --test-case TEXT or --test-cases FILE.jsonl.")
+    total = service.add_test_cases(_engine(ctx), _project(ctx), name, cases)
+    click.echo(f"Added {len(cases)} test cases; {name} now has {total}.")
+
+
+@experiments.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_friendly
+def list_(ctx, as_json):
+    """List the project's experiments, newest first.
+
+    \b
+    Example:
+      otel-llm experiments list --json
+    """
+    found = service.list_experiments(_engine(ctx), _project(ctx))
+    if as_json:
+        click.echo(json.dumps([e.to_dict() for e in found], indent=2))
+    elif not found:
+        click.echo("No experiments yet. Create one with `otel-llm experiments create NAME --variant ...`.")
+    else:
+        click.echo(output.experiment_table(found))
+
+
+@experiments.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_friendly
+def show(ctx, name, as_json):
+    """Show experiment NAME: status, variants with their config, test cases and runs.
+
+    \b
+    Example:
+      otel-llm experiments show bakeoff
+    """
+    from otel_llm.experiments.runs import run_summaries
+
+    engine, project = _engine(ctx), _project(ctx)
+    experiment = service.get_experiment(engine, project, name)
+    cases = service.list_test_cases(engine, project, name)
+    history = run_summaries(engine, project, name)
+    if as_json:
+        data = experiment.to_dict() | {"test_cases": [c.to_dict() for c in cases], "runs": history}
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        click.echo(output.experiment_detail(experiment, cases, history))
+
+
+@experiments.command()
+@click.argument("name")
+@click.pass_context
+@_friendly
+def start(ctx, name):
+    """Start experiment NAME: apps using `otel_llm.experiment(NAME)` split traffic by the weights.
+
+    \b
+    Example:
+      otel-llm experiments start bakeoff
+    """
+    service.start(_engine(ctx), _project(ctx), name)
+    click.echo(f"{name} is running.")
+
+
+@experiments.command()
+@click.argument("name")
+@click.pass_context
+@_friendly
+def stop(ctx, name):
+    """Stop experiment NAME: apps get the control again (start it again to resume).
+
+    \b
+    Example:
+      otel-llm experiments stop bakeoff
+    """
+    service.stop(_engine(ctx), _project(ctx), name)
+    click.echo(f"{name} is stopped; apps now get the control.")
+
+
+@experiments.command()
+@click.argument("name")
+@click.option(
+    "--repeat", default=1, show_default=True, type=int, help="Times each test case is sent to each variant."
+)
+@click.option("--concurrency", default=4, show_default=True, type=int, help="Calls in flight at once.")
+@click.option("--max-cost", type=float, help="Stop starting calls once this many USD are spent (whole run).")
+@click.option("--new", "new_run", is_flag=True, help="Start a new run instead of resuming an unfinished one.")
+@click.option(
+    "--base-url",
+    envvar="OTEL_LLM_MOCK_URL",
+    help="Send every call to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
+)
+@click.pass_context
+@_friendly
+def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url):
+    """Send every test case to every variant through the real SDKs, traced and tagged.
+
+    Resumes the last unfinished run with the same --repeat (stopped by the cost cap, Ctrl-C or a
+    crash), skipping what it already did. Provider errors count as failed calls.
+
+    \b
+    Example:
+      otel-llm experiments run bakeoff --repeat 5 --concurrency 4 --max-cost 2.50
+    """
+    from otel_llm.experiments import runs
+
+    state: dict = {}
+
+    def started(report):
+        if report.resumed:
+            click.echo(
+                f"Resuming run {report.run_id}: {report.skipped} of {report.total} calls already done."
+            )
+        state["bar"] = click.progressbar(length=report.total - report.skipped, label=f"Running {name}")
+        state["bar"].__enter__()
+
+    def advanced(_item, _result):
+        state["bar"].update(1)
+
+    try:
+        report = runs.run_experiment(
+            _engine(ctx),
+            _project(ctx),
+            name,
+            repeat=repeat,
+            concurrency=concurrency,
+            max_cost_usd=max_cost,
+            base_url=base_url,
+            new_run=new_run,
+            on_start=started,
+            on_item=advanced,
+        )
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    click.echo(output.run_report(name, report))
+    if report.status == "interrupted":
+        ctx.exit(130)
+
+
+@experiments.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_friendly
+def results(ctx, name, as_json):
+    """Per-variant metrics and each variant against the control, with significance.
+
+    \b
+    Example:
+      otel-llm experiments results bakeoff
+      otel-llm experiments results bakeoff --json | jq .winner
+    """
+    from otel_llm.experiments.results import experiment_results
+
+    found = experiment_results(_engine(ctx), _project(ctx), name)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, default=str))
+    else:
+        click.echo(output.results_text(found))
+
+
+@experiments.command()
+@click.argument("name")
+@click.argument("variant")
+@click.pass_context
+@_friendly
+def promote(ctx, name, variant):
+    """End experiment NAME and make VARIANT what apps get from now on.
+
+    \b
+    Example:
+      otel-llm experiments promote bakeoff b
+    """
+    from otel_llm.experiments.results import experiment_results
+
+    engine, project = _engine(ctx), _project(ctx)
+    winner = experiment_results(engine, project, name).winner
+    service.promote(engine, project, name, variant)
+    click.echo(f"{name} is completed; apps now get {variant}.")
+    if winner != variant:
+        shown = f"the winner is {winner}" if winner else "no variant is a significant winner"
+        click.echo(f"Note: by the results {shown}.")
