@@ -208,3 +208,26 @@ def test_shutdown_while_down_keeps_the_spool_for_the_next_run(proxied_pg, tmp_pa
     assert second.force_flush()
     assert _count(direct) == 2
     second.shutdown()
+
+
+def test_exporter_database_calls_run_with_instrumentation_suppressed(db_url, tmp_path):
+    """What a DB instrumentation (sqlalchemy, psycopg) checks before tracing a query."""
+    from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(*_args):
+        seen.append(is_instrumentation_enabled())
+
+    engine = get_engine(db_url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        exporter = SQLSpanExporter(db_url, spool_dir=str(tmp_path / "spool"))
+        exporter.export(_finished_spans(2))
+        exporter.spool.put({"project": "default", "records": [_record_json("spooled")]})
+        exporter.force_flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert seen and not any(seen)
+    assert is_instrumentation_enabled()  # and the app's context is untouched afterwards

@@ -189,3 +189,15 @@ def test_orphans_become_roots():
     tree = build_tree(rows)
     assert [n["span"]["span_id"] for n in tree] == ["a", "b"]
     assert tree[0]["children"][0]["span"]["span_id"] == "c"
+
+
+def test_unknown_cost_sorts_last_both_ways(db_url, tmp_path):
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        for i, model in enumerate(["house-model", "gpt-4o-mini", "gpt-4.1", "other-house-model"]):
+            emit(tracer, name=model, start_ns=T0 + i, **llm_attributes(model=model))
+    engine = get_engine(db_url)
+    pid = get_project(engine, "default").id
+    down = [i["name"] for i in _all_pages(engine, pid, sort="cost", limit=1)]
+    up = [i["name"] for i in _all_pages(engine, pid, sort="cost", descending=False, limit=1)]
+    assert down[:2] == ["gpt-4.1", "gpt-4o-mini"] and up[:2] == ["gpt-4o-mini", "gpt-4.1"]
+    assert set(down[2:]) == set(up[2:]) == {"house-model", "other-house-model"}
