@@ -298,3 +298,37 @@ def test_automatic_prompt_caching_for_long_prompts(client, mock_llm):
         ).usage.prompt_tokens_details.cached_tokens
         == 0
     )
+
+
+def test_tool_arguments_take_the_user_text_into_the_first_string_field(client):
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "search",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "limit": {"type": "integer"},
+                    "query": {"type": "string"},
+                    "lang": {"type": "string"},
+                },
+            },
+        },
+    }
+    messages = [{"role": "user", "content": "  cheap   flights to Rome [[mock:latency=0]]"}]
+    response = client.chat.completions.create(model=MODEL, messages=messages, tools=[tool])
+    args = json.loads(response.choices[0].message.tool_calls[0].function.arguments)
+    assert args["query"] == "cheap flights to Rome" and args["lang"] != args["query"]
+    assert isinstance(args["limit"], int)
+
+
+def test_parse_respects_field_constraints(client):
+    from pydantic import Field
+
+    class Review(BaseModel):
+        score: int = Field(ge=90, le=95)
+        ratio: float = Field(gt=0, lt=1)
+        code: str = Field(min_length=30, max_length=32)
+
+    review = client.chat.completions.parse(model=MODEL, messages=HELLO, response_format=Review)
+    assert isinstance(review.choices[0].message.parsed, Review)

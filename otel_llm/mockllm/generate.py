@@ -154,9 +154,11 @@ def schema_value(schema: Any, rng: random.Random, hint: str = "", defs: dict | N
 def _typed_value(kind: str, schema: dict, rng: random.Random, hint: str, defs: dict) -> Any:
     if kind == "object":
         props = schema.get("properties", {})
+        hinted = next(
+            (n for n, sub in props.items() if isinstance(sub, dict) and sub.get("type") == "string"), None
+        )
         return {
-            name: schema_value(sub, rng, hint if i == 0 else "", defs)
-            for i, (name, sub) in enumerate(props.items())
+            name: schema_value(sub, rng, hint if name == hinted else "", defs) for name, sub in props.items()
         }
     if kind == "array":
         count = max(int(schema.get("minItems", 0)), 2)
@@ -179,7 +181,10 @@ def _number(schema: dict, rng: random.Random, *, integer: bool) -> float:
     if integer:
         low, high = int(low) + ("exclusiveMinimum" in schema), int(high) - ("exclusiveMaximum" in schema)
         return rng.randint(low, max(low, high))
-    return round(rng.uniform(low, high), 2)
+    value = round(rng.uniform(low, high), 2)
+    if value in (low, high) and ("exclusiveMinimum" in schema or "exclusiveMaximum" in schema):
+        return (low + high) / 2  # rounding landed on an excluded bound
+    return value
 
 
 _FORMATS = {
