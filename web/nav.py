@@ -27,7 +27,7 @@ NAV = (
     NavItem("Prompts", "prompts.index", "prompts"),
     NavItem("Experiments", "experiments.index", "experiments"),
     NavItem("Replays", "replays.index", "replays"),
-    NavItem("Settings", "settings.members", "settings"),
+    NavItem("Settings", "settings.members_page", "settings"),
 )
 
 # What an area not yet installed will show, and how to get it.

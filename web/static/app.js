@@ -37,6 +37,14 @@ const otelLlm = (() => {
       });
     });
     document.querySelectorAll("[data-tabs]").forEach(wireTabs);
+    // GET forms marked data-strip-empty leave empty fields out of the URL (?provider=x, not ?a=&b=&provider=x).
+    document.querySelectorAll("form[data-strip-empty]").forEach((form) => {
+      form.addEventListener("submit", () => {
+        form.querySelectorAll("input[name], select[name]").forEach((field) => {
+          if (!field.value) field.disabled = true;
+        });
+      });
+    });
     document.querySelectorAll("[data-copy]").forEach((button) => {
       button.addEventListener("click", () => {
         const target = document.getElementById(button.dataset.copy);
