@@ -61,8 +61,7 @@ class SQLSpanExporter(SpanExporter):
             return SpanExportResult.FAILURE
         try:
             with suppress_instrumentation():
-                batch = {"project": self.project, "records": [from_readable(s).to_json() for s in spans]}
-                return self._store(batch)
+                return self._store(self.project, [from_readable(s) for s in spans])
         except Exception:  # never into the SDK / app
             logger.exception("otel-llm: %d spans dropped", len(spans))
             return SpanExportResult.FAILURE
@@ -91,42 +90,42 @@ class SQLSpanExporter(SpanExporter):
         return not self.spool.files()
 
     # --- internals -------------------------------------------------------------------------
-    def _store(self, batch: dict) -> SpanExportResult:
+    def _store(self, project: str, records: list[SpanRecord]) -> SpanExportResult:
         if time.monotonic() < self._retry_at:  # database known to be down: do not wait on it
-            return self._spool(batch, None)
+            return self._spool(project, records, None)
         try:
-            self._write(batch)
+            self._write_records(project, records)
         except Exception as exc:
-            return self._spool(batch, exc)
+            return self._spool(project, records, exc)
         if self.spool.files():  # backlog from an outage or an earlier run: written in the background
             self._start_drainer()
         return SpanExportResult.SUCCESS
 
-    def _spool(self, batch: dict, exc: BaseException | None) -> SpanExportResult:
+    def _spool(self, project: str, records: list[SpanRecord], exc: BaseException | None) -> SpanExportResult:
         if exc is not None:
             self._failed(exc)
         try:
-            self.spool.put(batch)
+            self.spool.put(_batch(project, records))
         except Exception:
-            logger.exception("otel-llm: spooling failed; %d spans dropped", len(batch["records"]))
+            logger.exception("otel-llm: spooling failed; %d spans dropped", len(records))
             return SpanExportResult.FAILURE
         self._start_drainer()
         return SpanExportResult.SUCCESS
 
-    def _write(self, batch: dict) -> None:
-        records = [SpanRecord.from_json(r) for r in batch["records"]]
-        engine = get_engine(self.database_url)
-        project = batch["project"]
+    def _write_batch(self, batch: dict) -> None:
+        """Write a spooled batch."""
+        self._write_records(batch["project"], [SpanRecord.from_json(r) for r in batch["records"]])
 
+    def _write_records(self, project: str, records: list[SpanRecord]) -> None:
         def reject(bad: list[SpanRecord], error: BaseException) -> None:
-            self.spool.reject({"project": project, "records": [r.to_json() for r in bad]}, error)
+            self.spool.reject(_batch(project, bad), error)
 
-        write_records(engine, project, records, self.pricing, on_rejected=reject)
+        write_records(get_engine(self.database_url), project, records, self.pricing, on_rejected=reject)
         self._succeeded()
 
     def _drain(self, deadline: float | None = None) -> None:
         wait = 0.0 if deadline is None else max(deadline - time.monotonic(), 0.0)
-        drained = self.spool.drain(self._write, wait=wait, deadline=deadline)
+        drained = self.spool.drain(self._write_batch, wait=wait, deadline=deadline)
         if drained:
             logger.warning("otel-llm: database is back; %d spooled batches written", drained)
 
@@ -162,6 +161,10 @@ class SQLSpanExporter(SpanExporter):
                 if not self.spool.files():
                     self._drainer = None
                     return
+
+
+def _batch(project: str, records: list[SpanRecord]) -> dict:
+    return {"project": project, "records": [r.to_json() for r in records]}
 
 
 def _short(exc: BaseException) -> str:

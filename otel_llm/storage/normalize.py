@@ -9,7 +9,7 @@ first, so they land in the same columns.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +38,9 @@ class SpanRecord:
     scope_name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON-ready data. Shallow (shares the attribute maps): ``asdict``'s deep copy cost
+        half of the exporter's time."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SpanRecord:
