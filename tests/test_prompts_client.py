@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import openai
 import pytest
 
@@ -119,3 +121,59 @@ def test_failures_pause_fetching(monkeypatch, tmp_path):
     for _ in range(5):
         assert otel_llm.get_prompt("p", fallback="f").is_fallback
     assert len(calls) == 1  # later calls did not wait for the backend again
+
+
+def test_real_calls_are_linked_to_versions_by_tag_and_by_system_prompt_hash(
+    registry, db_url, mock_llm, tmp_path, monkeypatch
+):
+    """App → real openai SDK → local provider → our exporter → database → per-version metrics."""
+    from otel_llm import pipeline
+    from otel_llm.prompts import metrics
+
+    engine, pid = registry
+    monkeypatch.setenv("OTEL_LLM_SPOOL_DIR", str(tmp_path / "spool"))
+    sdk = openai.OpenAI(base_url=mock_llm.url + "/v1", api_key="test", max_retries=0)
+    otel_llm.configure(database_url=db_url, project="default")
+    otel_llm.instrument()
+    try:
+        prompt = otel_llm.get_prompt("support")  # v1, tagged
+        for customer in ("Ada", "Bo", "Cy"):
+            with prompt:
+                sdk.chat.completions.create(
+                    model="gpt-4o-mini",
+                    messages=[
+                        {"role": "system", "content": prompt.render(customer=customer)},
+                        {"role": "user", "content": "Hi"},
+                    ],
+                )
+        # an app that never used the registry but sends v2's template text as its system prompt
+        v2 = otel_llm.get_prompt("support", version=2)
+        sdk.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "system", "content": v2.template}, {"role": "user", "content": "Hi"}],
+        )
+        pipeline.flush()
+    finally:
+        otel_llm.uninstrument()
+        pipeline.shutdown()
+    by_version = {m.version: m for m in metrics.version_metrics(engine, pid, "support", since=None)}
+    assert (by_version[1].calls, by_version[1].success_rate) == (3, 1.0)
+    assert by_version[2].calls == 1
+    assert by_version[1].avg_input_tokens and by_version[1].avg_cost_usd is not None
+
+
+def test_async_with_block_tags_and_restores(registry, traced, mock_llm):  # noqa: F811
+    sdk = openai.AsyncOpenAI(base_url=mock_llm.url + "/v1", api_key="test", max_retries=0)
+    prompt = otel_llm.get_prompt("support", label="staging")
+
+    async def run():
+        async with prompt:
+            await sdk.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "in"}]
+            )
+        await sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "out"}])
+
+    asyncio.run(run())
+    inside, outside = traced.llm_spans()
+    assert inside.attributes[attrs.GEN_AI_PROMPT_VERSION] == "2"
+    assert attrs.GEN_AI_PROMPT_VERSION not in outside.attributes

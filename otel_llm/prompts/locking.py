@@ -9,6 +9,7 @@ backstop.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -33,7 +34,8 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         try:
             yield connection
         except BaseException:
-            connection.exec_driver_sql("ROLLBACK")
+            with contextlib.suppress(Exception):  # keep the original error if the connection is gone
+                connection.exec_driver_sql("ROLLBACK")
             raise
         connection.exec_driver_sql("COMMIT")
 
