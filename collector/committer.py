@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from collector.auth import Principal
 from collector.spooling import SpoolFull, WorkerSpool
 from otel_llm.pricing import PricingTable
+from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, should_store, to_row
 from otel_llm.storage.writer import ensure_project, insert_rows
 
@@ -187,23 +188,18 @@ class GroupCommitter:
         return PartlyStored(len(refused), refused[0][1]) if refused else None
 
     def _write_each(self, principal: Principal, records: list[SpanRecord]) -> list[tuple[SpanRecord, str]]:
-        """Write ``records`` together, or else one by one; returns those the database refused
-        (with why). Raises when the database is unreachable."""
+        """Write ``records``, bisecting around spans the database refuses; returns those (with
+        why). Raises when the database is unreachable."""
         try:
             self._write([(principal, records)])
             return []
         except Exception as exc:
-            if _unreachable(exc):
+            if not is_data_error(exc):
                 raise
-        refused = []
-        for record in records:
-            try:
-                self._write([(principal, [record])])
-            except Exception as exc:
-                if _unreachable(exc):
-                    raise
-                refused.append((record, _short(exc)))
-        return refused
+            if len(records) == 1:
+                return [(records[0], _short(exc))]
+        half = len(records) // 2
+        return self._write_each(principal, records[:half]) + self._write_each(principal, records[half:])
 
     def _spool_group(self, group: list[Job], spans: int) -> BaseException | None:
         if self.spool is None:
@@ -274,11 +270,8 @@ def _conflict(exc: DBAPIError) -> bool:
 
 
 def _unreachable(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and _conflict(exc):
-        return False
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    """The database is away (not the data at fault): the spans can wait in the spool."""
+    return not is_data_error(exc)
 
 
 def _short(exc: BaseException) -> str:
