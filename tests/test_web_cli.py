@@ -119,3 +119,62 @@ def test_web_refuses_an_unmigrated_database_and_every_command_has_an_example(tmp
     ):
         help_text = CliRunner().invoke(main, [*args, "--help"]).output
         assert "Example:" in help_text, args
+
+
+def test_ensure_user_creates_then_resets_the_demo_admin(sqlite_url):
+    ensure_project(sqlite_url, "default")
+    engine = get_engine(sqlite_url)
+    users_service.ensure_user(engine, "demo@example.com", "first-password", "default", "viewer")
+    member = users_service.ensure_user(engine, "demo@example.com", "second-password", "default", "admin")
+    assert member.role == "admin"
+    assert users_service.verify_credentials(engine, "demo@example.com", "first-password") is None
+    assert users_service.verify_credentials(engine, "demo@example.com", "second-password") is not None
+
+
+def test_otel_llm_web_serves_the_console(sqlite_url, tmp_path):
+    """The real command, in its own process, with the WSGI server it picks."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    entry = "import sys; from cli.main import main; sys.exit(main())"
+    process = subprocess.Popen(
+        [sys.executable, "-c", entry, "--database-url", sqlite_url, "web", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**__import__("os").environ, "OTEL_LLM_SECRET_KEY": "cli-test-secret"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "otel-llm web did not start within 60 s"
+                time.sleep(0.2)
+        assert response.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/traces").status_code == 302
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_generated_session_secret_is_kept_in_the_instance_folder(sqlite_url, tmp_path, monkeypatch):
+    from web import create_app
+
+    monkeypatch.delenv("OTEL_LLM_SECRET_KEY", raising=False)
+    config = {"DATABASE_URL": sqlite_url, "INSTANCE_PATH": str(tmp_path / "instance")}
+    first = create_app(config).config["SECRET_KEY"]
+    assert len(first) >= 32 and create_app(config).config["SECRET_KEY"] == first
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("OTEL_LLM_SECRET_KEY", "from-the-environment")
+    assert create_app(config).config["SECRET_KEY"] == "from-the-environment"

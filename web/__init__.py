@@ -25,12 +25,14 @@ AREAS = (
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Application factory. ``test_config`` overrides settings (e.g. ``DATABASE_URL``, ``SECRET_KEY``)."""
+    """Application factory. ``test_config`` overrides settings (e.g. ``DATABASE_URL``, ``SECRET_KEY``,
+    ``INSTANCE_PATH`` — the folder where the generated session secret is kept)."""
     from otel_llm import settings
     from web import db, errors, nav, openapi, templating
     from web.api import IsoJSONProvider
 
-    app = Flask(__name__, instance_relative_config=True)
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.json = IsoJSONProvider(app)
     app.config.from_mapping(
         DATABASE_URL=settings.database_url(),

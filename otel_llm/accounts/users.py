@@ -96,6 +96,16 @@ def create_user(engine: Engine, email: str, password: str, project: str, role: s
     return _require_membership(engine, user_id, project_row.id)
 
 
+def ensure_user(engine: Engine, email: str, password: str, project: str, role: str) -> Membership:
+    """Make sure ``email`` can sign in with ``password`` as ``role`` in ``project`` (e.g. the demo admin)."""
+    try:
+        require_user(engine, email)
+    except UserNotFound:
+        return create_user(engine, email, password, project, role)
+    set_password(engine, email, password)
+    return set_role(engine, email, project, role)
+
+
 def set_role(engine: Engine, email: str, project: str, role: str) -> Membership:
     """Make an existing user ``role`` in ``project`` (adding them to it if needed)."""
     check_role(role)

@@ -3,18 +3,36 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, g
 
 from otel_llm.feedback import FeedbackError
 from otel_llm.prompts.errors import Conflict, InvalidInput, PromptNotFound, VersionNotFound
 from web.errors import map_exception
 from web.prompts.api import api
 from web.prompts.views import bp
+from web.traces.tabs import SpanTab, register_span_tab
 
 __all__ = ["api", "bp", "init_app"]
 
 
+def _span_tab(span: dict[str, Any]) -> dict[str, Any]:
+    from otel_llm.feedback import Target, list_feedback
+    from otel_llm.prompts.links import versions_for_span
+    from web.db import engine
+
+    on_span = list_feedback(engine(), g.project_id, Target(None, span["span_id"]), limit=50)
+    on_trace = list_feedback(engine(), g.project_id, Target(span["trace_id"], None), limit=50)
+    trace_level = [f for f in on_trace if f.span_id is None]
+    return {
+        "links": versions_for_span(engine(), g.project_id, span.get("tags") or {}),
+        "feedback": sorted(on_span + trace_level, key=lambda f: f.id, reverse=True),
+    }
+
+
 def init_app(app: Flask) -> None:
+    register_span_tab(SpanTab("prompt", "Prompt & feedback", "prompts/_span_tab.html", context=_span_tab))
     map_exception(app, PromptNotFound, 404, "not_found")
     map_exception(app, VersionNotFound, 404, "not_found")
     map_exception(app, InvalidInput, 422, "invalid")

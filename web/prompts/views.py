@@ -4,10 +4,12 @@ the registry and redirect with a flash message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from otel_llm import feedback as feedback_service
 from otel_llm.prompts import catalog, labels, metrics, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts.content import parse_config
@@ -19,6 +21,7 @@ from web.db import engine
 bp = Blueprint("prompts", __name__, url_prefix="/prompts", template_folder="templates")
 
 WINDOWS = ("24h", "7d", "30d", "all")
+_HEX_SPAN = re.compile(r"^[0-9a-f]{16}$")
 _USER_ERRORS = (InvalidInput, Conflict, VersionNotFound)
 
 
@@ -223,3 +226,25 @@ def duplicate(name: str, version: int):
         return f"Created {name}@v{created.version} from v{version}."
 
     return _act(name, version, run)
+
+
+@bp.post("/feedback")
+@require("editor")
+def feedback():
+    """The span page's feedback form (source ``console``); back to that span."""
+    form = request.form
+    span_id = form.get("span_id", "")
+    try:
+        target = feedback_service.parse_target(span_id)
+        trace = form.get("trace_id")
+        if trace:
+            target = feedback_service.Target(feedback_service.parse_target(trace).trace_id, target.span_id)
+        feedback_service.add_feedback(
+            engine(), g.project_id, target, form.get("score"), form.get("comment"), source="console"
+        )
+        flash("Feedback recorded.", "success")
+    except feedback_service.FeedbackError as exc:
+        flash(str(exc), "error")
+        if not _HEX_SPAN.match(span_id):
+            return redirect(url_for("traces.index"))
+    return redirect(url_for("traces.span", span_id=span_id) + "#tab-prompt")
