@@ -71,50 +71,84 @@ def insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
     return max(result.rowcount, 0)
 
 
+Rejected = Callable[[list[SpanRecord], BaseException], None]
+
+
 def write_records(
     engine: Engine,
     project: str,
     records: Iterable[SpanRecord],
     pricing: PricingTable | None = None,
-    on_rejected: Callable[[list[SpanRecord], BaseException], None] | None = None,
+    on_rejected: Rejected | None = None,
 ) -> int:
     """Normalise and store records in one transaction; returns how many rows were new.
 
-    Without ``on_rejected`` any failure raises and nothing is stored. With it, a batch that fails
-    because of its data (``errors.is_data_error``) is split in halves until the bad spans are alone;
-    the good ones are stored and each bad one is handed to ``on_rejected`` with its error. Failures
-    of the database itself (unreachable, not migrated) always raise, so the caller can retry later.
+    Without ``on_rejected`` any failure raises and nothing is stored. With it, bad spans are set
+    aside and the others stored: a span that cannot be normalised is found directly; a batch the
+    database refuses because of its data (``errors.is_data_error``) is split in halves until the
+    bad spans are alone. Each bad span goes to ``on_rejected`` with its error, once the rest is
+    stored. Failures of the database itself (unreachable, not migrated) always raise, reporting
+    nothing, so the caller can retry the whole batch later.
     """
     kept = [r for r in records if should_store(r)]
+    project_id = _project_id(engine, project)
+    pairs, bad = _normalise(kept, project_id, pricing, strict=on_rejected is None)
     try:
-        return _write(engine, project, kept, pricing)
+        stored = _insert(engine, pairs)
     except Exception as exc:
         if on_rejected is None or not is_data_error(exc):
             raise
-        logger.warning("otel-llm: a batch of %d spans has bad data (%s); isolating it", len(kept), exc)
-        return _split(engine, project, kept, pricing, on_rejected, exc)
+        logger.warning("otel-llm: the database refused a batch of %d spans (%s); isolating", len(pairs), exc)
+        stored = _split(engine, pairs, bad, exc)
+    if bad:
+        assert on_rejected is not None  # strict mode raised instead of collecting
+        for record, error in bad:
+            on_rejected([record], error)
+    return stored
 
 
-def _write(engine: Engine, project: str, records: list[SpanRecord], pricing: PricingTable | None) -> int:
+Pair = tuple[SpanRecord, dict[str, Any]]
+
+
+def _project_id(engine: Engine, project: str) -> int:
     with engine.begin() as connection:
-        project_id = ensure_project(connection, project)
-        return insert_rows(connection, [to_row(r, project_id, pricing) for r in records])
+        return ensure_project(connection, project)
 
 
-def _write_isolating(engine, project, records, pricing, on_rejected) -> int:
+def _normalise(
+    records, project_id, pricing, strict: bool
+) -> tuple[list[Pair], list[tuple[SpanRecord, BaseException]]]:
+    pairs, bad = [], []
+    for record in records:
+        try:
+            pairs.append((record, to_row(record, project_id, pricing)))
+        except Exception as exc:
+            if strict:
+                raise
+            bad.append((record, exc))
+    return pairs, bad
+
+
+def _insert(engine: Engine, pairs: list[Pair]) -> int:
+    if not pairs:
+        return 0
+    with engine.begin() as connection:
+        return insert_rows(connection, [row for _, row in pairs])
+
+
+def _insert_isolating(engine: Engine, pairs: list[Pair], bad: list) -> int:
     try:
-        return _write(engine, project, records, pricing)
+        return _insert(engine, pairs)
     except Exception as exc:
         if not is_data_error(exc):
             raise
-        return _split(engine, project, records, pricing, on_rejected, exc)
+        return _split(engine, pairs, bad, exc)
 
 
-def _split(engine, project, records, pricing, on_rejected, exc: BaseException) -> int:
-    """Bisect a failed batch: a bad span costs about log2(batch) extra transactions."""
-    if len(records) == 1:
-        on_rejected(records, exc)
+def _split(engine: Engine, pairs: list[Pair], bad: list, exc: BaseException) -> int:
+    """Bisect a refused batch: a bad span costs about 2·log2(batch) extra transactions."""
+    if len(pairs) == 1:
+        bad.append((pairs[0][0], exc))
         return 0
-    middle = len(records) // 2
-    halves = (records[:middle], records[middle:])
-    return sum(_write_isolating(engine, project, part, pricing, on_rejected) for part in halves)
+    middle = len(pairs) // 2
+    return _insert_isolating(engine, pairs[:middle], bad) + _insert_isolating(engine, pairs[middle:], bad)
