@@ -193,7 +193,11 @@ def _openai_assistant(index: int, message: dict[str, Any], warnings: list[str]) 
     for key in ("function_call", "audio"):
         if message.get(key):
             warnings.append(f"message {index}: assistant '{key}' has no Anthropic equivalent; not sent")
-    return {"role": "assistant", "content": blocks} if blocks else None
+    if not blocks:
+        return None
+    if len(blocks) == 1 and blocks[0].get("type") == "text" and set(blocks[0]) == {"type", "text"}:
+        return {"role": "assistant", "content": blocks[0]["text"]}
+    return {"role": "assistant", "content": blocks}
 
 
 def _arguments(raw: Any, index: int, warnings: list[str]) -> Any:
