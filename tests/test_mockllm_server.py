@@ -193,3 +193,33 @@ def test_delete_state_forgets_cached_prompts(mock_llm):
     assert write_tokens() > 0 and write_tokens() == 0
     assert httpx.delete(mock_llm.url + "/_mock/state").status_code == 200
     assert write_tokens() > 0 and mock_llm.requests[-1].path == "/v1/messages"
+
+
+ODD_BODIES = [
+    ("/v1/chat/completions", {"model": "m", "messages": "hello"}),
+    ("/v1/chat/completions", {"model": "m", "messages": [None]}),
+    ("/v1/chat/completions", {"model": "m", "messages": [{"role": "user", "content": 5}]}),
+    (
+        "/v1/chat/completions",
+        {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
+    ),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "tools": [{"type": "function"}]}),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "tools": "x"}),
+    ("/v1/chat/completions", {"model": "m", "messages": HELLO, "stop": 7, "n": 2}),
+    ("/v1/messages", {"model": "m", "max_tokens": 9, "messages": HELLO, "system": {"a": 1}}),
+    ("/v1/messages", {"model": "m", "max_tokens": 9, "messages": HELLO, "tools": [{"input_schema": {}}]}),
+    ("/v1/messages", {"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": [1, None]}]}),
+    ("/v1/messages", {"model": "m", "max_tokens": 9, "messages": [{"role": "user"}]}),
+    ("/v1/messages", {"model": "m", "max_tokens": 9, "messages": HELLO, "stop_sequences": "x"}),
+    ("/v1/responses", {"model": "m", "input": [None, 3]}),
+    ("/v1/responses", {"model": "m", "input": "x", "tools": [{"type": "function"}]}),
+    ("/v1/responses", {"model": "m", "input": "x", "text": {"format": {"type": "json_schema"}}}),
+]
+
+
+def test_odd_bodies_get_an_answer_or_a_400_never_a_crash(mock_llm):
+    headers = {"authorization": "Bearer k", "anthropic-version": "2023-06-01"}
+    with httpx.Client(headers=headers) as http:
+        for path, body in ODD_BODIES:
+            response = http.post(mock_llm.url + path, json=body)
+            assert response.status_code in (200, 400), (path, body, response.text)

@@ -72,6 +72,22 @@ def validate(body: dict) -> None:
         raise invalid("messages: at least one message is required")
     _validate_roles(body["messages"])
     _validate_tool_results(body["messages"])
+    _validate_system_and_tools(body)
+    stops = body.get("stop_sequences")
+    if stops is not None and not (isinstance(stops, list) and all(isinstance(x, str) for x in stops)):
+        raise invalid("stop_sequences: Input should be a valid list of strings")
+
+
+def _validate_system_and_tools(body: dict) -> None:
+    system = body.get("system")
+    if system is not None and not isinstance(system, str | list):
+        raise invalid("system: Input should be a valid string or a list of text blocks")
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise invalid("tools: Input should be a valid list")
+    for i, tool in enumerate(tools or []):
+        if not isinstance(tool, dict) or not tool.get("name"):
+            raise invalid(f"tools.{i}.name: Field required")
 
 
 def _validate_roles(messages: list) -> None:

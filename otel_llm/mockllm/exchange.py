@@ -55,15 +55,10 @@ class Controls:
 
 def controls(headers: dict[str, str], user_text: str) -> Controls:
     """Latency and error controls of a request: headers first, then tokens in the user text."""
-    found = Controls()
-    for name, value in _TOKEN.findall(user_text or ""):
-        setattr(found, "latency_ms" if name == "latency" else "error", value)
-    if LATENCY_HEADER in headers:
-        found.latency_ms = headers[LATENCY_HEADER]
-    if ERROR_HEADER in headers:
-        found.error = headers[ERROR_HEADER].strip().lower()
-    found.latency_ms = _number(found.latency_ms)
-    return found
+    tokens = {name: value for name, value in _TOKEN.findall(user_text or "")}
+    latency = headers.get(LATENCY_HEADER, tokens.get("latency"))
+    error = headers.get(ERROR_HEADER, tokens.get("error"))
+    return Controls(_number(latency), error.strip().lower() if error else None)
 
 
 def _number(value: Any) -> float | None:

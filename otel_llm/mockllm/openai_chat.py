@@ -67,6 +67,14 @@ def validate(body: dict) -> None:
             "empty_array",
         )
     _validate_messages(messages)
+    _validate_tools(body.get("tools"))
+    stop = body.get("stop")
+    if stop is not None and not (
+        isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(x, str) for x in stop))
+    ):
+        raise invalid(
+            "Invalid type for 'stop': expected a string or an array of strings.", "stop", "invalid_type"
+        )
     _validate_number(body, "temperature", 0, 2)
     _validate_number(body, "top_p", 0, 1)
     if body.get("stream_options") is not None and not body.get("stream"):
@@ -101,6 +109,23 @@ def _validate_messages(messages: list) -> None:
             pending_ids = {c.get("id") for c in message.get("tool_calls") or [] if isinstance(c, dict)}
         elif role != "tool":
             pending_ids = set()
+
+
+def _validate_tools(tools: Any) -> None:
+    if tools is None:
+        return
+    if not isinstance(tools, list):
+        raise invalid("Invalid type for 'tools': expected an array.", "tools", "invalid_type")
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if tool.get("type", "function") == "function" and not (
+            isinstance(function, dict) and function.get("name")
+        ):
+            raise invalid(
+                f"Missing required parameter: 'tools[{i}].function.name'.",
+                f"tools[{i}].function.name",
+                "missing_required_parameter",
+            )
 
 
 def _validate_number(body: dict, key: str, low: float, high: float) -> None:

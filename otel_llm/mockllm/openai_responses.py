@@ -54,8 +54,8 @@ def user_text(body: Any) -> str:
 def validate(body: dict) -> None:
     if not body.get("model"):
         raise invalid("Missing required parameter: 'model'.", "model", "missing_required_parameter")
-    if body.get("input") is None and not body.get("previous_response_id"):
-        raise invalid("Missing required parameter: 'input'.", "input", "missing_required_parameter")
+    _validate_input(body)
+    _validate_tools(body.get("tools"))
     temperature = body.get("temperature")
     if temperature is not None and not (isinstance(temperature, int | float) and 0 <= temperature <= 2):
         raise invalid(
@@ -68,8 +68,35 @@ def validate(body: dict) -> None:
             "max_output_tokens",
             "integer_below_min_value",
         )
+
+
+def _validate_input(body: dict) -> None:
+    value = body.get("input")
+    if value is None and not body.get("previous_response_id"):
+        raise invalid("Missing required parameter: 'input'.", "input", "missing_required_parameter")
+    if value is not None and not isinstance(value, str | list):
+        raise invalid(
+            "Invalid type for 'input': expected a string or an array of input items.", "input", "invalid_type"
+        )
+    for i, item in enumerate(value if isinstance(value, list) else []):
+        if not isinstance(item, dict):
+            raise invalid(
+                f"Invalid type for 'input[{i}]': expected an object.", f"input[{i}]", "invalid_type"
+            )
     if not body.get("previous_response_id"):
         _validate_outputs(_items(body))
+
+
+def _validate_tools(tools: Any) -> None:
+    if tools is not None and not isinstance(tools, list):
+        raise invalid("Invalid type for 'tools': expected an array.", "tools", "invalid_type")
+    for i, tool in enumerate(tools or []):
+        if not isinstance(tool, dict) or (tool.get("type") == "function" and not tool.get("name")):
+            raise invalid(
+                f"Missing required parameter: 'tools[{i}].name'.",
+                f"tools[{i}].name",
+                "missing_required_parameter",
+            )
 
 
 def _validate_outputs(items: list) -> None:

@@ -7,6 +7,7 @@ client little more than a real socket round trip. Streams use chunked transfer e
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -22,6 +23,8 @@ from otel_llm.mockllm.cache import PromptCache
 from otel_llm.mockllm.errors import ANTHROPIC, OPENAI, APIError
 from otel_llm.mockllm.errors import body as error_body
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply, controls, injected_status
+
+logger = logging.getLogger(__name__)
 
 MOCK_REQUESTS_PATH = "/_mock/requests"  # GET lists received requests, DELETE forgets them
 MOCK_STATE_PATH = "/_mock/state"  # DELETE forgets requests and cached prompts
@@ -235,6 +238,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(api, error, call.request_id)
             return
         except (BrokenPipeError, ConnectionError):
+            return
+        except Exception as exc:  # a request the mock cannot handle: say so instead of dropping the socket
+            logger.exception("mock-llm could not answer %s", self.path)
+            self._send_error(
+                api, APIError(500, f"mock-llm could not answer this request: {exc!r}"), call.request_id
+            )
             return
         self._send_reply(reply, call)
 
