@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from otel_llm import settings
 from otel_llm.pricing import PricingTable
 from otel_llm.storage.db import get_engine
+from otel_llm.storage.errors import is_schema_missing
 from otel_llm.storage.normalize import SpanRecord, from_readable
 from otel_llm.storage.spool import Spool
 from otel_llm.storage.writer import write_records
@@ -130,7 +131,10 @@ class SQLSpanExporter(SpanExporter):
             logger.warning("otel-llm: database is back; %d spooled batches written", drained)
 
     def _failed(self, exc: BaseException) -> None:
-        logger.warning("otel-llm: database unavailable (%s); spooling for %.1f s", _short(exc), self._backoff)
+        hint = "; run `otel-llm db upgrade` on it" if is_schema_missing(exc) else ""
+        logger.warning(
+            "otel-llm: database unavailable (%s%s); spooling for %.1f s", _short(exc), hint, self._backoff
+        )
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, MAX_RETRY_SECONDS)
 

@@ -231,3 +231,17 @@ def test_exporter_database_calls_run_with_instrumentation_suppressed(db_url, tmp
         event.remove(engine, "before_cursor_execute", record)
     assert seen and not any(seen)
     assert is_instrumentation_enabled()  # and the app's context is untouched afterwards
+
+
+def test_unmigrated_database_spools_with_a_hint_then_drains_after_upgrade(empty_db_url, tmp_path, caplog):
+    from otel_llm.storage import migrate
+
+    exporter = SQLSpanExporter(empty_db_url, spool_dir=str(tmp_path / "spool"))
+    with caplog.at_level(logging.WARNING, "otel_llm"):
+        assert exporter.export(_finished_spans(3)) == SpanExportResult.SUCCESS
+    assert "otel-llm db upgrade" in caplog.text
+    assert len(exporter.spool) == 1
+    migrate.upgrade(empty_db_url)
+    assert exporter.force_flush()
+    assert _count(empty_db_url) == 3
+    exporter.shutdown()

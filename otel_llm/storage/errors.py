@@ -41,3 +41,11 @@ def _driver_data_error(orig: BaseException | None) -> bool:
     if isinstance(orig, sqlite3.Error):
         return isinstance(orig, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError)
     return isinstance(orig, _DATA_PYTHON_ERRORS)
+
+
+def is_schema_missing(exc: BaseException) -> bool:
+    """True when the tables are not there: the database was never migrated (`otel-llm db upgrade`)."""
+    orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    if isinstance(orig, psycopg.Error):
+        return orig.sqlstate == "42P01"  # undefined_table
+    return isinstance(orig, sqlite3.OperationalError) and "no such table" in str(orig)
