@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -223,3 +224,18 @@ def test_odd_bodies_get_an_answer_or_a_400_never_a_crash(mock_llm):
         for path, body in ODD_BODIES:
             response = http.post(mock_llm.url + path, json=body)
             assert response.status_code in (200, 400), (path, body, response.text)
+
+
+def test_answers_are_the_same_in_another_process_and_another_server(mock_llm):
+    """Replay and experiment runs often talk to a provider started later, in another process."""
+    code = (
+        "import openai; from otel_llm.mockllm import MockLLMServer\n"
+        "with MockLLMServer() as s:\n"
+        "    c = openai.OpenAI(base_url=s.url + '/v1', api_key='k')\n"
+        "    print(c.chat.completions.create(model='gpt-4o-mini', messages=[{'role': 'user', 'content': 'Hello there.'}]).choices[0].message.content)\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    client = openai.OpenAI(base_url=mock_llm.url + "/v1", api_key="k", max_retries=0)
+    here = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO).choices[0].message.content
+    assert other.stdout.strip() == here

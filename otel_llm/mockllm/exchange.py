@@ -2,9 +2,10 @@
 
 Controls come from headers (``x-mock-latency-ms``, ``x-mock-error``) or, for callers that cannot set
 headers, from tokens in the last user message text: ``[[mock:latency=200]]``, ``[[mock:error=500]]``.
-A header wins over a token. Error values: an HTTP status (``400``, ``429``, ``500``, ``503``, ...),
-``timeout`` (the answer is held back until the client gives up) or ``midstream`` (a stream sends a
-few chunks, then an error event).
+A header wins over a token. Error values: an HTTP status (``400``, ``429``, ``500``, ``503``, ...)
+answered in the API's error shape (429 with ``retry-after: 1``); ``timeout``: nothing is sent
+until the client gives up (after ``hang_seconds``, 30 s by default, a 504); ``midstream``: a stream
+sends a few chunks, then the API's error event (a non-streamed request is answered normally).
 """
 
 from __future__ import annotations
