@@ -199,3 +199,54 @@ def test_unknown_prompt_page_is_404(app, db_url):
     client = signed_in_client(app, db_url, "view@alpha.example", "viewer")
     assert client.get("/prompts/nope").status_code == 404
     assert "No prompts yet" in client.get("/prompts").get_data(as_text=True)
+
+
+def test_span_page_shows_linked_version_and_takes_feedback(app, db_url, tmp_path):
+    from otel_llm import attributes as attrs
+    from otel_llm.prompts import catalog, versions
+    from otel_llm.storage.db import get_engine
+    from tests.span_factory import emit, llm_attributes, span_pipeline
+
+    engine = get_engine(db_url)
+    client = signed_in_client(app, db_url, "ed@alpha.example", "editor")
+    pid = catalog.project_id(engine, "alpha")
+    versions.create_version(engine, pid, "terse", "You are terse.")
+    with span_pipeline(db_url, tmp_path, project="alpha") as (tracer, _):
+        _, by_hash = emit(tracer, **llm_attributes())  # system prompt "You are terse."
+        _, by_tag = emit(
+            tracer,
+            **llm_attributes(
+                system="other", **{attrs.GEN_AI_PROMPT_NAME: "terse", attrs.GEN_AI_PROMPT_VERSION: "1"}
+            ),
+        )
+        _, unlinked = emit(tracer, **llm_attributes(system="something else"))
+    assert "terse@v1" in _text(client.get(f"/traces/span/{by_hash}")) and "same system prompt text" in _text(
+        client.get(f"/traces/span/{by_hash}")
+    )
+    assert "tagged by the app" in _text(client.get(f"/traces/span/{by_tag}"))
+    assert "Not linked to a stored prompt version" in _text(client.get(f"/traces/span/{unlinked}"))
+
+    token = csrf_token(client, f"/traces/span/{by_hash}")
+    posted = client.post(
+        "/prompts/feedback", data={"span_id": by_hash, "score": "0.5", "comment": "meh", "csrf_token": token}
+    )
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(
+        f"/traces/span/{by_hash}#tab-prompt"
+    )
+    page = _text(client.get(f"/traces/span/{by_hash}"))
+    assert "0.5" in page and "meh" in page and "console" in page
+    bad = client.post(
+        "/prompts/feedback",
+        data={"span_id": by_hash, "score": "lots", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "not a number" in _text(bad)
+    viewer = signed_in_client(app, db_url, "v@alpha.example", "viewer")
+    assert 'id="feedback-form"' not in viewer.get(f"/traces/span/{by_hash}").get_data(as_text=True)
+
+
+def test_a_prompt_named_feedback_still_has_its_page(app, db_url, editor):
+    client, headers = editor
+    _create(client, headers, "feedback", "a prompt that happens to be called feedback")
+    viewer = signed_in_client(app, db_url, "v@alpha.example", "viewer")
+    assert "happens to be called feedback" in viewer.get("/prompts/feedback").get_data(as_text=True)
