@@ -18,6 +18,7 @@ from otel_llm import settings
 logger = logging.getLogger(__name__)
 
 Redactor = Callable[[str], str]
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # built once: json.dumps(**kw) is not
 _state: dict[str, Any] = {"redactor": None}
 
 CONTENT_ATTRIBUTES = (
@@ -49,9 +50,9 @@ def redactor() -> Redactor | None:
 
 
 def capture_enabled() -> bool:
-    from otel_llm.pipeline import capture_content_enabled
+    from otel_llm import pipeline  # imported late: pipeline imports the instrumentation
 
-    return capture_content_enabled()
+    return pipeline.capture_content_enabled()
 
 
 def redact(value: Any, fn: Redactor) -> Any:
@@ -80,7 +81,7 @@ def set_content(span: Any, values: dict[str, Any]) -> None:
         value = values.get(name)
         if value is None:
             continue
-        text = json.dumps(value, ensure_ascii=False, default=str)
+        text = _encode(value)
         if len(text) > budget:  # characters ≤ bytes: a cheap first check
             text, cut = _fit(value, text, budget)
             truncated = truncated or cut
@@ -97,7 +98,7 @@ def _fit(value: Any, text: str, budget: int) -> tuple[str, bool]:
         return text, False
     limit = max(budget // 4, 16)
     while limit >= 16:
-        shortened = json.dumps(_shorten(value, limit), ensure_ascii=False, default=str)
+        shortened = _encode(_shorten(value, limit))
         if len(shortened.encode("utf-8")) <= budget:
             return shortened, True
         limit //= 2

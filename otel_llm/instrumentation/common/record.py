@@ -46,9 +46,12 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+
+
 def _given(value: Any) -> bool:
     """False for the SDKs' ``omit`` / ``NOT_GIVEN`` sentinels."""
-    return type(value).__name__ not in ("Omit", "NotGiven")
+    return isinstance(value, _CONTAINERS) or type(value).__name__ not in ("Omit", "NotGiven")
 
 
 def build(api: str, kwargs: Mapping[str, Any], capture: bool, stream: bool) -> str:
@@ -63,7 +66,7 @@ def build(api: str, kwargs: Mapping[str, Any], capture: bool, stream: bool) -> s
         for key in CONTENT_PARAMS.intersection(params):
             params[key] = content.redact(json.loads(json.dumps(params[key], default=_json_default)), fn)
     record = {"api": api, "params": params, "content": capture, "stream": stream}
-    return json.dumps(record, ensure_ascii=False, default=_json_default)
+    return _encode(record)
 
 
 def jsonable(value: Any) -> Any:

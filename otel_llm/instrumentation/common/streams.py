@@ -48,7 +48,9 @@ class StreamProxy(wrapt.ObjectProxy):
             _end(self._self_call, self._self_accumulator, exc)
             raise
         try:
-            self._self_call.chunk_arrived()
+            call = self._self_call
+            if call.first_chunk_ns is None:
+                call.chunk_arrived()
             self._self_accumulator.add(chunk)
         except Exception:
             logger.debug("otel-llm: reading a chunk failed", exc_info=True)
@@ -95,7 +97,9 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
             _end(self._self_call, self._self_accumulator, exc)
             raise
         try:
-            self._self_call.chunk_arrived()
+            call = self._self_call
+            if call.first_chunk_ns is None:
+                call.chunk_arrived()
             self._self_accumulator.add(chunk)
         except Exception:
             logger.debug("otel-llm: reading a chunk failed", exc_info=True)

@@ -1,0 +1,191 @@
+"""Added CPU cost per OpenAI chat call: otel-llm vs the official GenAI instrumentation, in one process.
+
+An ``openai.OpenAI`` client whose HTTP transport answers in-process (``httpx2.MockTransport``: no
+network, no server) is called N times per mode; modes are interleaved in rounds so machine noise hits
+them alike. Time is the process's CPU time by default (all threads, so the span export thread counts;
+steadier than wall time on a shared machine), ``--clock wall`` for elapsed time. For each mode the median µs per call is printed, then the added µs over the bare SDK and
+the ratio ours / official. Both a plain and a streamed (``stream=True``, 40 chunks + usage) call.
+
+Modes: ``bare`` (no instrumentation), ``official`` (``opentelemetry-instrumentation-genai-openai``,
+``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=SPAN_ONLY``,
+``OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental``), ``otel_llm`` (``otel_llm.instrument()``
+with content capture on and ``LLMSpanProcessor`` active). Instrumented modes export through a
+``BatchSpanProcessor`` to a no-op exporter.
+
+Usage: ``python bench/overhead.py [--calls 100] [--rounds 15] [--modes bare,official,otel_llm]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+os.environ.setdefault("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY")
+os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+
+import httpx2  # noqa: E402 - the environment above must be set before instrumentations load
+import openai  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult  # noqa: E402
+
+MESSAGES = [
+    {"role": "system", "content": "You are a helpful support agent. " * 10},
+    {"role": "user", "content": "How long do refunds take? " * 10},
+]
+ANSWER = "Refunds take five business days. " * 8
+COMPLETION = json.dumps(
+    {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "gpt-4o-mini",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": ANSWER}}
+        ],
+        "usage": {"prompt_tokens": 120, "completion_tokens": 60, "total_tokens": 180},
+    }
+).encode()
+
+
+def _chunk(delta: dict, finish: str | None = None, usage: dict | None = None, choices: bool = True) -> str:
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": "gpt-4o-mini",
+    }
+    body["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}] if choices else []
+    if usage:
+        body["usage"] = usage
+    return f"data: {json.dumps(body)}\n\n"
+
+
+STREAM_BODY = (
+    _chunk({"role": "assistant", "content": ""})
+    + "".join(_chunk({"content": word + " "}) for word in ANSWER.split()[:40])
+    + _chunk({}, finish="stop")
+    + _chunk({}, usage={"prompt_tokens": 120, "completion_tokens": 60, "total_tokens": 180}, choices=False)
+    + "data: [DONE]\n\n"
+).encode()
+
+
+def _answer(request: httpx2.Request) -> httpx2.Response:
+    if b'"stream":true' in request.content.replace(b" ", b""):
+        return httpx2.Response(200, content=STREAM_BODY, headers={"content-type": "text/event-stream"})
+    return httpx2.Response(200, content=COMPLETION, headers={"content-type": "application/json"})
+
+
+class NoopExporter(SpanExporter):
+    def export(self, spans):
+        return SpanExportResult.SUCCESS
+
+
+def client() -> openai.OpenAI:
+    http = httpx2.Client(transport=httpx2.MockTransport(_answer))
+    return openai.OpenAI(api_key="sk-test", base_url="http://llm.invalid/v1", http_client=http, max_retries=0)
+
+
+def call(c: openai.OpenAI, stream: bool) -> None:
+    if stream:
+        for _ in c.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        ):
+            pass
+    else:
+        c.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, temperature=0.2, max_tokens=200)
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
+def timed(c: openai.OpenAI, n: int, stream: bool) -> float:
+    start = clock()
+    for _ in range(n):
+        call(c, stream)
+    return (clock() - start) / n * 1e6
+
+
+class Modes:
+    def __init__(self) -> None:
+        self.plain = TracerProvider()
+        self.plain.add_span_processor(BatchSpanProcessor(NoopExporter()))
+        from otel_llm import LLMSpanProcessor
+
+        self.ours = TracerProvider()
+        self.ours.add_span_processor(LLMSpanProcessor())
+        self.ours.add_span_processor(BatchSpanProcessor(NoopExporter()))
+
+    def enable(self, mode: str) -> None:
+        if mode == "official":
+            from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
+
+            OpenAIInstrumentor().instrument(tracer_provider=self.plain)
+        elif mode == "otel_llm":
+            import otel_llm
+
+            otel_llm.instrument(tracer_provider=self.ours, capture_content=True)
+
+    def disable(self, mode: str) -> None:
+        if mode == "official":
+            from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
+
+            OpenAIInstrumentor().uninstrument()
+        elif mode == "otel_llm":
+            import otel_llm
+
+            otel_llm.uninstrument()
+
+
+def measure(modes: list[str], calls: int, rounds: int, stream: bool) -> dict:
+    c = client()
+    switch = Modes()
+    timed(c, 50, stream)
+    results: dict[str, list[float]] = {m: [] for m in modes}
+    for _ in range(rounds):
+        for mode in modes:
+            switch.enable(mode)
+            timed(c, 20, stream)
+            results[mode].append(timed(c, calls, stream))
+            switch.disable(mode)
+    median = {m: statistics.median(v) for m, v in results.items()}
+    out: dict = {"us_per_call": {m: round(v, 1) for m, v in median.items()}}
+    if "bare" in results:
+        # Paired per round (each mode against bare measured moments apart), then the median over rounds.
+        added = {
+            m: statistics.median(t - b for t, b in zip(results[m], results["bare"], strict=True))
+            for m in modes
+            if m != "bare"
+        }
+        out["added_us"] = {m: round(v, 1) for m, v in added.items()}
+        if "official" in added and "otel_llm" in added and added["official"] > 0:
+            out["ratio_ours_to_official"] = round(added["otel_llm"] / added["official"], 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100, help="calls per mode per round")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--modes", default="bare,official,otel_llm")
+    parser.add_argument("--calls-of", default="plain,stream", help="which calls: plain, stream or both")
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="cpu",
+        help="cpu: process CPU time (all threads; robust on a shared machine); wall: elapsed time",
+    )
+    args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
+    modes = args.modes.split(",")
+    for stream in [c == "stream" for c in args.calls_of.split(",")]:
+        result = measure(modes, args.calls, args.rounds, stream)
+        print(json.dumps({"call": "stream" if stream else "plain", **result}))
+
+
+if __name__ == "__main__":
+    main()
