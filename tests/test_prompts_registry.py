@@ -179,3 +179,40 @@ def test_projects_are_isolated(reg):
     with pytest.raises(PromptNotFound):
         versions.get_version(engine, other, "p", 1)
     assert versions.create_version(engine, other, "p", "theirs").version == 1
+
+
+def test_seed_phase1_testing_plan(db_url):
+    """The original plan's phase-1 checklist, step by step."""
+    from otel_llm.hashing import text_hash
+    from otel_llm.storage import migrate
+
+    # Apply migration for prompt versioning
+    assert migrate.current_revision(db_url) == migrate.head_revision()
+    engine = get_engine(db_url)
+    pid = catalog.project_id(engine, "default", create=True)
+    # Create multiple versions of a prompt
+    texts = ["Answer {{q}}.", "Answer {{q}} briefly.", "Answer {{q}} briefly and kindly."]
+    created = [
+        versions.create_version(engine, pid, "plan", t, summary=f"step {i}") for i, t in enumerate(texts)
+    ]
+    assert [v.version for v in created] == [1, 2, 3]
+    # Publish a version
+    labels.publish(engine, pid, "plan", 2, actor="qa")
+    assert [v.version for v in versions.list_versions(engine, pid, "plan") if v.published] == [2]
+    # Archive a version
+    versions.set_archived(engine, pid, "plan", 1)
+    visible = versions.list_versions(engine, pid, "plan", include_archived=False)
+    assert [v.version for v in visible] == [3, 2]
+    # Verify version hash generation
+    assert [v.version_hash for v in created] == [text_hash(t) for t in texts]
+    assert len({v.version_hash for v in created}) == 3
+    # Test version history traversal (parents, and the label history)
+    by_number = {v.version: v for v in versions.list_versions(engine, pid, "plan")}
+    chain, current = [], by_number[3]
+    while current is not None:
+        chain.append(current.version)
+        current = by_number.get(current.parent_version)
+    assert chain == [3, 2, 1]
+    labels.publish(engine, pid, "plan", 3, actor="qa")
+    history = labels.label_history(engine, pid, "plan")
+    assert [(m.from_version, m.to_version) for m in history] == [(2, 3), (None, 2)]
