@@ -209,3 +209,35 @@ def test_a_disabled_or_removed_user_loses_access_at_once(app, sqlite_url):
     assert "not a member of any project" in response.get_data(as_text=True)
     users_service.remove_user(get_engine(sqlite_url), "ada@example.com")
     assert client.get("/traces").status_code == 302
+
+
+def test_no_page_offers_a_viewer_a_write_form(sqlite_url):
+    """Walks every HTML page (others' areas included) as a viewer, on the viewer's own objects:
+    the only forms that post are sign-out and the project switcher."""
+    import re
+
+    from tests.isolation_seeds import seed_all
+
+    app = make_app(sqlite_url)
+    client = signed_in_client(app, sqlite_url, "vera@example.com", "viewer")
+    values = seed_all(get_engine(sqlite_url), "alpha", "OWNDATA")
+    allowed = {"/sign-in", "/sign-out", "/switch-project"}
+    offending, visited = [], 0
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/api/", "/static")) or "GET" not in (rule.methods or set()):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", values.get(name, "0"), path)
+        response = client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        visited += 1
+        html = response.get_data(as_text=True)
+        for form in re.findall(r"<form\b[^>]*>", html):
+            if re.search(r'method="post"', form, re.I):
+                action = re.search(r'action="([^"]*)"', form)
+                if action is None or action.group(1) not in allowed:
+                    offending.append(f"{path}: {form}")
+    assert visited >= 5
+    assert offending == [], f"write forms shown to a viewer: {offending}"
