@@ -153,7 +153,8 @@ def test_cli_help_shows_example_and_options():
 def test_cli_serves_until_interrupted():
     server_port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import main; main()", "mock-llm", "--port", str(server_port)],
+        # the command itself (registration in ``otel-llm`` is covered by the --help test): a faster start
+        [sys.executable, "-c", "from cli.mockllm import mock_llm; mock_llm()", "--port", str(server_port)],
         stdout=subprocess.PIPE,
         text=True,
     )
