@@ -83,6 +83,11 @@ class MockLLMServer:
 
     ``MockLLMServer(port=0).start()`` serves on an ephemeral port in a background thread; also a
     context manager. OpenAI ``base_url`` = ``server.url + "/v1"``; Anthropic ``base_url`` = ``server.url``.
+
+    ``latency_ms`` delays every answer (a request's ``x-mock-latency-ms`` overrides it);
+    ``hang_seconds`` is how long an injected ``timeout`` holds the answer back. ``requests`` lists
+    the POSTs received (the latest 10,000), in order, including those answered with an error.
+    ``reset()`` also forgets cached prompt prefixes, so cache arithmetic starts afresh.
     """
 
     def __init__(
