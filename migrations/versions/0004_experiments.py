@@ -96,8 +96,16 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_index(
+        "ix_spans_experiment_results",
+        "spans",
+        ["project_id", "experiment", "variant", "duration_ms"],
+        postgresql_include=["status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens"],
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_spans_experiment_results", table_name="spans")
     op.drop_table("experiment_run_items")
     op.drop_index("ix_experiment_runs_experiment", table_name="experiment_runs")
     op.drop_table("experiment_runs")

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from otel_llm.experiments import service, stats, wording
 from otel_llm.experiments.aggregate import Moments, VariantRow, summarise
 from otel_llm.experiments.model import HIGHER_IS_BETTER, METRICS, Experiment
-from otel_llm.storage.schema import projects
 
 METHODS = {
     "success_rate": "two-proportion z-test (Fisher's exact test when an expected count is below 5)",
@@ -88,9 +87,8 @@ class Results:
 
 def experiment_results(engine: Engine, project: str, name: str) -> Results:
     """Compute the results of experiment ``name`` from its tagged spans."""
-    experiment = service.get_experiment(engine, project, name)
     with engine.connect() as conn:
-        project_id = conn.execute(select(projects.c.id).where(projects.c.name == project)).scalar_one()
+        project_id, experiment = service.load(conn, project, name)
         rows = summarise(conn, project_id, experiment.name)
     variants = [_variant_stats(experiment, v.name, rows.get(v.name)) for v in experiment.variants]
     comparisons = _compare_all(experiment, rows)

@@ -112,6 +112,12 @@ def get_experiment(engine: Engine, project: str, name: str) -> Experiment:
         return _experiment(conn, _row(conn, project, name))
 
 
+def load(conn: Connection, project: str, name: str) -> tuple[int, Experiment]:
+    """(project id, experiment) read on an open connection (results use one connection throughout)."""
+    row = _row(conn, project, name)
+    return row.project_id, _experiment(conn, row)
+
+
 def _row(conn: Connection, project: str, name: str):
     row = conn.execute(
         select(experiments)
