@@ -70,6 +70,31 @@ class App:
                 pass
         return self.last_span_id()
 
+    def respond(self, **kwargs) -> str:
+        """An OpenAI Responses API call; returns the stored span's id."""
+        kwargs.setdefault("model", "gpt-4o-mini")
+        kwargs.setdefault("instructions", SYSTEM)
+        kwargs.setdefault("input", "Where is my order?")
+        self.openai.responses.create(**kwargs)
+        return self.last_span_id()
+
+    def chat_stream(self, **kwargs) -> str:
+        """An OpenAI ``chat.completions.stream()`` helper call, read to the end."""
+        kwargs.setdefault("model", "gpt-4o-mini")
+        kwargs.setdefault("messages", [{"role": "user", "content": "Where is my order?"}])
+        with self.openai.chat.completions.stream(**kwargs) as stream:
+            stream.until_done()
+        return self.last_span_id()
+
+    def message_stream(self, **kwargs) -> str:
+        """An Anthropic ``messages.stream()`` helper call, read to the end; returns the stored span's id."""
+        kwargs.setdefault("model", "claude-haiku-4-5")
+        kwargs.setdefault("max_tokens", 200)
+        kwargs.setdefault("messages", [{"role": "user", "content": "Where is my order?"}])
+        with self.anthropic.messages.stream(**kwargs) as stream:
+            stream.until_done()
+        return self.last_span_id()
+
 
 def start_app(url: str, mock, capture: bool = True) -> App:
     otel_llm.configure(database_url=url, project="default", capture_content=capture)

@@ -73,8 +73,19 @@ def replay_count(app) -> int:
             stop_sequences=["###"],
         ),
         lambda app: app.message(stream=True, metadata={"user_id": "u-2"}),
+        lambda app: app.message_stream(system=SYSTEM),
+        lambda app: app.chat_stream(temperature=0.1),
+        lambda app: app.respond(temperature=0.5, max_output_tokens=60),
     ],
-    ids=["openai-chat", "openai-stream", "anthropic", "anthropic-stream"],
+    ids=[
+        "openai-chat",
+        "openai-stream",
+        "anthropic",
+        "anthropic-stream",
+        "anthropic-stream-helper",
+        "openai-stream-helper",
+        "openai-responses",
+    ],
 )
 def test_replay_without_overrides_sends_the_identical_body(app, call):
     span_id = call(app)

@@ -1,4 +1,9 @@
-"""Sending a replay request through the real SDK (instrumented, so the call is traced)."""
+"""Sending a replay request through the real SDK (instrumented, so the call is traced).
+
+A request recorded from a ``.stream()`` helper (``stream`` set, no ``stream`` parameter) is sent
+through the same helper, so the body is the very one the app sent (the helpers put ``stream``
+last; ``create(stream=True)`` does not).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,29 @@ from otel_llm import providers
 from otel_llm.replay.request import ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, ReplayRequest
 
 
-def _method(client: Any, api: str):
+def _resource(client: Any, api: str):
     if api == OPENAI_CHAT:
-        return client.chat.completions.create
+        return client.chat.completions
     if api == OPENAI_RESPONSES:
-        return client.responses.create
+        return client.responses
     if api == ANTHROPIC_MESSAGES:
-        return client.messages.create
+        return client.messages
     raise ValueError(f"unknown api {api!r}")
 
 
 def send(request: ReplayRequest, base_url: str | None = None) -> None:
     """Make the call; a streamed answer is read to its end. Provider errors are raised as the SDK's."""
     client = providers.client(request.provider, base_url=base_url)
+    resource = _resource(client, request.api)
     try:
-        result = _method(client, request.api)(**request.call_params())
-        if request.call_params().get("stream"):
+        if request.stream and "stream" not in request.params:
+            with resource.stream(**request.call_params(helper=True)) as stream:
+                for _ in stream:
+                    pass
+            return
+        params = request.call_params()
+        result = resource.create(**params)
+        if params.get("stream"):
             with result as stream:
                 for _ in stream:
                     pass

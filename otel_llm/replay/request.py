@@ -48,10 +48,11 @@ class ReplayRequest:
     def model(self) -> str | None:
         return self.params.get("model")
 
-    def call_params(self) -> dict[str, Any]:
-        """Keyword arguments for the SDK method (``stream=True`` added for ``.stream()`` helper calls)."""
+    def call_params(self, helper: bool = False) -> dict[str, Any]:
+        """Keyword arguments for ``create`` (``stream=True`` added for a ``.stream()`` helper call),
+        or, with ``helper``, for the ``.stream()`` helper itself."""
         params = copy.deepcopy(self.params)
-        if self.stream and "stream" not in params:
+        if self.stream and "stream" not in params and not helper:
             params["stream"] = True
         return params
 
