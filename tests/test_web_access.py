@@ -241,3 +241,14 @@ def test_no_page_offers_a_viewer_a_write_form(sqlite_url):
                     offending.append(f"{path}: {form}")
     assert visited >= 5
     assert offending == [], f"write forms shown to a viewer: {offending}"
+
+
+def test_pages_forbid_inline_scripts_and_framing(app, sqlite_url):
+    client = signed_in_client(app, sqlite_url, "ada@example.com", "viewer")
+    headers = client.get("/traces").headers
+    policy = headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"

@@ -137,8 +137,8 @@ def sign_in(page, console: Console, email: str, password: str = PASSWORD) -> Non
 
 @pytest.fixture
 def open_page(browser):
-    """Factory of fresh pages, each in its own browser context (own cookies); JavaScript errors on
-    any of them fail the test."""
+    """Factory of fresh pages, each in its own browser context (own cookies); JavaScript errors and
+    Content-Security-Policy violations (e.g. an inline script) on any of them fail the test."""
     contexts, errors = [], []
 
     def open_page():
@@ -146,6 +146,14 @@ def open_page(browser):
         contexts.append(context)
         new = context.new_page()
         new.on("pageerror", lambda error: errors.append(str(error)))
+        new.on(
+            "console",
+            lambda message: (
+                errors.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return new
 
     yield open_page
