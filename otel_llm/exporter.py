@@ -15,8 +15,10 @@ folder, so it cannot block the spans around it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
@@ -55,6 +57,9 @@ class SQLSpanExporter(SpanExporter):
         self._backoff = MIN_RETRY_SECONDS
         self._drainer: threading.Thread | None = None
         self._drainer_lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):  # a forked worker starts with no drainer and free locks
+            method = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: (m := method()) and m())
 
     # --- SpanExporter ----------------------------------------------------------------------
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
@@ -91,6 +96,11 @@ class SQLSpanExporter(SpanExporter):
         return not self.spool.files()
 
     # --- internals -------------------------------------------------------------------------
+    def _after_fork(self) -> None:
+        self._drainer = None
+        self._drainer_lock = threading.Lock()
+        self.spool.after_fork()
+
     def _store(self, project: str, records: list[SpanRecord]) -> SpanExportResult:
         if time.monotonic() < self._retry_at:  # database known to be down: do not wait on it
             return self._spool(project, records, None)

@@ -245,3 +245,32 @@ def test_unmigrated_database_spools_with_a_hint_then_drains_after_upgrade(empty_
     assert exporter.force_flush()
     assert _count(empty_db_url) == 3
     exporter.shutdown()
+
+
+def test_a_forked_worker_writes_through_its_own_connections(pg_url, tmp_path):
+    """gunicorn --preload style: configured in the parent, spans exported in the child, which must
+    not share the parent's Postgres session."""
+    import os
+
+    from sqlalchemy import text
+
+    def backend_pid() -> int:
+        with get_engine(pg_url).connect() as connection:
+            return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    exporter = SQLSpanExporter(pg_url, spool_dir=str(tmp_path / "spool"))
+    exporter.export(_finished_spans(1))  # the parent now holds a pooled connection
+    parent_session = backend_pid()
+    pid = os.fork()
+    if pid == 0:  # child: export, then report through the exit status only
+        code = 1
+        try:
+            stored = exporter.export(_finished_spans(2)) == SpanExportResult.SUCCESS
+            own_session = backend_pid() != parent_session
+            code = 0 if stored and own_session and len(exporter.spool) == 0 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    exporter.export(_finished_spans(1))  # and the parent's connection still works
+    assert _count(pg_url) == 4 and backend_pid() == parent_session

@@ -34,6 +34,10 @@ class Spool:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        """In a forked child: a lock held by a thread of the parent would never be released."""
+        self._lock = threading.Lock()
+
     def put(self, batch: dict[str, Any]) -> None:
         """Store a batch durably; may drop the oldest batches to stay under ``max_bytes``."""
         _write_json(self.directory, batch)
