@@ -11,10 +11,13 @@ the content parameters are left out and ``content`` is false.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from otel_llm.instrumentation.common import content
+
+logger = logging.getLogger(__name__)
 
 TRANSPORT_ONLY = frozenset({"extra_headers", "extra_query", "timeout"})
 CONTENT_PARAMS = frozenset({"messages", "system", "input", "instructions", "prompt"})
@@ -63,8 +66,13 @@ def build(api: str, kwargs: Mapping[str, Any], capture: bool, stream: bool) -> s
     }
     fn = content.redactor() if capture else None
     if fn is not None:
-        for key in CONTENT_PARAMS.intersection(params):
-            params[key] = content.redact(json.loads(json.dumps(params[key], default=_json_default)), fn)
+        try:
+            for key in CONTENT_PARAMS.intersection(params):
+                params[key] = content.redact(jsonable(params[key]), fn)
+        except Exception:
+            logger.debug("otel-llm: redactor failed; the request record keeps no content", exc_info=True)
+            params = {k: v for k, v in params.items() if k not in CONTENT_PARAMS}
+            capture = False
     record = {"api": api, "params": params, "content": capture, "stream": stream}
     return _encode(record)
 
