@@ -174,3 +174,17 @@ def test_otlp_json_with_hex_ids_and_gzip(pg_url, tmp_path):
         "json-app",
         "json",
     )
+
+
+def test_sqlite_store_for_local_use(sqlite_url, tmp_path):
+    """The default database is a SQLite file: the collector writes there the same way."""
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    with running_collector(sqlite_url, tmp_path, "--no-auth", "--no-spool") as collector:
+        body = json.dumps(_json_request(trace_id, ["b7ad6b7169203331"]))
+        answer = httpx.post(collector.endpoint, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200
+    with get_engine(sqlite_url).connect() as connection:
+        stored = connection.exec_driver_sql(
+            "SELECT trace_id, span_id, provider, input_tokens FROM spans"
+        ).all()
+    assert [tuple(r) for r in stored] == [(trace_id, "b7ad6b7169203331", "openai", 42)]
