@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import click
@@ -11,6 +12,14 @@ from cli.dbcheck import migrated_engine
 from otel_llm import settings
 from otel_llm.accounts import ProjectNotFound, require_project
 from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view
+
+# Terminal control characters (ANSI escapes included) from stored content are not echoed as is:
+# a span's text must not be able to rewrite the user's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _project_id(engine, name: str | None) -> int:
@@ -75,7 +84,7 @@ def list_command(
         f"{'START (UTC)':<19}  {'SPAN':<16}  {'MODEL':<24} {'STATUS':<6} {'MS':>7} {'TOKENS':>11} {'COST $':>10}  TAGS"
     )
     for item in page.items:
-        click.echo(_line(item))
+        click.echo(_safe(_line(item)))
     if page.next_cursor:
         click.echo(f"More: otel-llm traces list --cursor {page.next_cursor} (same filters)")
 
@@ -117,7 +126,7 @@ def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
         _json(view)
         return
     for line in _describe(view):
-        click.echo(line)
+        click.echo(_safe(line))
 
 
 def _describe(v: dict) -> list[str]:

@@ -132,3 +132,13 @@ def test_projects_and_keys_lifecycle(cli, db_url):
 def test_every_command_has_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_terminal_escapes_in_stored_content_are_not_echoed(cli, db_url, tmp_path):
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        emit(tracer, name="chat \x1b[31mred", **llm_attributes(answer="clear\x1b[2Jscreen"))
+    listing = cli("traces", "list").output
+    span_id = json.loads(cli("traces", "list", "--json").output)["items"][0]["span_id"]
+    shown = cli("traces", "show", span_id).output
+    assert "\x1b" not in listing + shown
+    assert "clear\\x1b[2Jscreen" in shown
