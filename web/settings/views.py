@@ -78,7 +78,8 @@ def create_key_page():
         return redirect(url_for("settings.keys_page"))
     # Shown once, in this response only; never stored in clear or put in the session.
     keys = list_keys(engine(), g.project_name)
-    return render_template("settings/keys.html", keys=keys, roles=ROLES, token=token, created=info)
+    page = render_template("settings/keys.html", keys=keys, roles=ROLES, token=token, created=info)
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/keys/<int:key_id>/revoke")
