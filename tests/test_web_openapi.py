@@ -75,3 +75,9 @@ def test_operations_carry_errors_security_and_required_role(app):
         "sort",
     }
     assert document["components"]["securitySchemes"]["apiKey"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_document_is_valid_openapi_3(app):
+    from openapi_spec_validator import validate
+
+    validate(app.test_client().get("/api/v1/openapi.json").get_json())
