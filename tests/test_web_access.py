@@ -252,3 +252,19 @@ def test_pages_forbid_inline_scripts_and_framing(app, sqlite_url):
     )
     assert "frame-ancestors 'none'" in policy
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_nav_skips_missing_areas_and_placeholders_stand_in_for_uninstalled_ones(sqlite_url, monkeypatch):
+    import web
+
+    monkeypatch.setattr(web, "AREAS", ("web.auth", "web.traces", "web.settings"))
+    app = make_app(sqlite_url)
+    client = signed_in_client(app, sqlite_url, "ada@example.com", "viewer")
+    html = client.get("/traces").get_data(as_text=True)
+    nav = html[html.index('class="mainnav"') : html.index("</nav>")]
+    assert "Overview" not in nav  # no overview blueprint, no link, no broken page
+    assert ">Prompts<" in nav and ">Settings<" in nav
+    page = client.get("/prompts").get_data(as_text=True)
+    assert "Not installed in this console yet" in page and "Versioned prompt templates" in page
+    assert client.get("/experiments").status_code == 200
+    assert app.test_client().get("/replays").status_code == 302  # placeholders need sign-in too

@@ -77,6 +77,9 @@ def test_a_created_key_is_shown_once_and_works(app, sqlite_url):
         as_text=True
     )
     key = re.search(r'<code id="new-token">(ollm_[^<]+)</code>', page).group(1)
+    token = csrf_token(admin, "/settings/keys")
+    response = admin.post("/settings/keys", data={"role": "viewer", "name": "other", "csrf_token": token})
+    assert response.headers["Cache-Control"] == "no-store"
     assert "shown only this once" in page
     info = authenticate(get_engine(sqlite_url), key)
     assert info is not None and info.role == "viewer" and info.project_name == "alpha"
