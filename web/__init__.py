@@ -21,6 +21,7 @@ AREAS = (
     "web.settings",
     "web.prompts",
     "web.replays",
+    "web.experiments",
 )
 
 

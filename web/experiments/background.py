@@ -39,8 +39,15 @@ def start(
     def work() -> None:
         try:
             runs.run_experiment(
-                engine, project, name, repeat=repeat, concurrency=concurrency, max_cost_usd=max_cost_usd,
-                base_url=base_url, on_start=on_start, wait=False,
+                engine,
+                project,
+                name,
+                repeat=repeat,
+                concurrency=concurrency,
+                max_cost_usd=max_cost_usd,
+                base_url=base_url,
+                on_start=on_start,
+                wait=False,
             )
         except Exception as exc:  # refused before starting: reported to the request
             outcome["error"] = exc

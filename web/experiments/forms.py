@@ -20,7 +20,9 @@ def spec_from_form(form, author: str) -> ExperimentSpec:
             continue
         config = {key: (form.get(f"v{index}_{key}") or "").strip() for key in _CONFIG_FIELDS}
         config = {key: value for key, value in config.items() if value}
-        variants.append(VariantSpec(name, _weight(form.get(f"v{index}_weight"), name), str(index) == control, config))
+        variants.append(
+            VariantSpec(name, _weight(form.get(f"v{index}_weight"), name), str(index) == control, config)
+        )
     return ExperimentSpec(
         name=(form.get("name") or "").strip(),
         variants=variants,

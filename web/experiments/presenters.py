@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 METRIC_LABELS = {
@@ -14,6 +15,9 @@ METRIC_LABELS = {
 
 def results_view(results) -> dict[str, Any]:
     data = results.to_dict()
+    for key in ("created_at", "started_at", "ended_at"):
+        value = data["experiment"][key]
+        data["experiment"][key] = datetime.fromisoformat(value) if value else None
     data["metric_labels"] = METRIC_LABELS
     by_variant: dict[str, list[dict[str, Any]]] = {}
     for comparison in data["comparisons"]:

@@ -24,8 +24,13 @@ def base_url() -> str | None:
 
 def _index(form=None, status: int = 200):
     found = service.list_experiments(engine(), g.project_name)
-    context = {"experiments": found, "form": form or {}, "metrics": METRICS, "providers": PROVIDERS,
-               "max_variants": MAX_VARIANTS}
+    context = {
+        "experiments": found,
+        "form": form or {},
+        "metrics": METRICS,
+        "providers": PROVIDERS,
+        "max_variants": MAX_VARIANTS,
+    }
     return render_template("experiments/index.html", **context), status
 
 
@@ -39,7 +44,9 @@ def index():
 @require("editor")
 def create():
     try:
-        experiment = service.create_experiment(engine(), g.project_name, spec_from_form(request.form, g.actor))
+        experiment = service.create_experiment(
+            engine(), g.project_name, spec_from_form(request.form, g.actor)
+        )
     except ExperimentError as exc:
         flash(str(exc), "error")
         return _index(request.form, 422)
