@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -33,6 +34,33 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
+_AGO = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _parse_since(value: str) -> datetime:
+    match = _AGO.match(value.strip().lower())
+    if match:
+        return datetime.now(UTC) - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: use 30m, 12h, 7d or an ISO date such as 2026-11-27T09:00"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class _Since(click.ParamType):
+    name = "SINCE"
+
+    def convert(self, value, param, ctx):
+        return value if isinstance(value, datetime) else _parse_since(value)
+
+
+_since_type = _Since()
+
+
 @click.group()
 def traces() -> None:
     """Browse stored LLM spans."""
@@ -43,6 +71,9 @@ def traces() -> None:
 @click.option("--model", help="Request or response model, e.g. gpt-4o-mini.")
 @click.option("--provider", help="e.g. openai, anthropic.")
 @click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Span status.")
+@click.option(
+    "--since", type=_since_type, help="Only spans started since: 30m, 12h, 7d or an ISO date/time (UTC)."
+)
 @click.option("--prompt", "prompt_name", help="Prompt name tag.")
 @click.option("--experiment", help="Experiment tag.")
 @click.option("--sort", type=click.Choice(SORTS), default="time", show_default=True)
@@ -52,17 +83,31 @@ def traces() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def list_command(
-    ctx, project, model, provider, status, prompt_name, experiment, sort, limit, cursor, include_all, as_json
+    ctx,
+    project,
+    model,
+    provider,
+    status,
+    since,
+    prompt_name,
+    experiment,
+    sort,
+    limit,
+    cursor,
+    include_all,
+    as_json,
 ):
     """List stored LLM spans, newest first (or longest / costliest with --sort).
 
     \b
     Example:
       otel-llm traces list --model gpt-4o-mini --status error --limit 10
+      otel-llm traces list --since 24h --prompt support-answer
       otel-llm traces list --sort cost --json
     """
     engine = migrated_engine(ctx)
     flt = SpanFilter(
+        since=since,
         model=model,
         provider=provider,
         status=status,

@@ -142,3 +142,20 @@ def test_terminal_escapes_in_stored_content_are_not_echoed(cli, db_url, tmp_path
     shown = cli("traces", "show", span_id).output
     assert "\x1b" not in listing + shown
     assert "clear\\x1b[2Jscreen" in shown
+
+
+def test_since_filter(cli, db_url, tmp_path):
+    import time
+
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        emit(tracer, name="old one", start_ns=T0, **llm_attributes())
+        emit(tracer, name="recent one", start_ns=time.time_ns() - 5 * 60 * 10**9, **llm_attributes())
+
+    def names(*args):
+        return [i["name"] for i in json.loads(cli("traces", "list", "--json", *args).output)["items"]]
+
+    assert names("--since", "1h") == ["recent one"]
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    assert names("--since", yesterday) == ["recent one"]
+    assert set(names("--since", "2000-01-01T00:00")) == {"old one", "recent one"}
+    assert "use 30m, 12h, 7d" in cli("traces", "list", "--since", "yesterday", ok=False).output
