@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 _SINK_KEY = otel_context.create_key("otel_llm.replay.sink")
 _lock = threading.Lock()
 _installed: dict[str, object] = {}
+_state: dict = {"active": 0, "ours": []}
 
 
 @dataclass
@@ -76,17 +77,40 @@ class ReplayCapture(SpanProcessor):
         return True
 
 
-def ensure_tracing() -> None:
-    """Once per process: an SDK tracer provider with ``ReplayCapture``, and the SDKs instrumented."""
+def ensure_tracing() -> TracerProvider:
+    """Once per process: an SDK tracer provider carrying ``ReplayCapture``."""
     with _lock:
-        if "capture" not in _installed:
-            provider = _sdk_provider()
-            processor = ReplayCapture()
-            provider.add_span_processor(processor)
-            _installed["capture"] = processor
-    import otel_llm
+        provider = _sdk_provider()
+        if _installed.get("provider") is not provider:
+            provider.add_span_processor(ReplayCapture())
+            _installed["provider"] = provider
+        return provider
 
-    otel_llm.instrument()
+
+@contextmanager
+def instrumented(provider: TracerProvider) -> Iterator[None]:
+    """The SDKs instrumented for the block. Instrumentors the process had not turned on are turned
+    off again when the last replay running in this process ends, so a replay leaves the host
+    process as it found it."""
+    from otel_llm.instrumentation import available_instrumentors
+
+    with _lock:
+        if _state["active"] == 0:
+            for instrumentor in available_instrumentors():
+                if not instrumentor.is_instrumented_by_opentelemetry:
+                    instrumentor.instrument(tracer_provider=provider)
+                    _state["ours"].append(instrumentor)
+        _state["active"] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _state["active"] -= 1
+            if _state["active"] == 0:
+                for instrumentor in _state["ours"]:
+                    if instrumentor.is_instrumented_by_opentelemetry:
+                        instrumentor.uninstrument()
+                _state["ours"] = []
 
 
 def _sdk_provider() -> TracerProvider:
@@ -107,10 +131,11 @@ def _sdk_provider() -> TracerProvider:
 @contextmanager
 def capture(replay_of: str, overrides: dict) -> Iterator[Sink]:
     """Collect the LLM spans the block starts (their ``replay_of`` is ``replay_of``)."""
-    ensure_tracing()
+    provider = ensure_tracing()
     sink = Sink(replay_of=replay_of, overrides=overrides)
-    token = otel_context.attach(otel_context.set_value(_SINK_KEY, sink))
-    try:
-        yield sink
-    finally:
-        otel_context.detach(token)
+    with instrumented(provider):
+        token = otel_context.attach(otel_context.set_value(_SINK_KEY, sink))
+        try:
+            yield sink
+        finally:
+            otel_context.detach(token)
