@@ -36,13 +36,39 @@ def in_our_call(ctx: otel_context.Context | None = None) -> bool:
     return bool(otel_context.get_value(_IN_OUR_CALL_KEY, ctx))
 
 
+_CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
+
+
+def _provider(attributes) -> str | None:
+    for name in (attrs.GEN_AI_PROVIDER_NAME, attrs.GEN_AI_SYSTEM, "llm.provider", "llm.system"):
+        value = attributes.get(name)
+        if value:
+            return str(value).lower()
+    return None
+
+
+def _same_call(attributes, provider: str | None) -> bool:
+    """An LLM-call span (not e.g. an agent span) whose provider, if it names one, is ``provider``."""
+    is_call = (
+        attributes.get(attrs.GEN_AI_OPERATION_NAME) in _CALL_OPERATIONS
+        or attributes.get("openinference.span.kind") == "LLM"
+    )
+    other = _provider(attributes)
+    return is_call and (other is None or provider is None or other == provider)
+
+
 class LLMSpanProcessor(SpanProcessor):
     """Copies the tags of the current context (``otel_llm.tags``) onto LLM spans at start.
 
-    Only LLM spans are touched; an attribute set explicitly on the span wins over the context. An
-    SDK-native Anthropic span started inside one of our own LLM spans is marked as a duplicate so
-    that one call is stored once. Never raises into the app.
+    Only LLM spans are touched; an attribute set explicitly on the span wins over the context.
+    One call is stored once: another instrumentation's LLM span of the same call is marked
+    ``otel_llm.duplicate`` — an SDK-native Anthropic span, or another OpenAI/Anthropic instrumentor's
+    span, started inside one of ours, and such spans still open around one of ours (instrumentors
+    that wrapped the SDK after us). Never raises into the app.
     """
+
+    def __init__(self) -> None:
+        self._open_foreign: dict[int, Span] = {}  # other instrumentations' LLM spans not yet ended
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         try:
@@ -59,13 +85,29 @@ class LLMSpanProcessor(SpanProcessor):
         if scope != attrs.OUR_SCOPE and otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
             span.set_attribute(attrs.DUPLICATE, True)
             return
+        if scope == attrs.OUR_SCOPE:
+            self._mark_wrapping_spans(span)
+        else:
+            self._open_foreign[span.context.span_id] = span
         existing = span.attributes or {}
         for name, value in current_tags(parent_context).items():
             if name not in existing:
                 span.set_attribute(name, value)
 
+    def _mark_wrapping_spans(self, ours: Span) -> None:
+        """Mark the other instrumentations' spans of this same call that enclose ours."""
+        provider = _provider(ours.attributes or {})
+        parent = ours.parent
+        while parent is not None:
+            outer = self._open_foreign.get(parent.span_id)
+            if outer is None or not _same_call(outer.attributes or {}, provider):
+                return
+            outer.set_attribute(attrs.DUPLICATE, True)
+            parent = outer.parent
+
     def on_end(self, span: ReadableSpan) -> None:
-        pass
+        if self._open_foreign:
+            self._open_foreign.pop(span.context.span_id, None)
 
     def shutdown(self) -> None:
         pass

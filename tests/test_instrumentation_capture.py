@@ -148,3 +148,12 @@ def test_official_instrumentor_and_ours_give_one_stored_span(mock_llm, official_
     assert len(llm) == 4  # both instrumentations made a span per call ...
     stored = t.llm_spans()  # ... but only ours is kept
     assert [s.instrumentation_scope.name for s in stored] == [attrs.OUR_SCOPE, attrs.OUR_SCOPE]
+
+
+def test_an_agent_span_around_our_call_is_kept(traced, client):
+    tracer = traced.provider.get_tracer("app")
+    agent = {attrs.GEN_AI_OPERATION_NAME: "invoke_agent", attrs.GEN_AI_PROVIDER_NAME: "openai"}
+    with tracer.start_as_current_span("invoke_agent support", attributes=agent):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    names = sorted(s.name for s in traced.llm_spans())
+    assert names == ["chat gpt-4o-mini", "invoke_agent support"]

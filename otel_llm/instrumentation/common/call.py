@@ -23,8 +23,6 @@ from otel_llm.processor import in_our_call, mark_our_call
 
 logger = logging.getLogger(__name__)
 
-_LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
-
 
 class Accumulator(Protocol):
     def add(self, chunk: Any) -> None: ...
@@ -179,7 +177,6 @@ def start_call(
             attributes[attrs.SYSTEM_PROMPT_HASH] = text_hash(system)
         model = attributes.get(attrs.GEN_AI_REQUEST_MODEL)
         name = f"{handler.operation} {model}" if model else handler.operation
-        _mark_other_instrumentation(parent, handler.provider)
         span = telemetry.tracer.start_span(name, parent, SpanKind.CLIENT, attributes)
         if capture:
             content.set_content(span, handler.request_content(kwargs))
@@ -188,18 +185,3 @@ def start_call(
     except Exception:
         logger.debug("otel-llm: starting the LLM span failed", exc_info=True)
         return None
-
-
-def _mark_other_instrumentation(parent: otel_context.Context, provider: str) -> None:
-    """Another instrumentation's span of this same call (it wrapped the SDK after us) is the duplicate."""
-    current = trace.get_current_span(parent)
-    if not current.is_recording():
-        return
-    span_attrs = getattr(current, "attributes", None) or {}
-    if span_attrs.get(attrs.GEN_AI_OPERATION_NAME) not in _LLM_OPERATIONS:
-        return
-    if provider not in (span_attrs.get(attrs.GEN_AI_PROVIDER_NAME), span_attrs.get(attrs.GEN_AI_SYSTEM)):
-        return
-    scope = getattr(current, "instrumentation_scope", None)
-    if scope is None or scope.name != attrs.OUR_SCOPE:
-        current.set_attribute(attrs.DUPLICATE, True)
