@@ -87,7 +87,6 @@ def upgrade() -> None:
     _partial("ix_spans_project_prompt", "prompt_name", "prompt_version", "start_time")
     _partial("ix_spans_project_prompt_hash", "prompt_hash")
     _partial("ix_spans_project_system_prompt_hash", "system_prompt_hash", "start_time")
-    _partial("ix_spans_project_experiment", "experiment", "variant")
 
 
 def _partial(name: str, column: str, *more: str) -> None:

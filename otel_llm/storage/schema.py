@@ -102,7 +102,8 @@ spans = Table(
     Column("resource", JSONType, nullable=False),
     # Indexes chosen from EXPLAIN ANALYZE on 200k seeded spans (bench/explain_indexes.py, docs/storage.md).
     # Every query filters by project first. Tag and model indexes are partial (NOT NULL): spans
-    # without the tag cost no index write, and the indexes stay small.
+    # without the tag cost no index write, and the indexes stay small. Experiment lookups use
+    # ix_spans_experiment_results (schema_experiments.py), whose leading columns would repeat one here.
     Index("ix_spans_project_start", "project_id", "start_time"),
     Index("ix_spans_project_span", "project_id", "span_id"),
     _partial("ix_spans_project_request_model", "request_model", "start_time"),
@@ -110,7 +111,6 @@ spans = Table(
     _partial("ix_spans_project_prompt", "prompt_name", "prompt_version", "start_time"),
     _partial("ix_spans_project_prompt_hash", "prompt_hash"),
     _partial("ix_spans_project_system_prompt_hash", "system_prompt_hash", "start_time"),
-    _partial("ix_spans_project_experiment", "experiment", "variant"),
 )
 
 # Columns of ``spans`` in table order: the exporter and collector build rows with exactly these keys.
