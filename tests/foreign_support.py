@@ -1,0 +1,42 @@
+"""Run another GenAI instrumentation (the real package) against the local provider and store its
+spans with our processor and SQL exporter, as an app that kept its instrumentation would."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+from otel_llm.exporter import SQLSpanExporter
+from otel_llm.processor import LLMSpanProcessor
+from otel_llm.storage import db as storage_db
+from otel_llm.storage.schema import spans
+
+SYSTEM = "You are a terse support agent."
+OPENAI_MESSAGES = [
+    {"role": "system", "content": SYSTEM},
+    {"role": "user", "content": "How long do refunds take?"},
+]
+
+
+def latest_genai_semconv(monkeypatch) -> None:
+    """The official instrumentations with the current GenAI conventions and content on spans."""
+    from opentelemetry.instrumentation._semconv import _OpenTelemetrySemanticConventionStability
+
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY")
+    monkeypatch.setattr(_OpenTelemetrySemanticConventionStability, "_initialized", False)
+    _OpenTelemetrySemanticConventionStability._initialize()
+
+
+def storing_provider(url: str) -> TracerProvider:
+    provider = TracerProvider()
+    provider.add_span_processor(LLMSpanProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(SQLSpanExporter(database_url=url, project="foreign")))
+    return provider
+
+
+def stored_llm_rows(url: str) -> list[dict]:
+    with storage_db.get_engine(url).connect() as conn:
+        query = sa.select(spans).where(spans.c.is_llm).order_by(spans.c.start_time)
+        return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,0 +1,61 @@
+"""Spans of OpenLLMetry (Traceloop's ``opentelemetry-instrumentation-openai``, real package) stored
+into the same columns as ours; and its older flattened ``gen_ai.prompt.N.*`` style."""
+
+from __future__ import annotations
+
+import openai
+
+from otel_llm import attributes as attrs
+from otel_llm.hashing import text_hash
+from otel_llm.storage.normalize import SpanRecord, to_row
+from tests.foreign_support import OPENAI_MESSAGES, SYSTEM, stored_llm_rows, storing_provider
+
+
+def test_openllmetry_openai_spans_normalised(sqlite_url, mock_llm, monkeypatch):
+    from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+    monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", "true")
+    provider = storing_provider(sqlite_url)
+    OpenAIInstrumentor().instrument(tracer_provider=provider)
+    try:
+        client = openai.OpenAI(api_key="sk-ll", base_url=mock_llm.url + "/v1", max_retries=0)
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=OPENAI_MESSAGES, max_tokens=70)
+    finally:
+        OpenAIInstrumentor().uninstrument()
+    (row,) = stored_llm_rows(sqlite_url)
+    assert row["scope_name"].startswith("opentelemetry.instrumentation.openai")
+    assert (row["provider"], row["operation"], row["request_model"]) == ("openai", "chat", "gpt-4o-mini")
+    assert row["max_tokens"] == 70 and row["output_tokens"] == reply.usage.completion_tokens
+    assert row["system_prompt_hash"] == text_hash(SYSTEM)
+
+
+def test_flattened_prompt_and_completion_attributes():
+    """Attributes as OpenLLMetry releases before the semconv migration wrote them."""
+    record = SpanRecord(
+        trace_id="ab" * 16,
+        span_id="cd" * 8,
+        name="openai.chat",
+        start_ns=1_700_000_000_000_000_000,
+        end_ns=1_700_000_000_500_000_000,
+        attributes={
+            "gen_ai.system": "OpenAI",
+            "llm.request.type": "chat",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+            "gen_ai.usage.prompt_tokens": 21,
+            "gen_ai.usage.completion_tokens": 9,
+            "gen_ai.prompt.0.role": "system",
+            "gen_ai.prompt.0.content": SYSTEM,
+            "gen_ai.prompt.1.role": "user",
+            "gen_ai.prompt.1.content": "Refund time?",
+            "gen_ai.completion.0.role": "assistant",
+            "gen_ai.completion.0.content": "Five days.",
+            "gen_ai.completion.0.finish_reason": "stop",
+        },
+    )
+    row = to_row(record, project_id=1)
+    assert (row["provider"], row["operation"], row["request_model"]) == ("openai", "chat", "gpt-4o-mini")
+    assert (row["input_tokens"], row["output_tokens"], row["finish_reason"]) == (21, 9, "stop")
+    assert row["system_prompt_hash"] == text_hash(SYSTEM)
+    assert '"Five days."' in row["attributes"][attrs.GEN_AI_OUTPUT_MESSAGES]
+    assert row["cost_usd"] is not None
