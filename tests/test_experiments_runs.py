@@ -111,3 +111,58 @@ def test_refuses_what_cannot_run(db_url, mock_llm):
     with pytest.raises(ExperimentError, match="--repeat"):
         runs.run_experiment(engine, P, "bakeoff", repeat=0)
     assert mock_llm.requests == []
+
+
+def test_variant_with_a_prompt_reference_sends_that_version_and_tags_it(db_url, mock_llm):
+    from otel_llm.prompts import catalog, labels, versions
+
+    engine = get_engine(db_url)
+    project_id = catalog.project_id(engine, P, create=True)
+    versions.create_version(engine, project_id, "support", "You are terse.")
+    second = versions.create_version(engine, project_id, "support", "You are warm and thorough.")
+    labels.publish(engine, project_id, "support", 2)
+    spec = ExperimentSpec(
+        name="prompts",
+        variants=[
+            VariantSpec(
+                "v1", 50, True, {"provider": "openai", "model": "gpt-4o-mini", "prompt_ref": "support@v1"}
+            ),
+            VariantSpec(
+                "prod",
+                50,
+                False,
+                {"provider": "openai", "model": "gpt-4o-mini", "prompt_ref": "support@production"},
+            ),
+        ],
+        test_cases=[case_from_text("Hello")],
+    )
+    service.create_experiment(engine, P, spec)
+    runs.run_experiment(engine, P, "prompts", concurrency=1, base_url=mock_llm.url)
+    systems = sorted(r.json["messages"][0]["content"] for r in mock_llm.requests)
+    assert systems == ["You are terse.", "You are warm and thorough."]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(spans.c.variant, spans.c.prompt_name, spans.c.prompt_version, spans.c.prompt_hash).where(
+                spans.c.experiment == "prompts", spans.c.is_llm.is_(True)
+            )
+        ).all()
+    tags = {r.variant: (r.prompt_name, r.prompt_version, r.prompt_hash) for r in rows}
+    assert tags["prod"] == ("support", "2", second.version_hash)
+    assert tags["v1"][:2] == ("support", "1")
+
+
+def test_a_missing_prompt_version_is_a_clear_error(db_url, mock_llm):
+    engine = get_engine(db_url)
+    spec = ExperimentSpec(
+        name="ghost",
+        variants=[
+            VariantSpec("a", 50, True, {"provider": "openai", "model": "m", "prompt_ref": "nothing@v9"}),
+            VariantSpec("b", 50, False, {"provider": "openai", "model": "m"}),
+        ],
+        test_cases=[case_from_text("Hello")],
+    )
+    service.create_experiment(engine, P, spec)
+    with pytest.raises(ExperimentError, match="prompt reference 'nothing@v9'"):
+        runs.run_experiment(engine, P, "ghost", base_url=mock_llm.url)
+    assert mock_llm.requests == []
+    assert service.get_experiment(engine, P, "ghost").status == "draft"  # refused runs change nothing

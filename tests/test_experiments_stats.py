@@ -71,3 +71,10 @@ def test_degenerate_groups():
     assert same.p_value == 1.0
     assert stats.compare_proportions(10, 10, 10, 10).p_value == 1.0
     assert stats.compare_proportions(0, 0, 1, 2) is None
+
+
+def test_interval_of_one_mean_matches_scipy():
+    low, high = stats.mean_interval(_sample(A))
+    reference = sps.t.interval(0.95, len(A) - 1, loc=sum(A) / len(A), scale=sps.sem(A))
+    assert (low, high) == pytest.approx(reference, rel=1e-9)
+    assert stats.mean_interval(stats.Sample(1, 3.0, 0.0)) is None

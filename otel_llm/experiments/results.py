@@ -38,11 +38,13 @@ class VariantStats:
     latency_sd_ms: float | None
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    latency_ci_ms: tuple[float, float] | None  # 95 % interval of the mean
     input_tokens: int
     output_tokens: int
     cost_total_usd: float | None
     cost_mean_usd: float | None
     cost_sd_usd: float | None
+    cost_ci_usd: tuple[float, float] | None
     feedback_mean: float | None
     feedback_count: int
 
@@ -122,14 +124,22 @@ def _variant_stats(experiment: Experiment, name: str, row: VariantRow | None) ->
         latency_sd_ms=row.latency.sd,
         latency_p50_ms=row.p50_ms,
         latency_p95_ms=row.p95_ms,
+        latency_ci_ms=_interval(row.latency),
         input_tokens=row.input_tokens,
         output_tokens=row.output_tokens,
         cost_total_usd=row.cost.total if row.cost.n else None,
         cost_mean_usd=row.cost.mean,
         cost_sd_usd=row.cost.sd,
+        cost_ci_usd=_interval(row.cost),
         feedback_mean=row.feedback.mean,
         feedback_count=row.feedback.n,
     )
+
+
+def _interval(moments: Moments) -> tuple[float, float] | None:
+    if moments.n < 2:
+        return None
+    return stats.mean_interval(stats.Sample(moments.n, moments.mean, moments.sd))
 
 
 def _compare_all(experiment: Experiment, rows: dict[str, VariantRow]) -> list[Comparison]:

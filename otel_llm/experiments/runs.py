@@ -31,6 +31,14 @@ from otel_llm.storage.schema_experiments import experiment_run_items, experiment
 
 RESUMABLE = ("running", "interrupted", "cost_cap")
 
+# The tracing pipeline exports to one database and project per process, so runs in one process
+# (e.g. started from the console) take turns.
+_run_lock = threading.Lock()
+
+
+class RunInProgress(ExperimentError):
+    pass
+
 
 @dataclass(frozen=True)
 class Item:
@@ -70,29 +78,78 @@ def run_experiment(
     on_start: Callable[[RunReport], None] | None = None,
     on_item: ProgressCallback | None = None,
     stop: threading.Event | None = None,
+    wait: bool = True,
 ) -> RunReport:
-    """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``."""
+    """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``.
+
+    A draft experiment is started first. With ``wait=False``, ``RunInProgress`` is raised at once
+    when another run of this process holds the tracing pipeline.
+    """
     _check_options(repeat, concurrency, max_cost_usd)
-    experiment = _runnable(engine, project, name)
     cases = service.list_test_cases(engine, project, name)
     if not cases:
         raise ExperimentError(
             f"experiment {name!r} has no test cases; add some with `otel-llm experiments add-cases {name} ...`."
         )
+    experiment = service.get_experiment(engine, project, name)
+    _check_runnable(experiment)
     variants = [_prepare(engine, project, v) for v in experiment.variants]
+    if experiment.status == "draft":
+        experiment = service.start(engine, project, name)
+    if not _run_lock.acquire(blocking=wait):
+        raise RunInProgress(
+            "another experiment run is in progress in this process; try again when it finishes."
+        )
+    try:
+        return _run_locked(
+            engine,
+            project,
+            experiment,
+            cases,
+            variants,
+            repeat,
+            concurrency,
+            max_cost_usd,
+            base_url,
+            new_run,
+            on_start,
+            on_item,
+            stop,
+        )
+    finally:
+        _run_lock.release()
+
+
+def _run_locked(
+    engine,
+    project,
+    experiment,
+    cases,
+    variants,
+    repeat,
+    concurrency,
+    max_cost_usd,
+    base_url,
+    new_run,
+    on_start,
+    on_item,
+    stop,
+) -> RunReport:
     run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
     items = [i for i in _items(cases, variants, repeat) if _key(i) not in done_keys]
-    report = RunReport(
-        run_id, "completed", len(cases) * len(variants) * repeat, len(done_keys), cost_usd=spent
-    )
-    if on_start:
-        on_start(report)
-    _ensure_pipeline(engine, project)
+    total = len(cases) * len(variants) * repeat
+    report = RunReport(run_id, "completed", total, len(done_keys), cost_usd=spent)
     runner = _Runner(
         engine, experiment.name, report, max_cost_usd, base_url, on_item, stop or threading.Event()
     )
     try:
+        if on_start:
+            on_start(report)
+        _ensure_pipeline(engine, project)
         runner.run(items, concurrency)
+    except BaseException:
+        report.status = "interrupted"
+        raise
     finally:
         pipeline.flush()
         _close_run(engine, run_id, report.status)
@@ -108,20 +165,17 @@ def _check_options(repeat: int, concurrency: int, max_cost_usd: float | None) ->
         raise ExperimentError("--max-cost must be a positive amount of USD.")
 
 
-def _runnable(engine: Engine, project: str, name: str) -> Experiment:
-    experiment = service.get_experiment(engine, project, name)
-    if experiment.status == "draft":
-        return service.start(engine, project, name)
-    if experiment.status != "running":
-        raise ExperimentError(
-            f"experiment {name!r} is {experiment.status}; only a draft or running experiment can be run"
-            + (
-                f" (start it again with `otel-llm experiments start {name}`)."
-                if experiment.status == "stopped"
-                else "."
-            )
-        )
-    return experiment
+def _check_runnable(experiment: Experiment) -> None:
+    if experiment.status in ("draft", "running"):
+        return
+    hint = (
+        f" (start it again with `otel-llm experiments start {experiment.name}`)"
+        if experiment.status == "stopped"
+        else ""
+    )
+    raise ExperimentError(
+        f"experiment {experiment.name!r} is {experiment.status}; only a draft or running experiment can be run{hint}."
+    )
 
 
 def _prepare(engine: Engine, project: str, variant: VariantSpec) -> PreparedVariant:

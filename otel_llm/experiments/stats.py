@@ -104,6 +104,14 @@ def compare_means(variant: Sample, control: Sample) -> TestResult | None:
     return TestResult(difference, difference - half, difference + half, p_value, "Welch's t-test", needed)
 
 
+def mean_interval(sample: Sample) -> tuple[float, float] | None:
+    """95 % confidence interval of one group's mean (Student's t), or None under 2 values."""
+    if sample.n < 2:
+        return None
+    half = sps.t.ppf(0.5 + CONFIDENCE / 2, sample.n - 1) * sample.sd / math.sqrt(sample.n)
+    return (sample.mean - half, sample.mean + half)
+
+
 def proportion_sample_size(p1: float, p0: float, alpha: float = ALPHA, power: float = POWER) -> float | None:
     """Calls per variant to detect p₁ vs p₀ (two-sided), or None when there is no difference."""
     if p1 == p0:
