@@ -149,3 +149,20 @@ def test_user_text_is_escaped_on_the_replay_page(sqlite_app, web):
     done = editor.post(f"/replays/span/{span_id}", data={"csrf_token": token, "system_prompt": "<b>bold</b>"})
     page = editor.get(done.headers["Location"]).get_data(as_text=True)
     assert "system_prompt=&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+
+
+def test_span_without_captured_content_explains_how_to_enable_it(sqlite_url, mock_llm):
+    traced = replay_support.start_app(sqlite_url, mock_llm, capture=False)
+    try:
+        span_id = traced.chat()
+        web = make_app(sqlite_url, REPLAY_BASE_URL=mock_llm.url)
+        editor = signed_in_client(web, sqlite_url, "ed3@example.com", "editor", project="default")
+        html = editor.get(f"/traces/span/{span_id}").get_data(as_text=True)
+        assert "OTEL_LLM_CAPTURE_CONTENT=true" in html and 'id="replay-form"' not in html
+
+        key = api_key(sqlite_url, "default", "editor")
+        refused = post_replay(web.test_client(), span_id, key, {})
+        assert refused.status_code == 422
+        assert "OTEL_LLM_CAPTURE_CONTENT=true" in refused.get_json()["error"]["message"]
+    finally:
+        replay_support.stop_app()

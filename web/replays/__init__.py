@@ -24,8 +24,16 @@ def _tab_context(span: dict[str, Any]) -> dict[str, Any]:
     return {
         "defaults": forms.defaults_for(span),
         "replays": store.list_replays(engine(), g.project_id, original_span_id=span["span_id"], limit=20),
-        "replayable": bool(span.get("request") or span.get("input_messages")),
+        "replayable": _replayable(span),
     }
+
+
+def _replayable(span: dict[str, Any]) -> bool:
+    """Whether the span holds its prompt: a request record with content, or captured messages."""
+    request = span.get("request")
+    if request:
+        return bool(request.get("content", True))
+    return bool(span.get("input_messages"))
 
 
 def init_app(app: Flask) -> None:
