@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from otel_llm import settings
+from otel_llm.storage import jsoncodec
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -44,12 +45,23 @@ def get_engine(url: str | None = None) -> Engine:
 
 def _create(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=jsoncodec.dumps,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A bounded connect: an unreachable host must not hold the exporter for the OS TCP timeout.
     connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 10}
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args=connect_args,
+        json_serializer=jsoncodec.dumps,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -12,13 +12,13 @@ go as JSONB binary. Measured in ``bench/copy_path.py`` (``docs/benchmarks.md``).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Text
 
+from otel_llm.storage import jsoncodec
 from otel_llm.storage.schema import SPAN_COLUMNS, spans
 
 _COLUMN_LIST = ", ".join(SPAN_COLUMNS)
@@ -52,18 +52,13 @@ def _pg_type(sql_type) -> str:
     raise TypeError(f"no COPY type for {sql_type!r}")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
 def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert ``rows`` (keys: ``SPAN_COLUMNS``) in the caller's transaction; returns rows inserted
     (already-stored spans are skipped)."""
     driver = connection.connection.driver_connection
-    json_dumps = _dumps
     with driver.cursor() as cursor:
         cursor.execute(_PREPARE)
-        _set_json_dumps(cursor, json_dumps)
+        _set_json_dumps(cursor, jsoncodec.dumps_bytes)
         with cursor.copy(_COPY) as copy:
             copy.set_types(copy_types())
             for row in rows:
@@ -73,7 +68,7 @@ def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def _set_json_dumps(cursor, dumps) -> None:
-    """Compact separators, and values JSON cannot encode (e.g. bytes) become strings, not errors."""
+    """orjson (``storage.jsoncodec``): fast, and values JSON cannot encode become strings, not errors."""
     from psycopg.types.json import set_json_dumps
 
     set_json_dumps(dumps, cursor)
