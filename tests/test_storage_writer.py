@@ -114,3 +114,17 @@ def test_an_unreachable_database_is_not_a_data_error(tmp_path):
     with pytest.raises(Exception) as caught:
         writer.write_records(engine, "p", [_record(1)], on_rejected=lambda *a: None)
     assert not is_data_error(caught.value)
+
+
+def test_nan_attribute_is_stored_as_null_not_rejected(db_url):
+    engine = get_engine(db_url)
+    rejected = []
+    attributes = {**llm_attributes(), "custom.score": float("nan"), "custom.big": float("inf")}
+    writer.write_records(
+        engine, "p", [_record(1, attributes=attributes)], on_rejected=lambda *a: rejected.append(a)
+    )
+    with engine.connect() as connection:
+        stored = connection.execute(select(spans.c.attributes)).scalar_one()
+    assert rejected == []
+    assert stored["custom.score"] is None and stored["custom.big"] is None
+    assert stored["gen_ai.request.model"] == "gpt-4o-mini"
