@@ -9,6 +9,7 @@ import pytest
 
 from otel_llm import attributes as attrs
 from otel_llm.accounts.projects import get_project
+from otel_llm.instrumentation import available_instrumentors
 from otel_llm.prompts import versions
 from otel_llm.replay import InvalidOverride, NotReplayable, Overrides
 from otel_llm.replay.diff import output_text, similarity, word_diff
@@ -50,6 +51,8 @@ def test_span_of_another_instrumentation_is_rebuilt_from_semconv_attributes(db_u
     assert body["temperature"] == 0.4 and body["max_tokens"] == 30 and body["model"] == "gpt-4o-mini"
     assert REBUILT_NOTE in result.notes and result.request.exact is False
     assert get_span(engine, project_id, result.replay["span_id"])["replay_of"] == span_id
+    # The process had no instrumentation on: the replay turned it on for its call only.
+    assert not any(i.is_instrumented_by_opentelemetry for i in available_instrumentors())
 
 
 def test_foreign_anthropic_span_is_rebuilt_for_the_messages_api(sqlite_url, tmp_path, mock_llm):
