@@ -2,7 +2,7 @@
 
 Request handlers ``submit`` a ``Job`` (one request's records and where they go) and wait; one
 writer thread takes every job waiting, normalises their records (``normalize.to_row``), writes
-them with ``writer.insert_rows`` (binary COPY on Postgres; spans already stored are skipped, so
+them with ``pgwrite.write_rows`` (binary COPY on Postgres; spans already stored are skipped, so
 retries never duplicate) and commits once, then completes each job. While the database is
 unreachable, jobs are fsynced to the spool instead (still durable, still answered 200) and the
 spool is replayed once the database is back, also after a restart. The queue is bounded in spans:
@@ -23,11 +23,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from collector.auth import Principal
+from collector.pgwrite import write_rows
 from collector.spooling import SpoolFull, WorkerSpool
 from otel_llm.pricing import PricingTable
 from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, should_store, to_row
-from otel_llm.storage.writer import ensure_project, insert_rows
+from otel_llm.storage.writer import ensure_project
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ class GroupCommitter:
                         rows.extend(to_row(r, project_id, self.pricing) for r in records if should_store(r))
                     # Every writer takes row locks in key order, so concurrent collectors never deadlock.
                     rows.sort(key=_row_key)
-                    insert_rows(connection, rows)
+                    write_rows(connection, rows)
                 return
             except DBAPIError as exc:
                 if attempt == _CONFLICT_RETRIES or not _conflict(exc):
