@@ -132,6 +132,12 @@ def replay(ctx: click.Context, project: str | None) -> None:
     """Replay stored LLM calls, alone or in batches, with overrides, and diff the outcome.
 
     \b
+    One span (options: otel-llm replay SPAN_ID --help):
+      otel-llm replay SPAN_ID [--model M] [--provider openai|anthropic]
+        [--temperature T] [--max-tokens N] [--system-prompt TEXT |
+        --system-prompt-file F | --prompt NAME@vN] [--no-cache] [--dry-run] [--json]
+
+    \b
     Example:
       otel-llm replay 3f9a1c2b4d5e6f70 --model gpt-4o --temperature 0.2
       otel-llm replay batch --prompt support@v3 --with-model gpt-4o --limit 50
@@ -164,7 +170,17 @@ def span(
     as_json,
     dry_run,
 ):
-    """Replay one stored span (otel-llm replay SPAN_ID)."""
+    """Replay one stored span: rebuild its request, apply the overrides, send it, diff the outcome.
+
+    With no override the very same request is sent again. Coloured on a terminal, plain when
+    piped; --json for scripts. Exits 1 when the provider fails (the failed replay is recorded).
+
+    \b
+    Example:
+      otel-llm replay 3f9a1c2b4d5e6f70 --model gpt-4o --temperature 0.2
+      otel-llm replay 3f9a1c2b4d5e6f70 --provider anthropic --model claude-haiku-4-5 --dry-run
+      otel-llm replay 3f9a1c2b4d5e6f70 --prompt support@v4 --no-cache --json
+    """
     from otel_llm.replay.run import replay_span
 
     overrides = _overrides(model, provider, temperature, max_tokens, system, system_file, prompt, no_cache)
@@ -180,14 +196,6 @@ def span(
         click.echo("\n".join(out.replay_report(data, out.colour_wanted())))
     if result.status == "error":
         ctx.exit(1)
-
-
-# The group's help shows how to replay one span; its hidden command carries the options.
-replay.help = (replay.help or "") + (
-    "\n\n\b\nOne span: otel-llm replay SPAN_ID [--model M] [--provider openai|anthropic]\n"
-    "  [--temperature T] [--max-tokens N] [--system-prompt TEXT | --system-prompt-file F |\n"
-    "  --prompt NAME@vN] [--no-cache] [--dry-run] [--json]   (otel-llm replay SPAN_ID --help)"
-)
 
 
 @replay.command()
