@@ -145,3 +145,24 @@ def test_word_diff_similarity_and_output_text():
         }
     }
     assert output_text(row) == 'Let me check.\n[tool call lookup {"q": "x"}]'
+
+
+def test_prompt_version_config_applies_beneath_explicit_overrides(sqlite_app):
+    app = sqlite_app
+    span_id = app.chat(temperature=0.2)
+    versions.create_version(
+        app.engine, app.project_id, "plain", "Answer plainly.", config={"model": "gpt-4o", "temperature": 0.9}
+    )
+
+    replay_span(
+        app.engine,
+        app.project_id,
+        span_id,
+        Overrides(prompt="plain@v1", temperature=0.1),
+        actor="t",
+        base_url=app.mock.url,
+    )
+
+    body = json.loads(app.mock.requests[-1].body)
+    assert body["model"] == "gpt-4o" and body["temperature"] == 0.1  # the explicit override wins
+    assert body["messages"][0] == {"role": "system", "content": "Answer plainly."}
