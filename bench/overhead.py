@@ -12,7 +12,7 @@ Modes: ``bare`` (no instrumentation), ``official`` (``opentelemetry-instrumentat
 with content capture on and ``LLMSpanProcessor`` active). Instrumented modes export through a
 ``BatchSpanProcessor`` to a no-op exporter.
 
-Usage: ``python bench/overhead.py [--calls 100] [--rounds 15] [--modes bare,official,otel_llm]``
+Usage: ``python bench/overhead.py [--calls 20] [--rounds 61] [--modes bare,official,otel_llm]``
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def measure(modes: list[str], calls: int, rounds: int, stream: bool) -> dict:
     for _ in range(rounds):
         for mode in modes:
             switch.enable(mode)
-            timed(c, 20, stream)
+            timed(c, 3, stream)
             results[mode].append(timed(c, calls, stream))
             switch.disable(mode)
     median = {m: statistics.median(v) for m, v in results.items()}
@@ -168,8 +168,8 @@ def measure(modes: list[str], calls: int, rounds: int, stream: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=100, help="calls per mode per round")
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=20, help="calls per mode per round")
+    parser.add_argument("--rounds", type=int, default=61)
     parser.add_argument("--modes", default="bare,official,otel_llm")
     parser.add_argument("--calls-of", default="plain,stream", help="which calls: plain, stream or both")
     parser.add_argument(

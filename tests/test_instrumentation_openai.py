@@ -304,3 +304,27 @@ def test_uninstrument_restores_the_original_functions(traced):
         instrumentor.uninstrument()
     assert Completions.__dict__["create"] is original
     assert AsyncCompletions.__dict__["create"] is async_original
+
+
+def test_chat_completions_stream_helper_gives_one_span(traced, client):
+    with client.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES) as stream:
+        final = stream.get_final_completion()
+    span = traced.one()
+    assert span.attributes[attrs.GEN_AI_RESPONSE_ID] == final.id
+    assert (
+        content_of(span, attrs.GEN_AI_OUTPUT_MESSAGES)[0]["parts"][0]["content"]
+        == final.choices[0].message.content
+    )
+
+
+def test_async_stream_abandoned_ends_span(traced, aclient):
+    async def run():
+        stream = await aclient.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        async for _ in stream:
+            break
+        assert traced.llm_spans() == []
+        await stream.close()
+
+    asyncio.run(run())
+    gc.collect()
+    assert len(traced.llm_spans()) == 1
