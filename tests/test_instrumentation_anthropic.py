@@ -211,3 +211,25 @@ def test_native_spans_are_adopted_when_we_are_not_instrumenting(mock_llm):
     assert span.instrumentation_scope.name == attrs.ANTHROPIC_NATIVE_SCOPE
     assert span.attributes[attrs.GEN_AI_PROMPT_NAME] == "support"
     assert span.attributes[attrs.GEN_AI_PROMPT_VERSION] == "2"
+
+
+def test_generator_messages_reach_the_stream_helper_intact(traced, client, mock_llm):
+    with client.messages.stream(model=MODEL, max_tokens=20, messages=(m for m in USER)) as stream:
+        stream.until_done()
+    assert mock_llm.requests[-1].json["messages"] == USER
+    assert record_of(traced.one())["params"]["messages"] == USER
+
+
+def test_uninstrument_restores_the_anthropic_sdk(traced):
+    from anthropic.resources.messages.messages import AsyncMessages, Messages
+
+    from otel_llm.instrumentation.anthropic import AnthropicInstrumentor
+
+    originals = {
+        (cls, name): cls.__dict__[name].__wrapped__
+        for cls in (Messages, AsyncMessages)
+        for name in ("create", "stream", "parse")
+    }
+    AnthropicInstrumentor().uninstrument()
+    for (cls, name), original in originals.items():
+        assert cls.__dict__[name] is original

@@ -328,3 +328,16 @@ def test_async_stream_abandoned_ends_span(traced, aclient):
     asyncio.run(run())
     gc.collect()
     assert len(traced.llm_spans()) == 1
+
+
+def test_async_responses_create_and_chat_parse(traced, aclient):
+    async def run():
+        response = await aclient.responses.create(model="gpt-4o-mini", input="hi", instructions=SYSTEM)
+        parsed = await aclient.chat.completions.parse(
+            model="gpt-4o-mini", messages=MESSAGES, response_format=Answer
+        )
+        return response, parsed
+
+    response, parsed = asyncio.run(run())
+    ids = {s.attributes[attrs.GEN_AI_RESPONSE_ID] for s in traced.llm_spans()}
+    assert ids == {response.id, parsed.id}
