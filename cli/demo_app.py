@@ -70,7 +70,7 @@ def _ask(oa, an, provider: str, model: str, system: str, question: str, stream: 
             for _ in events:
                 pass
     else:
-        an.messages.create(model=model, system=system, messages=messages, max_tokens=200, temperature=0.3)
+        an.messages.create(model=model, system=system, messages=messages, max_tokens=200)
 
 
 async def _async_calls(mock_url: str, system: str) -> int:
@@ -96,7 +96,7 @@ async def _async_calls(mock_url: str, system: str) -> int:
     return 2
 
 
-def run(mock_url: str, rounds: int = 2) -> DemoSummary:
+def run(mock_url: str, rounds: int = 4) -> DemoSummary:
     """Several dozen calls: two prompt versions × two experiment variants, streamed and not, a few errors."""
     oa, an = _clients(mock_url)
     summary = DemoSummary()
