@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 
 from collector.convert import from_otlp  # noqa: E402
 from otel_llm.accounts import create_key, create_project  # noqa: E402
-from otel_llm.storage import db, migrate, pg_copy  # noqa: E402
+from otel_llm.storage import db, jsoncodec, migrate, pg_copy  # noqa: E402
 from otel_llm.storage.normalize import to_row  # noqa: E402
 from otel_llm.storage.schema import SPAN_COLUMNS  # noqa: E402
 
@@ -137,16 +137,12 @@ def ceiling_rows(bodies: list[bytes], project_id: int) -> list[list]:
     return rows
 
 
-def _compact_json(value) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
 def ceiling(dsn: str, rows: list[list], group: int) -> float:
     """Rows/s of psycopg binary COPY straight into ``spans``, ``group`` rows per transaction."""
     with psycopg.connect(dsn) as conn:
         conn.execute("TRUNCATE spans")
         conn.commit()
-        set_json_dumps(_compact_json, conn)  # as the write path does
+        set_json_dumps(jsoncodec.dumps_bytes, conn)  # as the write path does
         began = time.perf_counter()
         for first in range(0, len(rows), group):
             with conn.cursor() as cursor:
@@ -166,19 +162,25 @@ def ceiling(dsn: str, rows: list[list], group: int) -> float:
 # --- load -----------------------------------------------------------------------------------
 
 
-def _client(port: int, token: str, bodies: list[bytes], threads: int, interval: float, start, out) -> None:
+def _client(
+    port: int, token: str, bodies: list[bytes], threads: int, pace: tuple[float, int, int], start, out
+):
     """One client process: ``threads`` keep-alive connections, each sending its share of bodies.
 
-    ``interval`` > 0 paces each connection to one request per ``interval`` seconds (open loop).
+    ``pace`` = (interval, this client's index, number of clients): with interval > 0 each
+    connection sends one request per interval (open loop), all connections staggered so that
+    requests arrive evenly spread rather than in bursts.
     """
     headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
 
-    def run(share: list[bytes]) -> None:
+    interval, index, clients = pace
+
+    def run(share: list[bytes], lag: float) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        began = time.perf_counter()
+        began = time.perf_counter() + lag
         for k, body in enumerate(share):
             if interval:
                 time.sleep(max(0.0, began + k * interval - time.perf_counter()))
@@ -200,7 +202,8 @@ def _client(port: int, token: str, bodies: list[bytes], threads: int, interval: 
 
     shares = [bodies[i::threads] for i in range(threads)]
     start.wait()
-    workers = [threading.Thread(target=run, args=(s,)) for s in shares]
+    lags = [(t * clients + index) * interval / (clients * threads) for t in range(threads)]
+    workers = [threading.Thread(target=run, args=(s, lag)) for s, lag in zip(shares, lags, strict=True)]
     for w in workers:
         w.start()
     for w in workers:
@@ -217,7 +220,10 @@ def drive(
     connections = clients * threads
     interval = connections * BATCH / rate if rate else 0.0
     procs = [
-        context.Process(target=_client, args=(port, token, bodies[i::clients], threads, interval, start, out))
+        context.Process(
+            target=_client,
+            args=(port, token, bodies[i::clients], threads, (interval, i, clients), start, out),
+        )
         for i in range(clients)
     ]
     for p in procs:
@@ -294,6 +300,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--group", type=int, default=10_000, help="rows per COPY transaction in the ceiling")
+    ap.add_argument("--latency-seconds", type=float, default=20, help="length of the half-peak run")
     a = ap.parse_args()
 
     with scratch_database(a.dsn) as dsn:
@@ -318,8 +325,9 @@ def main() -> None:
                 )
             peak, top = statistics.median(peaks), statistics.median(ceilings)
             half = peak / 2
-            load = make_bodies(a.spans // 2, seed=99)
-            paced, latencies, _ = drive(port, token, dsn, load, a.spans // 2, a.clients, a.threads, half)
+            paced_spans = max(BATCH * a.clients * a.threads, int(half * a.latency_seconds) // BATCH * BATCH)
+            load = make_bodies(paced_spans, seed=99)
+            paced, latencies, _ = drive(port, token, dsn, load, paced_spans, a.clients, a.threads, half)
     report = {
         "spans": a.spans,
         "workers": a.workers,

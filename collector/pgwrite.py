@@ -1,4 +1,4 @@
-"""The collector's Postgres write: binary COPY straight into ``spans``, JSON encoded by orjson.
+"""The collector's Postgres write: binary COPY straight into ``spans``.
 
 The shared path (``writer.insert_rows`` → ``pg_copy``) copies into a staging table and moves the
 rows with ``INSERT … SELECT … ON CONFLICT DO NOTHING``, so a span already stored never fails a
@@ -15,21 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg.types.json import set_json_dumps
 from sqlalchemy import Connection
 
+from otel_llm.storage import jsoncodec
 from otel_llm.storage.pg_copy import copy_types
 from otel_llm.storage.schema import SPAN_COLUMNS
 from otel_llm.storage.writer import insert_rows
 
 _COPY = f"COPY spans ({', '.join(SPAN_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-
-
-def _json(value: Any) -> bytes:
-    """Compact JSON; values JSON cannot encode become strings (as in the shared path)."""
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 def write_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -50,7 +45,7 @@ def write_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 def _copy(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     with connection.connection.driver_connection.cursor() as cursor:
-        set_json_dumps(_json, cursor)
+        set_json_dumps(jsoncodec.dumps_bytes, cursor)
         with cursor.copy(_COPY) as copy:
             copy.set_types(copy_types())
             write = copy.write_row
