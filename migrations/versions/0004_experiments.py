@@ -100,7 +100,7 @@ def upgrade() -> None:
         "ix_spans_experiment_results",
         "spans",
         ["project_id", "experiment", "variant", "duration_ms"],
-        postgresql_include=["status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens"],
+        postgresql_include=["status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens", "span_id"],
     )
 
 

@@ -27,8 +27,9 @@ from otel_llm.storage.schema import metadata, spans
 EXPERIMENT_STATUSES = ("draft", "running", "stopped", "completed")
 
 # Results aggregate an experiment's spans per variant: with this covering index Postgres answers
-# from an index-only scan (EXPLAIN in bench/results.py) instead of reading the wide span rows.
-RESULTS_INCLUDE = ("status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens")
+# from an index-only scan (EXPLAIN in bench/results.py) instead of reading the wide span rows;
+# span_id lets the feedback join hash against the same index.
+RESULTS_INCLUDE = ("status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens", "span_id")
 Index(
     "ix_spans_experiment_results",
     spans.c.project_id,
