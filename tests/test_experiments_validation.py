@@ -88,6 +88,12 @@ def test_bad_specs_are_refused_with_a_clear_message(variants, message):
     assert message in str(info.value)
 
 
+def test_anthropic_temperature_tops_out_at_1():
+    anthropic = VariantSpec("b", 50, False, {**ANTHROPIC, "temperature": 1.5})
+    with pytest.raises(ExperimentError, match="from 0 to 1 for anthropic"):
+        validate_spec(_spec(VariantSpec("a", 50, True, {**OPENAI, "temperature": 1.5}), anthropic))
+
+
 def test_bad_names_and_metrics():
     ok = [VariantSpec("a", 50, True, OPENAI), VariantSpec("b", 50, False, ANTHROPIC)]
     with pytest.raises(ExperimentError, match="invalid experiment name"):

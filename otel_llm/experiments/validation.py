@@ -116,8 +116,11 @@ def _numbers(config: dict[str, Any], variant: str) -> dict[str, Any]:
             temperature = float(config["temperature"])
         except (TypeError, ValueError):
             temperature = -1.0
-        if not 0 <= temperature <= 2:
-            raise ExperimentError(f"variant {variant!r}: temperature must be a number from 0 to 2.")
+        highest = 1 if config.get("provider") == "anthropic" else 2
+        if not 0 <= temperature <= highest:
+            raise ExperimentError(
+                f"variant {variant!r}: temperature must be a number from 0 to {highest} for {config.get('provider')}."
+            )
         out["temperature"] = temperature
     if config.get("max_tokens") not in (None, ""):
         try:
