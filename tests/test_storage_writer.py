@@ -76,15 +76,39 @@ def test_failed_copy_leaves_nothing_behind_and_the_next_batch_works(pg_url):
     assert _count(engine) == 2
 
 
-def test_staging_table_is_reused_per_connection(pg_url):
+def test_duplicates_go_through_one_reused_staging_table(pg_url):
     engine = get_engine(pg_url)
     for i in range(3):
-        writer.write_records(engine, "p", [_record(i)])
+        writer.write_records(engine, "p", [_record(i), _record(i + 1)])  # each batch repeats a span
     with engine.connect() as connection:
         staging = connection.execute(
             text("SELECT count(*) FROM pg_class WHERE relname LIKE 'otel_llm_spans_staging%'")
         ).scalar_one()
-    assert staging <= 1 and pg_copy.STAGING.startswith("otel_llm_spans_staging_")
+    assert _count(engine) == 4
+    assert staging == 1 and pg_copy.STAGING.startswith("otel_llm_spans_staging_")
+
+
+def test_concurrent_writers_of_the_same_spans_store_each_once(pg_url):
+    import threading
+
+    engine = get_engine(pg_url)
+    writer.write_records(engine, "p", [])  # create the project first
+    batch = [_record(i) for i in range(300)]
+    errors, stored = [], []
+
+    def write():
+        try:
+            stored.append(writer.write_records(engine, "p", batch))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(stored) == 300 and _count(engine) == 300
 
 
 def test_bad_rows_are_handed_over_and_the_rest_stored(db_url):

@@ -1,12 +1,15 @@
-"""Postgres bulk path: binary COPY into a session temp table, then one INSERT … ON CONFLICT DO NOTHING.
+"""Postgres bulk path: binary COPY straight into ``spans``; on a duplicate, through a staging table.
 
-``COPY`` cannot skip rows that already exist, so the batch is copied into a temporary staging table
-and moved into ``spans`` with ``INSERT … SELECT … ON CONFLICT DO NOTHING``: duplicates (retries,
-double exports) are ignored, and everything runs in the caller's transaction, so a failed batch
-leaves nothing behind. The staging table is created once per database session
-(``ON COMMIT DELETE ROWS``: empty after every commit, and rolled back with the transaction), so
-a batch costs no catalog changes. Column types are declared to COPY (binary format), JSON columns
-go as JSONB binary. Measured in ``bench/copy_path.py`` (``docs/benchmarks.md``).
+``COPY`` cannot skip rows that already exist. Duplicates are rare (an exporter retry, a client
+re-sending an OTLP request), so a batch is first copied straight into ``spans`` inside a
+savepoint — the fastest path Postgres has. If a span of the batch is already stored, the copy
+fails with a unique violation, the savepoint is rolled back, and the batch goes the slow way:
+binary COPY into a session temp table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+
+Everything runs in the caller's transaction, so a failed batch leaves nothing behind. The staging
+table is created once per database session (``ON COMMIT DELETE ROWS``), so a batch costs no catalog
+changes. Column types are declared to COPY (binary format); JSON columns go as JSONB, encoded by
+orjson. Measured in ``bench/copy_path.py`` (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from psycopg.errors import UniqueViolation
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Text
 
 from otel_llm.storage import jsoncodec
@@ -30,7 +35,9 @@ _PREPARE = (
     f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ON COMMIT DELETE ROWS AS "
     f"SELECT {_COLUMN_LIST} FROM spans WITH NO DATA; DELETE FROM {STAGING}"
 )
-_COPY = f"COPY {STAGING} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
+_COPY_DIRECT = f"COPY spans ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
+_COPY_STAGING = f"COPY {STAGING} ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)"
+_SAVEPOINT = "otel_llm_copy"
 _MOVE = f"INSERT INTO spans ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM {STAGING} ON CONFLICT DO NOTHING"
 
 
@@ -57,18 +64,26 @@ def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
     (already-stored spans are skipped)."""
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
-        cursor.execute(_PREPARE)
-        _set_json_dumps(cursor, jsoncodec.dumps_bytes)
-        with cursor.copy(_COPY) as copy:
-            copy.set_types(copy_types())
-            for row in rows:
-                copy.write_row([row[name] for name in SPAN_COLUMNS])
-        cursor.execute(_MOVE)
-        return cursor.rowcount
+        set_json_dumps(jsoncodec.dumps_bytes, cursor)
+        cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            _copy(cursor, _COPY_DIRECT, rows)
+        except UniqueViolation:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            return _copy_skipping_stored(cursor, rows)
+        cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        return len(rows)
 
 
-def _set_json_dumps(cursor, dumps) -> None:
-    """orjson (``storage.jsoncodec``): fast, and values JSON cannot encode become strings, not errors."""
-    from psycopg.types.json import set_json_dumps
+def _copy_skipping_stored(cursor, rows: Sequence[dict[str, Any]]) -> int:
+    cursor.execute(_PREPARE)
+    _copy(cursor, _COPY_STAGING, rows)
+    cursor.execute(_MOVE)
+    return cursor.rowcount
 
-    set_json_dumps(dumps, cursor)
+
+def _copy(cursor, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+    with cursor.copy(statement) as copy:
+        copy.set_types(copy_types())
+        for row in rows:
+            copy.write_row([row[name] for name in SPAN_COLUMNS])
