@@ -96,13 +96,13 @@ def test_concurrent_writers_of_the_same_spans_store_each_once(pg_url):
     batch = [_record(i) for i in range(300)]
     errors, stored = [], []
 
-    def write():
+    def write(order):
         try:
-            stored.append(writer.write_records(engine, "p", batch))
+            stored.append(writer.write_records(engine, "p", batch[::order]))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
+    threads = [threading.Thread(target=write, args=(order,)) for order in (1, -1, 1, -1)]  # opposite orders
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -62,6 +62,9 @@ def _pg_type(sql_type) -> str:
 def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert ``rows`` (keys: ``SPAN_COLUMNS``) in the caller's transaction; returns rows inserted
     (already-stored spans are skipped)."""
+    # Primary-key order: concurrent writers of overlapping batches then wait on each other in
+    # the same order instead of deadlocking.
+    rows = sorted(rows, key=_primary_key)
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor:
         set_json_dumps(jsoncodec.dumps_bytes, cursor)
@@ -73,6 +76,10 @@ def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
             return _copy_skipping_stored(cursor, rows)
         cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         return len(rows)
+
+
+def _primary_key(row: dict[str, Any]) -> tuple:
+    return row["project_id"], row["trace_id"], row["span_id"]
 
 
 def _copy_skipping_stored(cursor, rows: Sequence[dict[str, Any]]) -> int:
