@@ -1,7 +1,9 @@
 """The demo's sample app: what an instrumented app looks like, calling the real SDKs.
 
-It talks to the local provider only. Every call goes through the official ``openai`` and
-``anthropic`` clients; otel-llm's instrumentation turns each into a stored, tagged span.
+``seed`` registers what a team would have set up in the console (two versions of a prompt, an A/B
+experiment); ``run`` is the app: it fetches the prompt with ``otel_llm.get_prompt``, asks
+``otel_llm.experiment`` which model each user gets, and calls the official ``openai`` and
+``anthropic`` clients. otel-llm's instrumentation turns each call into a stored, tagged span.
 """
 
 from __future__ import annotations
@@ -11,17 +13,14 @@ from dataclasses import dataclass
 
 import anthropic
 import openai
+from sqlalchemy import Engine
 
 import otel_llm
-from otel_llm.hashing import text_hash
 
 PROMPT_NAME = "support-agent"
-PROMPT_VERSIONS = {
-    1: "You are a support agent for Acme. Answer briefly.",
-    2: "You are a friendly support agent for Acme. Answer briefly, then offer one next step.",
-}
+PROMPT_V1 = "You are a support agent for {{company}}. Answer briefly."
+PROMPT_V2 = "You are a friendly support agent for {{company}}. Answer briefly, then offer one next step."
 EXPERIMENT = "model-bakeoff"
-VARIANTS = {"a": ("openai", "gpt-4o-mini"), "b": ("anthropic", "claude-haiku-4-5")}
 
 QUESTIONS = [
     "How do I reset my password?",
@@ -43,34 +42,69 @@ class DemoSummary:
     errors: int = 0
 
 
-def _clients(mock_url: str):
-    return (
-        openai.OpenAI(base_url=mock_url + "/v1", api_key="demo-key", max_retries=0),
-        anthropic.Anthropic(base_url=mock_url, api_key="demo-key", max_retries=0),
+def seed(engine: Engine, project: str) -> None:
+    """Two prompt versions (v1 labelled ``legacy``, v2 published) and a running two-model experiment."""
+    from otel_llm.accounts.projects import get_project
+    from otel_llm.experiments import service as experiments
+    from otel_llm.experiments.errors import ExperimentError
+    from otel_llm.experiments.model import ExperimentSpec, TestCase, VariantSpec
+    from otel_llm.prompts import labels, versions
+    from otel_llm.prompts.errors import PromptError
+    from otel_llm.storage.writer import ensure_project
+
+    with engine.begin() as connection:
+        ensure_project(connection, project)
+    project_id = get_project(engine, project).id
+    for template, summary in ((PROMPT_V1, "first version"), (PROMPT_V2, "friendlier, offers a next step")):
+        try:
+            versions.create_version(engine, project_id, PROMPT_NAME, template, summary=summary, author="demo")
+        except PromptError:
+            pass  # already registered by an earlier demo run
+    labels.publish(engine, project_id, PROMPT_NAME, 1, actor="demo")
+    labels.set_label(engine, project_id, PROMPT_NAME, 1, "legacy", actor="demo")
+    labels.publish(engine, project_id, PROMPT_NAME, 2, actor="demo")
+
+    spec = ExperimentSpec(
+        name=EXPERIMENT,
+        description="Is Claude Haiku as good as GPT-4o mini for support answers, and faster?",
+        hypothesis="Variant b answers with lower latency at similar cost.",
+        author="demo",
+        variants=[
+            VariantSpec("a", 50, True, {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.3}),
+            VariantSpec(
+                "b", 50, False, {"provider": "anthropic", "model": "claude-haiku-4-5", "max_tokens": 200}
+            ),
+        ],
+        test_cases=[TestCase([{"role": "user", "content": q}]) for q in QUESTIONS[:4]],
     )
+    try:
+        experiments.create_experiment(engine, project, spec)
+        experiments.start(engine, project, EXPERIMENT)
+    except ExperimentError:
+        pass  # already there from an earlier demo run
 
 
-def _ask(oa, an, provider: str, model: str, system: str, question: str, stream: bool) -> None:
-    if provider == "openai":
+def _ask(oa, an, config: dict, system: str, question: str, stream: bool) -> None:
+    model = config["model"]
+    if config["provider"] == "openai":
         messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
         if stream:
-            chunks = oa.chat.completions.create(
+            for _ in oa.chat.completions.create(
                 model=model, messages=messages, stream=True, stream_options={"include_usage": True}
-            )
-            for _ in chunks:
+            ):
                 pass
         else:
-            oa.chat.completions.create(model=model, messages=messages, temperature=0.3)
+            oa.chat.completions.create(model=model, messages=messages, temperature=config.get("temperature"))
         return
     messages = [{"role": "user", "content": question}]
+    max_tokens = config.get("max_tokens", 200)
     if stream:
-        with an.messages.create(
-            model=model, system=system, messages=messages, max_tokens=200, stream=True
+        with an.messages.stream(
+            model=model, system=system, messages=messages, max_tokens=max_tokens
         ) as events:
-            for _ in events:
-                pass
+            events.get_final_message()
     else:
-        an.messages.create(model=model, system=system, messages=messages, max_tokens=200)
+        an.messages.create(model=model, system=system, messages=messages, max_tokens=max_tokens)
 
 
 async def _async_calls(mock_url: str, system: str) -> int:
@@ -85,7 +119,7 @@ async def _async_calls(mock_url: str, system: str) -> int:
             ],
         ),
         an.messages.create(
-            model="claude-sonnet-4-5",
+            model="claude-haiku-4-5",
             system=system,
             max_tokens=300,
             messages=[{"role": "user", "content": "Draft a polite apology."}],
@@ -97,30 +131,24 @@ async def _async_calls(mock_url: str, system: str) -> int:
 
 
 def run(mock_url: str, rounds: int = 4) -> DemoSummary:
-    """Several dozen calls: two prompt versions × two experiment variants, streamed and not, a few errors."""
-    oa, an = _clients(mock_url)
+    """Several dozen calls from simulated users: two prompt versions, two variants, streamed and not."""
+    oa = openai.OpenAI(base_url=mock_url + "/v1", api_key="demo-key", max_retries=0)
+    an = anthropic.Anthropic(base_url=mock_url, api_key="demo-key", max_retries=0)
     summary = DemoSummary()
     for round_no in range(rounds):
         for i, question in enumerate(QUESTIONS):
-            version = 1 + (i % 2)
-            variant = "a" if (i // 2) % 2 == 0 else "b"
-            provider, model = VARIANTS[variant]
-            system = PROMPT_VERSIONS[version]
+            user_id = f"user-{round_no * len(QUESTIONS) + i}"
+            prompt = otel_llm.get_prompt(PROMPT_NAME, label="production" if i % 2 else "legacy")
             if i == 7 and round_no == 0:
                 question += " [[mock:error=500]]"  # the local provider fails this one: an error span
-            with otel_llm.tags(
-                prompt_name=PROMPT_NAME,
-                prompt_version=version,
-                prompt_hash=text_hash(system),
-                experiment=EXPERIMENT,
-                variant=variant,
-            ):
+            with prompt, otel_llm.experiment(EXPERIMENT, unit_id=user_id) as variant:
                 try:
-                    _ask(oa, an, provider, model, system, question, stream=(i % 3 == 0))
+                    _ask(oa, an, variant.config, prompt.render(company="Acme"), question, stream=(i % 3 == 0))
                 except (openai.APIError, anthropic.APIError):
                     summary.errors += 1
             summary.calls += 1
-    summary.calls += asyncio.run(_async_calls(mock_url, PROMPT_VERSIONS[2]))
+    with otel_llm.get_prompt(PROMPT_NAME) as prompt:
+        summary.calls += asyncio.run(_async_calls(mock_url, prompt.render(company="Acme")))
     oa.close()
     an.close()
     return summary
