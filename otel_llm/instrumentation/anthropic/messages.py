@@ -69,7 +69,7 @@ class MessagesHandler:
                 "parts": block_parts(get(message, "content")),
                 "finish_reason": stop_reason,
             }
-            content.set_content(call.span, {attrs.GEN_AI_OUTPUT_MESSAGES: [output]})
+            call.set_output([output])
 
     def accumulator(self, call: LLMCall) -> MessageAccumulator:
         return MessageAccumulator(call.capture)
@@ -176,7 +176,7 @@ class MessageAccumulator:
         set_usage(call, self.usage)
         if self.capture:
             output = {"role": "assistant", "parts": self._parts(), "finish_reason": self.stop_reason}
-            content.set_content(call.span, {attrs.GEN_AI_OUTPUT_MESSAGES: [output]})
+            call.set_output([output])
 
     def _parts(self) -> list[dict[str, Any]]:
         parts = []

@@ -45,6 +45,9 @@ class Handler(Protocol):
 
 
 class LLMCall:
+    """A call in flight. Response attributes are collected in ``pending`` and set on the span in one
+    go when it ends (one lock, one pass of attribute cleaning)."""
+
     __slots__ = (
         "span",
         "context",
@@ -57,9 +60,13 @@ class LLMCall:
         "usage",
         "response_model",
         "request_model",
+        "pending",
+        "budget",
     )
 
-    def __init__(self, span, context, telemetry: Telemetry, handler: Handler, capture: bool, model) -> None:
+    def __init__(
+        self, span, context, telemetry: Telemetry, handler: Handler, capture: bool, model, budget: int
+    ) -> None:
         self.span = span
         self.context = context
         self.telemetry = telemetry
@@ -71,6 +78,8 @@ class LLMCall:
         self.usage: tuple[int | None, int | None] = (None, None)
         self.response_model: str | None = None
         self.request_model = model
+        self.pending: dict[str, Any] = {}
+        self.budget = budget
 
     def set_usage(
         self,
@@ -79,32 +88,36 @@ class LLMCall:
         cache_read: int | None = None,
         cache_write: int | None = None,
     ) -> None:
-        span = self.span
+        pending = self.pending
         if input_tokens is not None:
-            span.set_attribute(attrs.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
+            pending[attrs.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
         if output_tokens is not None:
-            span.set_attribute(attrs.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
+            pending[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = output_tokens
         if cache_read is not None:
-            span.set_attribute(attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cache_read)
+            pending[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = cache_read
         if cache_write is not None:
-            span.set_attribute(attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, cache_write)
+            pending[attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = cache_write
         self.usage = (input_tokens, output_tokens)
 
     def set_response(self, response_id: Any, model: Any, finish_reasons: list | None) -> None:
-        span = self.span
+        pending = self.pending
         if response_id:
-            span.set_attribute(attrs.GEN_AI_RESPONSE_ID, response_id)
+            pending[attrs.GEN_AI_RESPONSE_ID] = response_id
         if model:
-            span.set_attribute(attrs.GEN_AI_RESPONSE_MODEL, model)
+            pending[attrs.GEN_AI_RESPONSE_MODEL] = model
             self.response_model = model
         if finish_reasons:
-            span.set_attribute(attrs.GEN_AI_RESPONSE_FINISH_REASONS, [str(r) for r in finish_reasons])
+            pending[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = [str(r) for r in finish_reasons]
+
+    def set_output(self, messages: list[dict[str, Any]]) -> None:
+        """The output messages (semconv structure), within what is left of the content budget."""
+        self.budget = content.add_content(self.pending, {attrs.GEN_AI_OUTPUT_MESSAGES: messages}, self.budget)
 
     def chunk_arrived(self) -> None:
         if self.first_chunk_ns is None:
             self.first_chunk_ns = time.perf_counter_ns()
             elapsed_ms = (time.perf_counter() - self.start) * 1000
-            self.span.set_attribute(attrs.TIME_TO_FIRST_CHUNK_MS, round(elapsed_ms, 3))
+            self.pending[attrs.TIME_TO_FIRST_CHUNK_MS] = round(elapsed_ms, 3)
 
     def respond(self, response: Any) -> None:
         """Record a complete (non-streamed) response and end the span."""
@@ -123,8 +136,10 @@ class LLMCall:
             error_type = None
             if error is not None:
                 error_type = error_type_of(error)
-                self.span.set_attribute(attrs.ERROR_TYPE, error_type)
+                self.pending[attrs.ERROR_TYPE] = error_type
                 self.span.set_status(Status(StatusCode.ERROR, str(error)[:500]))
+            if self.pending:
+                self.span.set_attributes(self.pending)
             self.span.end()
             self._record_metrics(error_type)
         except Exception:
@@ -175,13 +190,16 @@ def start_call(
         system = handler.system_text(kwargs)
         if system is not None:
             attributes[attrs.SYSTEM_PROMPT_HASH] = text_hash(system)
+        budget = 0
+        if capture:
+            budget = content.add_content(
+                attributes, handler.request_content(kwargs), content.content_budget()
+            )
         model = attributes.get(attrs.GEN_AI_REQUEST_MODEL)
         name = f"{handler.operation} {model}" if model else handler.operation
         span = telemetry.tracer.start_span(name, parent, SpanKind.CLIENT, attributes)
-        if capture:
-            content.set_content(span, handler.request_content(kwargs))
         ctx = mark_our_call(trace.set_span_in_context(span, parent))
-        return LLMCall(span, ctx, telemetry, handler, capture, model)
+        return LLMCall(span, ctx, telemetry, handler, capture, model, budget)
     except Exception:
         logger.debug("otel-llm: starting the LLM span failed", exc_info=True)
         return None

@@ -66,43 +66,44 @@ def redact(value: Any, fn: Redactor) -> Any:
     return value
 
 
-def set_content(span: Any, values: dict[str, Any]) -> None:
-    """Set the content attributes in ``values`` (name → JSON-able structure), redacted and capped."""
+def add_content(target: dict[str, Any], values: dict[str, Any], budget: int) -> int:
+    """Put the content attributes in ``values`` (name → JSON-able structure) into ``target`` (span
+    attributes), redacted and within ``budget`` bytes; returns the budget left for the span."""
     fn = redactor()
     if fn is not None:
         try:
             values = {name: redact(value, fn) for name, value in values.items()}
         except Exception:
             logger.debug("otel-llm: redactor failed; content dropped", exc_info=True)
-            return
-    budget = settings.max_content_bytes()
-    truncated = False
+            return budget
     for name in CONTENT_ATTRIBUTES:
         value = values.get(name)
         if value is None:
             continue
         text = _encode(value)
-        if len(text) > budget:  # characters ≤ bytes: a cheap first check
-            text, cut = _fit(value, text, budget)
-            truncated = truncated or cut
-        budget -= len(text.encode("utf-8")) if not text.isascii() else len(text)
-        span.set_attribute(name, text)
-        budget = max(budget, 0)
-    if truncated:
-        span.set_attribute(attrs.CONTENT_TRUNCATED, True)
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+        if size > budget:
+            text, size = _fit(value, budget)
+            target[attrs.CONTENT_TRUNCATED] = True
+        target[name] = text
+        budget -= size
+    return budget
 
 
-def _fit(value: Any, text: str, budget: int) -> tuple[str, bool]:
-    """JSON of ``value`` within ``budget`` bytes: long strings shortened, still valid JSON."""
-    if len(text.encode("utf-8")) <= budget:
-        return text, False
+def content_budget() -> int:
+    return settings.max_content_bytes()
+
+
+def _fit(value: Any, budget: int) -> tuple[str, int]:
+    """JSON of ``value`` within ``budget`` bytes (long strings shortened, still valid JSON), its size."""
     limit = max(budget // 4, 16)
     while limit >= 16:
         shortened = _encode(_shorten(value, limit))
-        if len(shortened.encode("utf-8")) <= budget:
-            return shortened, True
+        size = len(shortened.encode("utf-8"))
+        if size <= budget:
+            return shortened, size
         limit //= 2
-    return "[]", True
+    return "[]", 2
 
 
 def _shorten(value: Any, limit: int) -> Any:

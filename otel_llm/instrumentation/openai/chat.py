@@ -69,7 +69,7 @@ class ChatHandler:
         set_chat_usage(call, get(completion, "usage"))
         if call.capture:
             output = [output_message(get(c, "message"), get(c, "finish_reason")) for c in choices]
-            content.set_content(call.span, {attrs.GEN_AI_OUTPUT_MESSAGES: output})
+            call.set_output(output)
 
     def accumulator(self, call: LLMCall) -> ChatAccumulator:
         return ChatAccumulator(call.capture)
@@ -160,7 +160,7 @@ class ChatAccumulator:
         call.set_response(self.response_id, self.model, [self.reasons.get(i) for i in indexes])
         set_chat_usage(call, self.usage)
         if self.capture:
-            content.set_content(call.span, {attrs.GEN_AI_OUTPUT_MESSAGES: self._output(indexes)})
+            call.set_output(self._output(indexes))
 
     def _output(self, indexes: list[int]) -> list[dict[str, Any]]:
         output = []

@@ -79,7 +79,7 @@ class ResponsesHandler:
         if call.capture:
             message = {"role": "assistant", "parts": _output_parts(output)}
             message["finish_reason"] = _finish_reason(response, output)
-            content.set_content(call.span, {attrs.GEN_AI_OUTPUT_MESSAGES: [message]})
+            call.set_output([message])
 
     def accumulator(self, call: LLMCall) -> ResponsesAccumulator:
         return ResponsesAccumulator(self)
