@@ -15,7 +15,13 @@ def database_url(ctx: click.Context) -> str:
 
 @click.group()
 def db() -> None:
-    """Create and upgrade the database schema."""
+    """Create and upgrade the database schema.
+
+    \b
+    Example:
+      otel-llm db upgrade
+      otel-llm db current
+    """
 
 
 @db.command()

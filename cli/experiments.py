@@ -63,7 +63,14 @@ def _cases(texts: tuple[str, ...], path: Path | None) -> list[TestCase]:
 @click.option("--project", "-p", help="Project [env: OTEL_LLM_PROJECT; default: default].")
 @click.pass_context
 def experiments(ctx: click.Context, project: str | None) -> None:
-    """Compare models: create experiments, run them, read results with significance."""
+    """Compare models: create experiments, run them, read results with significance.
+
+    \b
+    Example:
+      otel-llm experiments create bakeoff --variant 'name=a,provider=openai,model=gpt-4o-mini' \\
+          --variant 'name=b,provider=anthropic,model=claude-haiku-4-5' --weights 50,50
+      otel-llm experiments results bakeoff
+    """
     ctx.ensure_object(dict)
     ctx.obj["project"] = project
 

@@ -23,7 +23,12 @@ def _engine(ctx: click.Context):
 @click.option("--project", "-p", help="Project [env: OTEL_LLM_PROJECT; default: default].")
 @click.pass_context
 def feedback(ctx: click.Context, project: str | None) -> None:
-    """Feedback scores on spans and traces."""
+    """Feedback scores on spans and traces.
+
+    \b
+    Example:
+      otel-llm feedback add 5f1c0e2a9b3d4c71 0.9 --comment "good answer"
+    """
     ctx.ensure_object(dict)
     ctx.obj["project"] = project
 

@@ -2,25 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
-from cli import collector as collector_commands
-from cli import db as db_commands
-from cli import demo as demo_commands
-from cli import experiments as experiment_commands
-from cli import feedback as feedback_commands
-from cli import mockllm as mockllm_commands
-from cli import projects as project_commands
-from cli import prompts as prompt_commands
-from cli import replay as replay_commands
-from cli import traces as traces_commands
-from cli import users as users_commands
-from cli import web as web_commands
+# Command name → "module:attribute". Modules are imported only when their command runs (or for
+# --help), so `otel-llm` starts fast. Each area adds its line here.
+COMMANDS = {
+    "collector": "cli.collector:collector",
+    "db": "cli.db:db",
+    "demo": "cli.demo:demo",
+    "experiments": "cli.experiments:experiments",
+    "feedback": "cli.feedback:feedback",
+    "keys": "cli.projects:keys",
+    "mock-llm": "cli.mockllm:mock_llm",
+    "projects": "cli.projects:projects",
+    "prompts": "cli.prompts:prompts",
+    "replay": "cli.replay:replay",
+    "traces": "cli.traces:traces",
+    "users": "cli.users:users",
+    "web": "cli.web:web",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = target.split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url", envvar="OTEL_LLM_DATABASE_URL", help="Database URL [env: OTEL_LLM_DATABASE_URL]."
 )
@@ -39,18 +59,3 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
     ctx.obj = {"database_url": database_url}
-
-
-main.add_command(db_commands.db)
-main.add_command(collector_commands.collector)
-main.add_command(demo_commands.demo)
-main.add_command(mockllm_commands.mock_llm)
-main.add_command(users_commands.users)
-main.add_command(web_commands.web)
-main.add_command(prompt_commands.prompts)
-main.add_command(experiment_commands.experiments)
-main.add_command(feedback_commands.feedback)
-main.add_command(traces_commands.traces)
-main.add_command(project_commands.projects)
-main.add_command(project_commands.keys)
-main.add_command(replay_commands.replay)

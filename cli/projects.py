@@ -26,7 +26,13 @@ def _when(value) -> str:
 
 @click.group()
 def projects() -> None:
-    """Create and list projects (each app or team stores its spans in one)."""
+    """Create and list projects (each app or team stores its spans in one).
+
+    \b
+    Example:
+      otel-llm projects create checkout
+      otel-llm projects list
+    """
 
 
 @projects.command("create")
@@ -75,7 +81,13 @@ def list_projects(ctx: click.Context, as_json: bool) -> None:
 
 @click.group()
 def keys() -> None:
-    """Create, list and revoke API keys (for the console API and the OTLP collector)."""
+    """Create, list and revoke API keys (for the console API and the OTLP collector).
+
+    \b
+    Example:
+      otel-llm keys create --project default --role editor
+      otel-llm keys list --project default
+    """
 
 
 @keys.command("create")

@@ -69,7 +69,13 @@ JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 @click.option("--project", "-p", help="Project [env: OTEL_LLM_PROJECT; default: default].")
 @click.pass_context
 def prompts(ctx: click.Context, project: str | None) -> None:
-    """Prompt versions: create, publish, label, diff, roll back, and per-version stats."""
+    """Prompt versions: create, publish, label, diff, roll back, and per-version stats.
+
+    \b
+    Example:
+      otel-llm prompts create support-agent --file support.txt --summary "first version"
+      otel-llm prompts publish support-agent@v1
+    """
     ctx.ensure_object(dict)
     ctx.obj["project"] = project
 

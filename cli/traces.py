@@ -63,7 +63,13 @@ _since_type = _Since()
 
 @click.group()
 def traces() -> None:
-    """Browse stored LLM spans."""
+    """Browse stored LLM spans.
+
+    \b
+    Example:
+      otel-llm traces list --model gpt-4o-mini --status error
+      otel-llm traces show 5f1c0e2a9b3d4c71
+    """
 
 
 @traces.command("list")

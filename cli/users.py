@@ -45,7 +45,13 @@ ROLE_OPTION = click.option(
 
 @click.group()
 def users() -> None:
-    """Console accounts: create, list, change roles, remove."""
+    """Console accounts: create, list, change roles, remove.
+
+    \b
+    Example:
+      otel-llm users create ada@example.com --project default --role admin
+      otel-llm users list
+    """
 
 
 @users.command()
