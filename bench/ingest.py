@@ -335,7 +335,11 @@ def main() -> None:
         "collector_spans_per_s": round(peak),
         "copy_ceiling_rows_per_s": round(top),
         "ratio": round(peak / top, 3),
-        "rounds": {"collector": [round(x) for x in peaks], "ceiling": [round(x) for x in ceilings]},
+        "rounds": {
+            "collector": [round(x) for x in peaks],
+            "ceiling": [round(x) for x in ceilings],
+            "ratio": [round(p / c, 3) for p, c in zip(peaks, ceilings, strict=True)],
+        },
         "statuses": statuses,
         "half_peak": {
             "target_spans_per_s": round(half),
