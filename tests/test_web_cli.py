@@ -166,6 +166,7 @@ def test_otel_llm_web_serves_the_console(sqlite_url, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        process.stdout.close()
 
 
 def test_generated_session_secret_is_kept_in_the_instance_folder(sqlite_url, tmp_path, monkeypatch):

@@ -94,8 +94,8 @@ def test_page_charts_from_a_json_block_and_a_vendored_library(db_url, seeded):
     inline = [body for attributes, body in scripts if body.strip() and "application/json" not in attributes]
     assert inline == []  # no inline script fed by data
     assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in page
-    library = client.get("/static/vendor/chartjs/chart.umd.min.js")
-    assert library.status_code == 200 and b"Chart" in library.data
+    with client.get("/static/vendor/chartjs/chart.umd.min.js") as library:
+        assert library.status_code == 200 and b"Chart" in library.data
     assert "gpt-4o-mini" in page and "14.3%" in page
     assert client.get("/overview?range=forever").status_code == 400
 

@@ -1,15 +1,17 @@
 """The overview's numbers: calls, errors, tokens, cost and p50/p95 latency over time and per model.
 
-Counts and sums are aggregated in SQL. Percentiles use ``percentile_cont`` on Postgres; SQLite has
-no percentile function, so there the durations are read and interpolated the same way (linear
-between closest ranks), giving the same numbers on both databases.
+Postgres computes everything in one scan: ``GROUP BY CUBE(bucket, model)`` yields the (time bucket,
+model) cells, the per-bucket and per-model groups and the total at once, with ``percentile_cont``
+for the latencies. SQLite has no percentile function (nor CUBE): there SQL sums each (bucket, model) cell, and the
+durations are read and interpolated the same way as ``percentile_cont`` (linear between closest
+ranks), giving the same numbers on both databases.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,22 +33,16 @@ OPTIONS_LIMIT = 200
 
 
 @dataclass
-class _Group:
+class Stats:
     calls: int = 0
     errors: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    cost_usd: float | None = None
+    cost_usd: float | None = None  # None when no call of the group has a known cost
+    p50_ms: float | None = None
+    p95_ms: float | None = None
 
-    def add(self, row) -> None:
-        self.calls += row.calls
-        self.errors += row.errors or 0
-        self.input_tokens += row.input_tokens or 0
-        self.output_tokens += row.output_tokens or 0
-        if row.cost_usd is not None:
-            self.cost_usd = (self.cost_usd or 0.0) + float(row.cost_usd)
-
-    def as_dict(self, p50: float | None, p95: float | None) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "calls": self.calls,
             "errors": self.errors,
@@ -55,9 +51,17 @@ class _Group:
             "output_tokens": self.output_tokens,
             "tokens": self.input_tokens + self.output_tokens,
             "cost_usd": self.cost_usd,
-            "p50_ms": p50,
-            "p95_ms": p95,
+            "p50_ms": self.p50_ms,
+            "p95_ms": self.p95_ms,
         }
+
+
+@dataclass
+class _Groups:
+    cells: dict[tuple[int, str], Stats] = field(default_factory=dict)
+    buckets: dict[int, Stats] = field(default_factory=dict)
+    models: dict[str, Stats] = field(default_factory=dict)
+    total: Stats = field(default_factory=Stats)
 
 
 def overview(
@@ -70,51 +74,85 @@ def overview(
     now = now or datetime.now(UTC)
     first_bucket = int((now - length).timestamp()) // step + 1
     since = datetime.fromtimestamp(first_bucket * step, UTC)
-    bucket = _bucket_expression(engine, step)
-    model = func.coalesce(spans.c.request_model, spans.c.response_model, literal("(unknown)"))
     where = [spans.c.project_id == project_id, spans.c.is_llm.is_(True), spans.c.start_time >= since]
-    rows = _aggregate(engine, bucket, model, where)
-    by_bucket, by_model, total = defaultdict(_Group), defaultdict(_Group), _Group()
-    calls_by_model: dict[str, dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        by_bucket[int(row.bucket)].add(row)
-        by_model[row.model].add(row)
-        total.add(row)
-        calls_by_model[row.model][int(row.bucket)] = row.calls
-    latency = _percentiles(engine, bucket, model, where)
+    groups = _pg_groups(engine, step, where) if is_postgres(engine) else _python_groups(engine, step, where)
     buckets = list(range(first_bucket, int(now.timestamp()) // step + 1))
+    empty = Stats()
     return {
         "range": range_name,
         "bucket_seconds": step,
         "since": since.isoformat(),
         "until": now.isoformat(),
-        "totals": total.as_dict(*latency["total"].get(None, (None, None))),
+        "totals": groups.total.as_dict(),
         "series": [
-            {
-                "t": datetime.fromtimestamp(b * step, UTC).isoformat(),
-                **by_bucket[b].as_dict(*latency["bucket"].get(b, (None, None))),
-            }
+            {"t": datetime.fromtimestamp(b * step, UTC).isoformat(), **groups.buckets.get(b, empty).as_dict()}
             for b in buckets
         ],
         "models": sorted(
-            ({"model": m, **g.as_dict(*latency["model"].get(m, (None, None)))} for m, g in by_model.items()),
-            key=lambda item: -item["calls"],
+            ({"model": m, **s.as_dict()} for m, s in groups.models.items()), key=lambda item: -item["calls"]
         ),
-        "calls_by_model": {m: [counts.get(b, 0) for b in buckets] for m, counts in calls_by_model.items()},
+        "calls_by_model": {
+            m: [groups.cells[(b, m)].calls if (b, m) in groups.cells else 0 for b in buckets]
+            for m in groups.models
+        },
     }
 
 
-def _bucket_expression(engine: Engine, step: int):
-    if is_postgres(engine):
-        return cast(func.floor(func.extract("epoch", spans.c.start_time) / step), Integer)
-    return cast(func.strftime("%s", spans.c.start_time), Integer) // step
+def _model_expression():
+    return func.coalesce(spans.c.request_model, spans.c.response_model, literal("(unknown)"))
 
 
-def _aggregate(engine: Engine, bucket, model, where) -> list:
-    stmt = (
+def _pg_groups(engine: Engine, step: int, where) -> _Groups:
+    bucket = cast(func.floor(func.extract("epoch", spans.c.start_time) / step), Integer)
+    rows = (
         select(
             bucket.label("bucket"),
-            model.label("model"),
+            _model_expression().label("model"),
+            spans.c.duration_ms,
+            case((spans.c.status_code == "ERROR", 1), else_=0).label("error"),
+            spans.c.input_tokens,
+            spans.c.output_tokens,
+            spans.c.cost_usd,
+        )
+        .where(*where)
+        .subquery()
+    )
+    stmt = select(
+        rows.c.bucket,
+        rows.c.model,
+        func.grouping(rows.c.bucket, rows.c.model).label("level"),
+        func.count().label("calls"),
+        func.sum(rows.c.error).label("errors"),
+        func.sum(rows.c.input_tokens).label("input_tokens"),
+        func.sum(rows.c.output_tokens).label("output_tokens"),
+        func.sum(rows.c.cost_usd).label("cost_usd"),
+        func.percentile_cont(0.5).within_group(rows.c.duration_ms).label("p50"),
+        func.percentile_cont(0.95).within_group(rows.c.duration_ms).label("p95"),
+    ).group_by(func.cube(rows.c.bucket, rows.c.model))
+    groups = _Groups()
+    with engine.connect() as connection:
+        for row in connection.execute(stmt):
+            stats = _stats(row)
+            stats.p50_ms, stats.p95_ms = row.p50, row.p95
+            if row.level == 0:  # GROUPING() bits: 2 = bucket rolled up, 1 = model rolled up
+                groups.cells[(row.bucket, row.model)] = stats
+            elif row.level == 1:
+                groups.buckets[row.bucket] = stats
+            elif row.level == 2:
+                groups.models[row.model] = stats
+            elif row.calls:
+                groups.total = stats
+    return groups
+
+
+def _python_groups(engine: Engine, step: int, where) -> _Groups:
+    """Sums per (bucket, model) cell in SQL, rolled up here; percentiles from the durations."""
+    bucket = (cast(func.strftime("%s", spans.c.start_time), Integer) // step).label("bucket")
+    model = _model_expression().label("model")
+    sums = (
+        select(
+            bucket,
+            model,
             func.count().label("calls"),
             func.sum(case((spans.c.status_code == "ERROR", 1), else_=0)).label("errors"),
             func.sum(spans.c.input_tokens).label("input_tokens"),
@@ -124,49 +162,51 @@ def _aggregate(engine: Engine, bucket, model, where) -> list:
         .where(*where)
         .group_by(bucket, model)
     )
+    groups = _Groups()
+    durations: dict[str, dict[Any, list[float]]] = {kind: defaultdict(list) for kind in ("buckets", "models")}
+    total_durations: list[float] = []
     with engine.connect() as connection:
-        return connection.execute(stmt).all()
+        for row in connection.execute(sums):
+            cell = groups.cells[(row.bucket, row.model)] = _stats(row)
+            for target in (
+                groups.buckets.setdefault(row.bucket, Stats()),
+                groups.models.setdefault(row.model, Stats()),
+                groups.total,
+            ):
+                _add(target, cell)
+        for b, m, duration in connection.execute(select(bucket, model, spans.c.duration_ms).where(*where)):
+            durations["buckets"][b].append(duration)
+            durations["models"][m].append(duration)
+            total_durations.append(duration)
+    for kind, found in durations.items():
+        for key, values in found.items():
+            _set_percentiles(getattr(groups, kind)[key], values)
+    _set_percentiles(groups.total, total_durations)
+    return groups
 
 
-def _percentiles(engine: Engine, bucket, model, where) -> dict[str, dict]:
-    """``{"bucket": {b: (p50, p95)}, "model": {m: (p50, p95)}, "total": {None: (p50, p95)}}``."""
-    if is_postgres(engine):
-        return {
-            "bucket": _pg_percentiles(engine, bucket, where),
-            "model": _pg_percentiles(engine, model, where),
-            "total": _pg_percentiles(engine, None, where),
-        }
-    stmt = select(bucket.label("bucket"), model.label("model"), spans.c.duration_ms).where(*where)
-    groups: dict[str, dict] = {
-        "bucket": defaultdict(list),
-        "model": defaultdict(list),
-        "total": defaultdict(list),
-    }
-    with engine.connect() as connection:
-        for row in connection.execute(stmt):
-            groups["bucket"][int(row.bucket)].append(row.duration_ms)
-            groups["model"][row.model].append(row.duration_ms)
-            groups["total"][None].append(row.duration_ms)
-    return {
-        kind: {key: (percentile(values, 0.5), percentile(values, 0.95)) for key, values in found.items()}
-        for kind, found in groups.items()
-    }
+def _stats(row) -> Stats:
+    return Stats(
+        calls=row.calls,
+        errors=int(row.errors or 0),
+        input_tokens=int(row.input_tokens or 0),
+        output_tokens=int(row.output_tokens or 0),
+        cost_usd=float(row.cost_usd) if row.cost_usd is not None else None,
+    )
 
 
-def _pg_percentiles(engine: Engine, key, where) -> dict:
-    p50 = func.percentile_cont(0.5).within_group(spans.c.duration_ms)
-    p95 = func.percentile_cont(0.95).within_group(spans.c.duration_ms)
-    columns = [key.label("key")] if key is not None else [literal(None).label("key")]
-    stmt = select(*columns, p50.label("p50"), p95.label("p95")).where(*where)
-    if key is not None:
-        stmt = stmt.group_by(key)
-    with engine.connect() as connection:
-        rows = connection.execute(stmt).all()
-    return {
-        (int(r.key) if isinstance(r.key, int | float) else r.key): (r.p50, r.p95)
-        for r in rows
-        if r.p50 is not None
-    }
+def _add(total: Stats, part: Stats) -> None:
+    total.calls += part.calls
+    total.errors += part.errors
+    total.input_tokens += part.input_tokens
+    total.output_tokens += part.output_tokens
+    if part.cost_usd is not None:
+        total.cost_usd = (total.cost_usd or 0.0) + part.cost_usd
+
+
+def _set_percentiles(stats: Stats, values: list[float]) -> None:
+    stats.p50_ms = percentile(values, 0.5)
+    stats.p95_ms = percentile(values, 0.95)
 
 
 def percentile(values: list[float], q: float) -> float | None:
