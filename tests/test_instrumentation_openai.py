@@ -341,3 +341,16 @@ def test_async_responses_create_and_chat_parse(traced, aclient):
     response, parsed = asyncio.run(run())
     ids = {s.attributes[attrs.GEN_AI_RESPONSE_ID] for s in traced.llm_spans()}
     assert ids == {response.id, parsed.id}
+
+
+def test_error_in_the_middle_of_a_stream_marks_the_span(traced, client):
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers={"x-mock-error": "midstream"}
+    )
+    received = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in stream:
+            received.append(chunk)
+    span = traced.one()
+    assert received and span.status.status_code is StatusCode.ERROR
+    assert span.attributes[attrs.ERROR_TYPE] == type(caught.value).__qualname__
