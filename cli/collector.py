@@ -17,6 +17,12 @@ logger = logging.getLogger(__name__)
 @click.option(
     "--port", default=4318, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one)."
 )
+@click.option(
+    "--grpc-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Also serve OTLP/gRPC on this port (4317 by convention; 0: any free one, with one worker).",
+)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option(
     "--no-auth", is_flag=True, help="Accept spans without an API key, into --project (local use only)."
@@ -53,6 +59,7 @@ def collector(
     ctx: click.Context,
     host: str,
     port: int,
+    grpc_port: int | None,
     workers: int,
     no_auth: bool,
     project: str | None,
@@ -79,6 +86,8 @@ def collector(
     from collector.config import CollectorConfig
     from collector.server import bind, serve
 
+    if grpc_port == 0 and workers > 1:
+        raise click.ClickException("--grpc-port 0 needs --workers 1; give a fixed port for several workers.")
     url = url or database_url(ctx)
     _prepare_database(url, upgrade)
     spool = None if no_spool else _spool_dir(spool_dir)
@@ -86,6 +95,7 @@ def collector(
         database_url=url,
         host=host,
         port=port,
+        grpc_port=grpc_port,
         workers=workers,
         auth=not no_auth,
         project=settings.project(project),

@@ -74,7 +74,7 @@ class Receiver:
         try:
             fmt = protocol.media_type(request.headers.get("Content-Type"))
             encoding = protocol.check_encoding(request.headers.get("Content-Encoding"))
-            principal = await self._principal(request)
+            principal = await self.authorize(request.headers.get("Authorization"))
             return await self._receive(request, fmt, encoding, principal)
         except protocol.ProtocolError as exc:
             return _status(fmt, exc.status, exc.code, str(exc))
@@ -87,10 +87,11 @@ class Receiver:
             retry = {"Retry-After": str(self.config.retry_after_seconds)}
             return _status(fmt, 503, code_pb2.UNAVAILABLE, f"{exc}; retry later", retry)
 
-    async def _principal(self, request: web.Request) -> Principal:
+    async def authorize(self, authorization: str | None) -> Principal:
+        """Where the caller's spans go; ``Unauthorized``, ``Forbidden`` or ``Unavailable`` if nowhere."""
         if self.keys is None:
             return self._default
-        token = bearer_token(request.headers.get("Authorization"))
+        token = bearer_token(authorization)
         if token is None:
             raise Unauthorized("missing API key; send 'Authorization: Bearer <key>'")
         hit, principal = self.keys.cached(token)
@@ -118,12 +119,7 @@ class Receiver:
             reserved += more
             loop = asyncio.get_running_loop()
             converted = await loop.run_in_executor(self.decoder, self._decode, body, fmt, encoding)
-            rejected, message = converted.rejected, converted.error_message
-            if converted.records:
-                stored = await self._commit(principal, converted)
-                rejected += stored.rejected
-                message = "; ".join(m for m in (message, stored.message) if m)
-            self.counts["rejected_spans"] += rejected
+            rejected, message = await self.store(principal, converted)
             return _ok(protocol.success(fmt, rejected, message), fmt)
         finally:
             self.budget.release(reserved, request_done=True)
@@ -138,6 +134,16 @@ class Receiver:
             return from_otlp(protocol.parse(data, fmt))
         finally:
             self.budget.release(extra)
+
+    async def store(self, principal: Principal, converted: Converted) -> tuple[int, str]:
+        """Commit (or spool) the converted spans; returns how many were rejected, and why."""
+        rejected, message = converted.rejected, converted.error_message
+        if converted.records:
+            stored = await self._commit(principal, converted)
+            rejected += stored.rejected
+            message = "; ".join(m for m in (message, stored.message) if m)
+        self.counts["rejected_spans"] += rejected
+        return rejected, message
 
     async def _commit(self, principal: Principal, converted: Converted) -> PartlyStored:
         loop = asyncio.get_running_loop()

@@ -13,6 +13,8 @@ class CollectorConfig:
     database_url: str
     host: str = "127.0.0.1"
     port: int = 4318
+    grpc_port: int | None = None
+    """OTLP/gRPC port (4317 by convention); None serves OTLP/HTTP only."""
     workers: int = 1
     auth: bool = True
     project: str = "default"

@@ -98,5 +98,24 @@ def run_worker(config: CollectorConfig, sock: socket.socket, worker: int) -> Non
         receiver.decoder.shutdown(wait=False)
 
     app.on_startup.append(start_committer)
+    if config.grpc_port is not None:
+        _serve_grpc(app, receiver, config, worker)
     app.on_cleanup.append(stop_committer)
     web.run_app(app, sock=sock, access_log=None, print=None, shutdown_timeout=30, handle_signals=True)
+
+
+def _serve_grpc(app: web.Application, receiver: Receiver, config: CollectorConfig, worker: int) -> None:
+    from collector import grpc_service
+
+    async def start(_app: web.Application) -> None:
+        assert config.grpc_port is not None
+        server, port = await grpc_service.start(receiver, config.host, config.grpc_port)
+        app["grpc_server"] = server
+        if worker == 0:
+            print(f"otel-llm collector OTLP/gRPC on {config.host}:{port}", flush=True)
+
+    async def stop(_app: web.Application) -> None:
+        await app["grpc_server"].stop(grace=10)  # finish accepted calls, refuse new ones
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)

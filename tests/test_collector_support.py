@@ -46,13 +46,27 @@ for s in spec["spans"]:
 spans = [s for s in memory.get_finished_spans() if s.name != "handle request"]
 results = [None] * len(spec["targets"])
 
-def send(i, target):
-    exporter = OTLPSpanExporter(
+def make_exporter(target):
+    token = target.get("token")
+    if target.get("protocol") == "grpc":
+        import grpc
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
+        return GrpcExporter(
+            endpoint=target["endpoint"],
+            insecure=True,
+            headers=(("authorization", "Bearer " + token),) if token else None,
+            compression=grpc.Compression.Gzip if target.get("compression") == "gzip" else None,
+            timeout=target.get("timeout", 10),
+        )
+    return OTLPSpanExporter(
         endpoint=target["endpoint"],
-        headers={"Authorization": "Bearer " + target["token"]} if target.get("token") else None,
+        headers={"Authorization": "Bearer " + token} if token else None,
         compression=Compression(target.get("compression", "none")),
         timeout=target.get("timeout", 10),
     )
+
+def send(i, target):
+    exporter = make_exporter(target)
     outcomes = [exporter.export([spans[j] for j in batch]).name for batch in target["batches"]]
     results[i] = outcomes
 
@@ -120,6 +134,7 @@ class Collector:
     process: subprocess.Popen
     base_url: str
     log: Path
+    grpc_target: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -150,6 +165,11 @@ def running_collector(database_url: str, tmp_path: Path, *args: str) -> Iterator
     with open(log, "w") as stderr:
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True)
     collector = Collector(process, _wait_listening(process, log), log)
+    if "--grpc-port" in args:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "OTLP/gRPC on " in line, line + log.read_text()
+        collector.grpc_target = line.split("OTLP/gRPC on ", 1)[1].strip()
     try:
         deadline = time.monotonic() + 30
         while True:
