@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from otel_llm.instrumentation.common import content
@@ -27,12 +27,14 @@ _CONTAINERS = (*_LEAVES, list, dict, tuple)
 
 
 def materialise(kwargs: dict[str, Any]) -> None:
-    """Replace iterator/generator arguments in ``kwargs`` by lists, in place, so that both the record
-    and the SDK see every item (the SDK then gets the same list)."""
+    """Replace iterator/generator (and other non-list iterable) arguments in ``kwargs`` by lists, in
+    place, so that both the record and the SDK see every item (the SDK then gets the same list)."""
     for name, value in kwargs.items():
         if isinstance(value, _CONTAINERS):
             continue
-        if isinstance(value, Iterator):
+        if isinstance(value, Iterator) or (
+            isinstance(value, Iterable) and not isinstance(value, Mapping | bytes)
+        ):
             kwargs[name] = list(value)
 
 
