@@ -88,6 +88,9 @@ def test_pages_get_friendly_html_errors(app, sqlite_url):
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert "Nothing here" in html and "Back to the console" in html and 'class="mainnav"' in html
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and 'class="mainnav"' in response.get_data(as_text=True)
+    assert app.test_client().get("/no/such/page").status_code == 404  # signed out: still a page
     response = client.get("/_test/crash")
     assert response.status_code == 500
     html = response.get_data(as_text=True)

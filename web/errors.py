@@ -62,8 +62,20 @@ def error_response(status: int, code: str, message: str) -> Response | tuple[str
         response = jsonify({"error": {"code": code, "message": message}})
         response.status_code = status
         return response
+    _resolve_caller_quietly()
     title = TITLES.get(status, "Error")
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _resolve_caller_quietly() -> None:
+    """Let an error page show the navigation of a signed-in user (e.g. on an unknown URL, where no
+    view ran ``@require``); never fail the error page itself."""
+    from web.access import current_caller
+
+    try:
+        current_caller()
+    except Exception:  # signed out, no project, or the database is the problem
+        pass
 
 
 def map_exception(app: Flask, exc_class: type[Exception], status: int, code: str) -> None:
