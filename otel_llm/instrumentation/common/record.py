@@ -32,10 +32,18 @@ def materialise(kwargs: dict[str, Any]) -> None:
     for name, value in kwargs.items():
         if isinstance(value, _CONTAINERS):
             continue
-        if isinstance(value, Iterator) or (
-            isinstance(value, Iterable) and not isinstance(value, Mapping | bytes)
-        ):
+        if _needs_list(value):
             kwargs[name] = list(value)
+
+
+def _needs_list(value: Any) -> bool:
+    if isinstance(value, Iterator):
+        return True
+    return (
+        isinstance(value, Iterable)
+        and not isinstance(value, Mapping | bytes | str)
+        and not hasattr(value, "model_dump")  # pydantic models iterate over their fields
+    )
 
 
 def _json_default(value: Any) -> Any:
