@@ -150,7 +150,18 @@ def test_trace_tree_and_span_view(db_url, tmp_path):
                     **{
                         attrs.GEN_AI_REQUEST_TEMPERATURE: 0.3,
                         attrs.REQUEST: json.dumps(
-                            {"endpoint": "chat", "model": "gpt-4o-mini", "temperature": 0.3, "top_p": 0.9}
+                            {
+                                "api": "chat.completions.create",
+                                "params": {
+                                    "model": "gpt-4o-mini",
+                                    "messages": [{"role": "user", "content": "Where is my refund?"}],
+                                    "temperature": 0.3,
+                                    "top_p": 0.9,
+                                    "tools": [{"type": "function", "function": {"name": "lookup"}}],
+                                },
+                                "content": True,
+                                "stream": False,
+                            }
                         ),
                     },
                 ),
@@ -177,7 +188,8 @@ def test_trace_tree_and_span_view(db_url, tmp_path):
     assert view["cost_usd"] == pytest.approx((100 * 0.15 + 20 * 0.6) / 1e6)
     assert view["duration_ms"] == pytest.approx(250)
     assert view["tags"]["prompt_version"] == "3" and view["tags"]["variant"] == "b"
-    assert view["request"]["model"] == "gpt-4o-mini"
+    assert view["request"]["params"]["model"] == "gpt-4o-mini" and view["api"] == "chat.completions.create"
+    assert view["tools"][0]["function"]["name"] == "lookup"
 
 
 def test_orphans_become_roots():

@@ -16,8 +16,9 @@ _PARAMETER_ATTRIBUTES = {
     "stop_sequences": attrs.GEN_AI_REQUEST_STOP_SEQUENCES,
     "seed": attrs.GEN_AI_REQUEST_SEED,
 }
-# Keys of the request record that are content, not parameters.
-_CONTENT_KEYS = {"messages", "system", "tools", "model", "endpoint", "kind", "provider", "input", "stream"}
+# Keys of the request record's ``params`` (``instrumentation.common.record``) that are content or
+# identity, not sampling parameters.
+_CONTENT_KEYS = {"messages", "system", "instructions", "input", "prompt", "tools", "model", "stream"}
 
 
 def decode_json(value: Any) -> Any:
@@ -54,13 +55,14 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
             "error_type": row.get("error_type"),
         },
         "finish_reason": row.get("finish_reason"),
+        "api": (request or {}).get("api"),
         "stream": a.get(attrs.STREAM),
         "time_to_first_chunk_ms": a.get(attrs.TIME_TO_FIRST_CHUNK_MS),
         "parameters": parameters(a, request),
         "system": system_text(a),
         "input_messages": decode_json(a.get(attrs.GEN_AI_INPUT_MESSAGES)),
         "output_messages": decode_json(a.get(attrs.GEN_AI_OUTPUT_MESSAGES)),
-        "tools": decode_json(a.get(attrs.GEN_AI_TOOL_DEFINITIONS)),
+        "tools": decode_json(a.get(attrs.GEN_AI_TOOL_DEFINITIONS)) or _request_params(request).get("tools"),
         "content_truncated": bool(a.get(attrs.CONTENT_TRUNCATED)),
         "tokens": {
             "input": row.get("input_tokens"),
@@ -81,11 +83,15 @@ def parameters(a: dict[str, Any], request: dict[str, Any] | None) -> dict[str, A
     """Sampling parameters: from the request record when present (every parameter the app sent),
     else from the ``gen_ai.request.*`` attributes."""
     found = {name: a[key] for name, key in _PARAMETER_ATTRIBUTES.items() if a.get(key) is not None}
-    if request:
-        params = request.get("params") or request.get("parameters")
-        source = params if isinstance(params, dict) else request
-        found.update({k: v for k, v in source.items() if k not in _CONTENT_KEYS and v is not None})
+    params = _request_params(request)
+    found.update({k: v for k, v in params.items() if k not in _CONTENT_KEYS and v is not None})
     return found
+
+
+def _request_params(request: dict[str, Any] | None) -> dict[str, Any]:
+    """The keyword arguments the app passed (``{"api", "params", "content", "stream"}`` record)."""
+    params = (request or {}).get("params")
+    return params if isinstance(params, dict) else {}
 
 
 def tags(row: dict[str, Any]) -> dict[str, Any]:
