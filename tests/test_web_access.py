@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from otel_llm.accounts import revoke_key
@@ -268,3 +270,20 @@ def test_nav_skips_missing_areas_and_placeholders_stand_in_for_uninstalled_ones(
     assert "Not installed in this console yet" in page and "Versioned prompt templates" in page
     assert client.get("/experiments").status_code == 200
     assert app.test_client().get("/replays").status_code == 302  # placeholders need sign-in too
+
+
+def test_repeated_wrong_passwords_block_that_email_for_a_while(app, sqlite_url):
+    from web.auth import throttle
+
+    make_user(sqlite_url, "ada@example.com", "viewer")
+    client = app.test_client()
+    for _ in range(throttle.MAX_FAILURES):
+        assert login(client, "ada@example.com", "guess-guess").status_code == 401
+    response = login(client, "ADA@example.com")  # even the right password, any spelling
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+    assert (
+        throttle.seconds_blocked("ada@example.com", now=time.monotonic() + throttle.WINDOW_SECONDS + 1) == 0
+    )
+    throttle.record_success("ada@example.com")
+    assert login(client, "ada@example.com").status_code == 302

@@ -12,12 +12,14 @@ from otel_llm.accounts import create_key, create_project, get_project
 from otel_llm.accounts import users as users_service
 from otel_llm.storage.db import get_engine
 from web import create_app
+from web.auth import throttle
 
 PASSWORD = "correct horse battery"
 
 
 def make_app(db_url: str, **config) -> Flask:
-    """The real app (CSRF on) against ``db_url``."""
+    """The real app (CSRF on) against ``db_url``, with no sign-in failures remembered."""
+    throttle.reset()
     return create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True, **config})
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from otel_llm.accounts import users as users_service
 from web.access import public, require, sign_in, sign_out, switch_project
+from web.auth import throttle
 from web.db import engine
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -30,10 +31,16 @@ def sign_in_page():
     if request.method == "GET":
         return render_template("auth/sign_in.html", next=next_url, email="")
     email = request.form.get("email", "")
+    wait = throttle.seconds_blocked(email)
+    if wait:
+        flash(f"Too many failed sign-ins for this email; try again in {wait // 60 + 1} minutes.", "error")
+        return render_template("auth/sign_in.html", next=next_url, email=email), 429
     user = users_service.verify_credentials(engine(), email, request.form.get("password", ""))
     if user is None:
+        throttle.record_failure(email)
         flash("That email and password do not match an account.", "error")
         return render_template("auth/sign_in.html", next=next_url, email=email), 401
+    throttle.record_success(email)
     sign_in(user)
     return redirect(next_url or url_for("auth.home"))
 
