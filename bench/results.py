@@ -7,8 +7,8 @@ with feedback on 1 % of them, then times, median of ``--rounds``:
 
 - ``results``: ``otel_llm.experiments.results.experiment_results`` — the whole service call the CLI
   and console make (the per-variant SQL aggregate, the feedback join, scipy tests, wording);
-- ``hand_sql``: the equivalent hand-written aggregate (``GROUP BY variant`` with ``percentile_cont``)
-  run with psycopg directly — the baseline;
+- ``hand_sql``: the equivalent hand-written SQL (the ``GROUP BY variant`` aggregate with
+  ``percentile_cont``, and the feedback join) run with psycopg directly — the baseline;
 
 for each experiment, and prints the ratio results / hand_sql. The database is dropped at the end.
 
@@ -67,6 +67,13 @@ WHERE project_id = %(project_id)s AND experiment = %(experiment)s AND is_llm
 GROUP BY variant
 """
 
+HAND_FEEDBACK_SQL = """
+SELECT s.variant, count(f.score), avg(f.score), stddev_samp(f.score)
+FROM spans s JOIN feedback f ON f.project_id = s.project_id AND f.span_id = s.span_id
+WHERE s.project_id = %(project_id)s AND s.experiment = %(experiment)s AND s.is_llm
+GROUP BY s.variant
+"""
+
 GPT = {"provider": "openai", "model": "gpt-4o-mini"}
 
 
@@ -102,6 +109,11 @@ def _seed(url: str, dsn: str, spans: int) -> int:
         conn.execute("ANALYZE feedback")
     print(f"seeded {spans:,} spans in {time.perf_counter() - started:.1f} s")
     return project_id
+
+
+def _hand(conn: psycopg.Connection, params: dict) -> None:
+    conn.execute(HAND_SQL, params).fetchall()
+    conn.execute(HAND_FEEDBACK_SQL, params).fetchall()
 
 
 def _scan(conn: psycopg.Connection, project_id: int, experiment: str) -> str:
@@ -140,7 +152,7 @@ def main() -> None:
                     lambda e=experiment: results.experiment_results(engine, "bench", e), args.rounds
                 )
                 params = {"project_id": project_id, "experiment": experiment}
-                hand = _median_ms(lambda p=params: conn.execute(HAND_SQL, p).fetchall(), args.rounds)
+                hand = _median_ms(lambda p=params: _hand(conn, p), args.rounds)
                 print(
                     f"{experiment:<8} {count:>9,} of {args.spans:,} spans: results {ours:7.1f} ms   "
                     f"hand-written SQL {hand:7.1f} ms   ratio {ours / hand:.2f}   scan: {_scan(conn, project_id, experiment)}"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -127,9 +128,12 @@ def test_bad_jsonl_stores_nothing(sqlite_url, tmp_path):
 
 
 def test_every_command_has_an_example():
-    group = main.commands["experiments"]
+    group = main.get_command(click.Context(main), "experiments")
+    assert "Example:" in group.help
     for name, command in group.commands.items():
         assert "Example:" in (command.help or ""), name
+        shown = CliRunner().invoke(main, ["experiments", name, "--help"]).output
+        assert "Example:\n    otel-llm experiments" in shown, name  # \b keeps the lines as written
 
 
 def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(sqlite_url, mock_llm):
