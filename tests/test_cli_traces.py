@@ -159,3 +159,9 @@ def test_since_filter(cli, db_url, tmp_path):
     assert names("--since", yesterday) == ["recent one"]
     assert set(names("--since", "2000-01-01T00:00")) == {"old one", "recent one"}
     assert "use 30m, 12h, 7d" in cli("traces", "list", "--since", "yesterday", ok=False).output
+
+
+def test_projects_list_counts_stored_spans(cli, stored):
+    projects = {p["name"]: p for p in json.loads(cli("projects", "list", "--json").output)}
+    assert projects["default"]["spans"] == 3
+    assert "default" in cli("projects", "list").output
