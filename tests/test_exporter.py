@@ -99,7 +99,7 @@ def test_spool_while_postgres_is_unreachable_then_drained(proxied_pg, tmp_path, 
         assert _count(direct) == 4
 
 
-def test_app_thread_never_waits_on_a_down_database(proxied_pg, tmp_path):
+def test_batch_processor_pipeline_spools_everything_while_down_then_flush_writes_it(proxied_pg, tmp_path):
     direct, via_proxy, proxy = proxied_pg
     proxy.close()
     exporter = SQLSpanExporter(via_proxy, spool_dir=str(tmp_path / "spool"))
