@@ -31,16 +31,17 @@ def sign_in_page():
     if request.method == "GET":
         return render_template("auth/sign_in.html", next=next_url, email="")
     email = request.form.get("email", "")
-    wait = throttle.seconds_blocked(email)
+    attempt = throttle.attempt_key(email, request.remote_addr)
+    wait = throttle.seconds_blocked(attempt)
     if wait:
         flash(f"Too many failed sign-ins for this email; try again in {wait // 60 + 1} minutes.", "error")
         return render_template("auth/sign_in.html", next=next_url, email=email), 429
     user = users_service.verify_credentials(engine(), email, request.form.get("password", ""))
     if user is None:
-        throttle.record_failure(email)
+        throttle.record_failure(attempt)
         flash("That email and password do not match an account.", "error")
         return render_template("auth/sign_in.html", next=next_url, email=email), 401
-    throttle.record_success(email)
+    throttle.record_success(attempt)
     sign_in(user)
     return redirect(next_url or url_for("auth.home"))
 

@@ -1,6 +1,7 @@
-"""Sign-in throttling: after ``MAX_FAILURES`` wrong passwords for one email within ``WINDOW``, further
-attempts for it are refused until the window has passed (in this process; enough for one console
-server, and it makes online password guessing impractical)."""
+"""Sign-in throttling: after ``MAX_FAILURES`` wrong passwords for one email from one address within
+``WINDOW_SECONDS``, further attempts are refused until the window has passed. Keyed by email *and*
+client address, so a stranger cannot lock a colleague out from elsewhere. Kept in this process:
+enough for one console server, and it makes online password guessing impractical."""
 
 from __future__ import annotations
 
@@ -15,25 +16,29 @@ _failures: dict[str, deque[float]] = defaultdict(deque)
 _lock = threading.Lock()
 
 
-def seconds_blocked(email: str, now: float | None = None) -> int:
-    """How long sign-in for ``email`` stays refused (0 = allowed)."""
+def attempt_key(email: str, address: str | None) -> str:
+    return f"{(email or '').strip().lower()}|{address or '-'}"
+
+
+def seconds_blocked(key: str, now: float | None = None) -> int:
+    """How long sign-in attempts under ``key`` stay refused (0 = allowed)."""
     now = time.monotonic() if now is None else now
     with _lock:
-        recent = _recent(email.strip().lower(), now)
+        recent = _recent(key, now)
         if len(recent) < MAX_FAILURES:
             return 0
         return int(recent[0] + WINDOW_SECONDS - now) + 1
 
 
-def record_failure(email: str, now: float | None = None) -> None:
+def record_failure(key: str, now: float | None = None) -> None:
     now = time.monotonic() if now is None else now
     with _lock:
-        _recent(email.strip().lower(), now).append(now)
+        _recent(key, now).append(now)
 
 
-def record_success(email: str) -> None:
+def record_success(key: str) -> None:
     with _lock:
-        _failures.pop(email.strip().lower(), None)
+        _failures.pop(key, None)
 
 
 def _recent(key: str, now: float) -> deque[float]:
