@@ -2,7 +2,7 @@
 
 Request handlers ``submit`` a ``Job`` (one request's records and where they go) and wait; one
 writer thread takes every job waiting, normalises their records (``normalize.to_row``), writes
-them with ``pgwrite.write_rows`` (binary COPY on Postgres; spans already stored are skipped, so
+them with ``writer.insert_rows`` (binary COPY on Postgres; spans already stored are skipped, so
 retries never duplicate) and commits once, then completes each job. While the database is
 unreachable, jobs are fsynced to the spool instead (still durable, still answered 200) and the
 spool is replayed once the database is back, also after a restart. The queue is bounded in spans:
@@ -23,12 +23,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from collector.auth import Principal
-from collector.pgwrite import write_rows
 from collector.spooling import SpoolFull, WorkerSpool
 from otel_llm.pricing import PricingTable
 from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, should_store, to_row
-from otel_llm.storage.writer import ensure_project
+from otel_llm.storage.writer import ensure_project, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -225,11 +224,9 @@ class GroupCommitter:
                     for principal, records in parts:
                         project_id = _project_id(connection, principal)
                         rows.extend(to_row(r, project_id, self.pricing) for r in records if should_store(r))
-                    # Every writer takes row locks in key order, so concurrent collectors never deadlock.
-                    rows.sort(key=_row_key)
-                    write_rows(connection, rows)
+                    insert_rows(connection, rows)  # sorted by primary key there: no deadlocks
                 return
-            except DBAPIError as exc:
+            except Exception as exc:
                 if attempt == _CONFLICT_RETRIES or not _conflict(exc):
                     raise
 
@@ -261,13 +258,13 @@ def _project_id(connection: Connection, principal: Principal) -> int:
     return ensure_project(connection, principal.project_name)
 
 
-def _row_key(row: dict[str, Any]) -> tuple[int, str, str]:
-    return row["project_id"], row["trace_id"], row["span_id"]
+def _conflict(exc: BaseException) -> bool:
+    """Deadlock or serialization failure (SQLSTATE class 40): the transaction may simply be rerun.
 
-
-def _conflict(exc: DBAPIError) -> bool:
-    """Deadlock or serialization failure (SQLSTATE class 40): the transaction may simply be rerun."""
-    return str(getattr(exc.orig, "sqlstate", "") or "").startswith("40")
+    The COPY path talks to psycopg directly, so its errors come unwrapped (not as ``DBAPIError``).
+    """
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    return str(getattr(driver_error, "sqlstate", "") or "").startswith("40")
 
 
 def _unreachable(exc: BaseException) -> bool:
