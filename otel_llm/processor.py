@@ -86,7 +86,8 @@ class LLMSpanProcessor(SpanProcessor):
             span.set_attribute(attrs.DUPLICATE, True)
             return
         if scope == attrs.OUR_SCOPE:
-            self._mark_wrapping_spans(span)
+            if self._open_foreign:
+                self._mark_wrapping_spans(span)
         else:
             self._open_foreign[span.context.span_id] = span
         existing = span.attributes or {}
