@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Engine
 
+from otel_llm import attributes as attrs
 from otel_llm.replay import diff, store
 from otel_llm.traces import get_span
 
@@ -24,7 +26,22 @@ def replay_detail(engine: Engine, project_id: int, replay_id: int) -> dict[str, 
     comparison = None
     if row["status"] == "ok" and original is not None and result is not None:
         comparison = diff.compare(original, result)
-    return {"replay": row, "original": original, "result": result, "comparison": comparison}
+    return {
+        "replay": row,
+        "original": original,
+        "result": result,
+        "comparison": comparison,
+        "sent": _request_record(result),
+    }
+
+
+def _request_record(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The request the replay sent, as its own span recorded it."""
+    raw = ((row or {}).get("attributes") or {}).get(attrs.REQUEST)
+    try:
+        return json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
 
 
 def run_detail(engine: Engine, project_id: int, run_id: int) -> dict[str, Any] | None:
