@@ -64,6 +64,16 @@ def test_api_replay_needs_editor_and_checks_input(sqlite_app, web):
     assert sqlite_app.mock.requests == []
 
 
+def wait_for_run(client, token, run_id, timeout=30.0) -> dict:
+    """The run once it has finished (background thread)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.get(f"/api/v1/replay-runs/{run_id}", headers=bearer(token)).get_json()["run"]
+        if run["status"] != "running" or time.monotonic() > deadline:
+            return run
+        time.sleep(0.2)
+
+
 def test_api_batch_run_completes_with_a_summary(sqlite_app, web):
     client = web.test_client()
     editor = api_key(sqlite_app.url, "default", "editor")
@@ -77,18 +87,28 @@ def test_api_batch_run_completes_with_a_summary(sqlite_app, web):
     )
     assert started.status_code == 202, started.get_json()
     run_id = started.get_json()["id"]
-    deadline = time.monotonic() + 30
-    while True:
-        detail = client.get(f"/api/v1/replay-runs/{run_id}", headers=bearer(editor)).get_json()
-        if detail["run"]["status"] != "running" or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    run = detail["run"]
+    run = wait_for_run(client, editor, run_id)
+    detail = client.get(f"/api/v1/replay-runs/{run_id}", headers=bearer(editor)).get_json()
     assert run["status"] == "ok" and run["count"] == 3 and run["error_count"] == 0
     assert run["changed_share"] == 1.0 and 0 <= run["mean_similarity"] < 1
     assert len(detail["replays"]) == 3 and all(r["run_id"] == run_id for r in detail["replays"])
     runs = client.get("/api/v1/replay-runs", headers=bearer(editor)).get_json()["items"]
     assert [r["id"] for r in runs] == [run_id]
+
+    member = signed_in_client(web, sqlite_app.url, "runs@example.com", "editor", project="default")
+    page = member.get(f"/replays/runs/{run_id}").get_data(as_text=True)
+    assert 'id="run-status">ok<' in page and "100%" in page and page.count('class="pill pill-ok">ok<') == 3
+    index = member.get("/replays").get_data(as_text=True)
+    assert f'href="/replays/runs/{run_id}"' in index and "model=gpt-4o" in index
+
+    form = {"csrf_token": csrf_token(member, "/replays"), "limit": "1", "with_model": "gpt-4.1"}
+    started_by_form = member.post("/replays/runs", data=form)
+    assert started_by_form.status_code == 302 and "/replays/runs/" in started_by_form.headers["Location"]
+    assert (
+        wait_for_run(client, editor, int(started_by_form.headers["Location"].rsplit("/", 1)[1]))["count"] == 1
+    )
+    refused = member.post("/replays/runs", data={**form, "with_model": ""})
+    assert refused.status_code == 302 and "#new-run" in refused.headers["Location"]
 
     empty = client.post(
         "/api/v1/replay-runs",
