@@ -107,10 +107,18 @@ def instrumented(provider: TracerProvider) -> Iterator[None]:
         with _lock:
             _state["active"] -= 1
             if _state["active"] == 0:
+                claimed = _claimed_by_app()
                 for instrumentor in _state["ours"]:
-                    if instrumentor.is_instrumented_by_opentelemetry:
+                    if instrumentor.is_instrumented_by_opentelemetry and instrumentor not in claimed:
                         instrumentor.uninstrument()
                 _state["ours"] = []
+
+
+def _claimed_by_app() -> list:
+    """Instrumentors the app turned on with ``otel_llm.instrument()`` meanwhile: those stay on."""
+    from otel_llm import pipeline
+
+    return list(pipeline._state.get("instrumentors") or [])
 
 
 def _sdk_provider() -> TracerProvider:
