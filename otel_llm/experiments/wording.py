@@ -31,7 +31,9 @@ def _difference(c: Comparison) -> str:
     if c.metric in _WORDS:
         word = _WORDS[c.metric][0 if c.difference > 0 else 1]
         if c.relative is not None:
-            return f"{c.variant} is {abs(c.relative) * 100:.0f} % {word} than {c.control}"
+            percent = abs(c.relative) * 100
+            shown = f"{percent:.0f}" if percent >= 10 else f"{percent:.1f}"
+            return f"{c.variant} is {shown} % {word} than {c.control}"
         return f"{c.variant} is {word} than {c.control}"
     if c.metric == "success_rate":
         more = "more" if c.difference > 0 else "less"
