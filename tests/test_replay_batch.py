@@ -84,3 +84,33 @@ def test_empty_selection_and_bad_input_are_refused_before_a_run_exists(sqlite_ap
     with pytest.raises(InvalidOverride, match="1 to 1000"):
         Selection(limit=0)
     assert parse_since("2w") == timedelta(weeks=2)
+
+
+def test_a_run_stopped_midway_is_marked_as_failed_not_left_running(sqlite_app):
+    app = sqlite_app
+    for question in ("a?", "b?", "c?", "d?"):
+        app.chat(messages=[{"role": "user", "content": question}])
+    overrides = Overrides(model="gpt-4o")
+    run = plan(app.engine, app.project_id, Selection(limit=4), overrides, "ana")
+
+    def interrupt(done, total, result):
+        raise RuntimeError("stopped by the operator")
+
+    with pytest.raises(RuntimeError):
+        execute(
+            app.engine,
+            app.project_id,
+            run,
+            overrides,
+            "ana",
+            concurrency=1,
+            base_url=app.mock.url,
+            progress=interrupt,
+        )
+
+    stored = store.get_run(app.engine, app.project_id, run.run_id)
+    assert stored["status"] == "error" and stored["error"] == "stopped by the operator"
+    assert stored["finished_at"] is not None
+    assert (
+        len(store.list_replays(app.engine, app.project_id, run_id=run.run_id)) < 4
+    )  # the rest was cancelled

@@ -160,30 +160,33 @@ def execute(
     workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
     results: list[ReplayResult] = []
     skipped: list[dict[str, str]] = []
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otel-llm-replay")
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otel-llm-replay") as pool:
-            futures = {
-                pool.submit(
-                    replay_span,
-                    engine,
-                    project_id,
-                    span_id,
-                    overrides,
-                    actor=actor,
-                    base_url=base_url,
-                    run_id=run.run_id,
-                ): span_id
-                for span_id in run.span_ids
-            }
-            for done, future in enumerate(as_completed(futures), start=1):
-                result = _outcome(future, futures[future], skipped)
-                if result is not None:
-                    results.append(result)
-                if progress is not None:
-                    progress(done, len(run.span_ids), result)
-    except Exception as exc:
-        store.finish_run(engine, run.run_id, "error", summarize(results, skipped), error=str(exc))
+        futures = {
+            pool.submit(
+                replay_span,
+                engine,
+                project_id,
+                span_id,
+                overrides,
+                actor=actor,
+                base_url=base_url,
+                run_id=run.run_id,
+            ): span_id
+            for span_id in run.span_ids
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = _outcome(future, futures[future], skipped)
+            if result is not None:
+                results.append(result)
+            if progress is not None:
+                progress(done, len(run.span_ids), result)
+    except BaseException as exc:  # Ctrl-C or a database failure: stop, and say so on the run
+        pool.shutdown(wait=True, cancel_futures=True)
+        message = str(exc) or f"stopped ({type(exc).__name__})"
+        store.finish_run(engine, run.run_id, "error", summarize(results, skipped), error=message)
         raise
+    pool.shutdown()
     stats = summarize(results, skipped)
     status = "error" if stats["count"] and stats["error_count"] == stats["count"] else "ok"
     store.finish_run(engine, run.run_id, status, stats)
