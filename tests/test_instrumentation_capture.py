@@ -118,11 +118,20 @@ def test_genai_client_metrics(traced, client):
     assert tokens["output"].sum == reply.usage.completion_tokens
 
 
+def uninstrument_ours() -> None:
+    import otel_llm
+    from otel_llm.instrumentation import available_instrumentors
+
+    otel_llm.uninstrument()
+    for instrumentor in available_instrumentors():
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
+    _state.pop("capture_content", None)
+
+
 @pytest.mark.parametrize("official_first", [True, False])
 def test_official_instrumentor_and_ours_give_one_stored_span(mock_llm, official_first, monkeypatch):
     from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as Official
-
-    import otel_llm
 
     monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
     t = Traced()
@@ -137,13 +146,13 @@ def test_official_instrumentor_and_ours_give_one_stored_span(mock_llm, official_
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
             pass
-    finally:
-        Official().uninstrument()
-        otel_llm.uninstrument()
-        for instrumentor in __import__("otel_llm.instrumentation").instrumentation.available_instrumentors():
-            if instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.uninstrument()
-        _state.pop("capture_content", None)
+    finally:  # last in, first out (the official unwrap removes whatever layer is outermost)
+        if official_first:
+            uninstrument_ours()
+            Official().uninstrument()
+        else:
+            Official().uninstrument()
+            uninstrument_ours()
     llm = [s for s in t.spans() if s.attributes.get(attrs.GEN_AI_OPERATION_NAME)]
     assert len(llm) == 4  # both instrumentations made a span per call ...
     stored = t.llm_spans()  # ... but only ours is kept
@@ -157,3 +166,23 @@ def test_an_agent_span_around_our_call_is_kept(traced, client):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     names = sorted(s.name for s in traced.llm_spans())
     assert names == ["chat gpt-4o-mini", "invoke_agent support"]
+
+
+def test_uninstrument_restores_even_under_another_instrumentation(traced):
+    """Another instrumentor wrapped after us: removing ours cuts our layer out, theirs stays intact."""
+    from openai.resources.chat.completions.completions import Completions
+    from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as Official
+
+    from otel_llm.instrumentation import available_instrumentors
+
+    ours = Completions.__dict__["create"]
+    original = ours.__wrapped__
+    Official().instrument(tracer_provider=traced.provider)
+    try:
+        theirs = Completions.__dict__["create"]
+        for instrumentor in available_instrumentors():
+            instrumentor.uninstrument()
+        assert Completions.__dict__["create"] is theirs and theirs.__wrapped__ is original
+    finally:
+        Official().uninstrument()
+    assert Completions.__dict__["create"] is original

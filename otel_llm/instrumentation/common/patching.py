@@ -1,33 +1,58 @@
-"""Apply and remove a table of wrapt patches, exactly reversibly."""
+"""Apply and remove a table of wrapt patches, exactly reversibly.
+
+``remove`` puts back the very function object that ``apply`` found, even when another
+instrumentation wrapped the method after us (our layer is then cut out of its chain) or replaced
+the class attribute with a bound wrapper while unwrapping its own layer.
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import wrapt
-from opentelemetry.instrumentation.utils import unwrap
 
 logger = logging.getLogger(__name__)
 
+_PROXY = getattr(wrapt, "BaseObjectProxy", wrapt.ObjectProxy)  # wrapt 2 wrappers derive from BaseObjectProxy
+
 Patch = tuple[str, str, str, Callable]
 """(module, class name, method name, wrapper)."""
+
+_applied: dict[tuple[str, str, str], tuple[Any, Any, Callable]] = {}
+"""(module, class, method) → (class, original attribute, our wrapper function)."""
 
 
 def apply(patches: Sequence[Patch]) -> None:
     for module, cls, method, wrapper in patches:
         try:
-            wrapt.wrap_function_wrapper(module, f"{cls}.{method}", wrapper)
-        except (ImportError, AttributeError):
+            owner = getattr(importlib.import_module(module), cls)
+            original = owner.__dict__[method]
+            wrapt.wrap_function_wrapper(owner, method, wrapper)
+        except (ImportError, AttributeError, KeyError):
             logger.debug("otel-llm: %s.%s.%s not found; not instrumented", module, cls, method)
+            continue
+        _applied[(module, cls, method)] = (owner, original, wrapper)
 
 
 def remove(patches: Sequence[tuple[str, str, str]]) -> None:
-    for module, cls, method in patches:
-        try:
-            owner = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError):
-            continue
-        if isinstance(owner.__dict__.get(method), wrapt.FunctionWrapper):
-            unwrap(owner, method)
+    for key in patches:
+        entry = _applied.pop(tuple(key), None)
+        if entry is not None:
+            _cut_out(*entry, method=key[2])
+
+
+def _cut_out(owner: Any, original: Any, wrapper: Callable, method: str) -> None:
+    parent = None
+    node = owner.__dict__.get(method)
+    while isinstance(node, _PROXY):
+        if getattr(node, "_self_wrapper", None) is wrapper:
+            if parent is None:
+                setattr(owner, method, original)
+            else:
+                parent.__wrapped__ = original
+            return
+        parent, node = node, node.__wrapped__
+    logger.debug("otel-llm: our wrapper of %s.%s was already removed", owner.__name__, method)
