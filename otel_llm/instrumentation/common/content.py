@@ -50,9 +50,12 @@ def redactor() -> Redactor | None:
 
 
 def capture_enabled() -> bool:
-    from otel_llm import pipeline  # imported late: pipeline imports the instrumentation
+    switch = _state.get("capture")
+    if switch is None:  # imported late: pipeline imports the instrumentation
+        from otel_llm.pipeline import capture_content_enabled as switch
 
-    return pipeline.capture_content_enabled()
+        _state["capture"] = switch
+    return switch()
 
 
 def redact(value: Any, fn: Redactor) -> Any:
