@@ -114,3 +114,9 @@ def mock_llm(mock_llm_server):
     mock_llm_server.reset()
     yield mock_llm_server
     mock_llm_server.reset()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, which would break every later test that calls ``asyncio.run``."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.path).replace("\\", "/"))
