@@ -7,18 +7,18 @@ semantic-convention structure. They are built only when capture is on.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from otel_llm import attributes as attrs
 from otel_llm import settings
+from otel_llm.instrumentation.common.encoding import make_encoder
 
 logger = logging.getLogger(__name__)
 
 Redactor = Callable[[str], str]
-_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # built once: json.dumps(**kw) is not
+_encode = make_encoder(str)
 _state: dict[str, Any] = {"redactor": None}
 
 CONTENT_ATTRIBUTES = (

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from otel_llm.instrumentation.common import content
+from otel_llm.instrumentation.common.encoding import make_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+_encode = make_encoder(_json_default)
 
 
 def _given(value: Any) -> bool:
