@@ -40,6 +40,9 @@ def test_metrics_per_version_from_tags_and_system_prompt_hash(db_url, tmp_path):
         ]
         # same text but tagged as another prompt: not ours
         emit(tracer, start_ns=T0 + 20, **llm_attributes(**{attrs.GEN_AI_PROMPT_NAME: "other"}))
+        # a replay of a v2 call, tagged like it: the team's re-run, not traffic
+        with otel_llm.tags(prompt_name="p", prompt_version=2, prompt_hash=v2.version_hash):
+            emit(tracer, start_ns=T0 + 30, **llm_attributes(**{attrs.REPLAY_OF: v2_spans[0][1]}))
         # long before the window
         emit(tracer, start_ns=T0 - 48 * HOUR_NS, duration_ms=9999.0, **llm_attributes())
     add_feedback(engine, pid, Target(None, v2_spans[0][1]), 1.0, source="api")

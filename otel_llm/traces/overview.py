@@ -74,7 +74,13 @@ def overview(
     now = now or datetime.now(UTC)
     first_bucket = int((now - length).timestamp()) // step + 1
     since = datetime.fromtimestamp(first_bucket * step, UTC)
-    where = [spans.c.project_id == project_id, spans.c.is_llm.is_(True), spans.c.start_time >= since]
+    # App traffic only: replays (replay_of set) are the team's re-runs.
+    where = [
+        spans.c.project_id == project_id,
+        spans.c.is_llm.is_(True),
+        spans.c.replay_of.is_(None),
+        spans.c.start_time >= since,
+    ]
     groups = _pg_groups(engine, step, where) if is_postgres(engine) else _python_groups(engine, step, where)
     buckets = list(range(first_bucket, int(now.timestamp()) // step + 1))
     empty = Stats()
