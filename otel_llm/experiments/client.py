@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from otel_llm import settings
+from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import attach_tags, detach_tags
 from otel_llm.experiments import assign
-from otel_llm.experiments.cache import DEFAULT_TTL_SECONDS, TTLCache
 
 logger = logging.getLogger(__name__)
 
-_cache = TTLCache()
+_cache = TTLCache("experiment config")
 _UNKNOWN: dict[str, Any] = {"unknown": True}
 API_TIMEOUT_SECONDS = 2.0
 

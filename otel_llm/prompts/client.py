@@ -28,9 +28,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from otel_llm import settings
+from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import attach_tags, detach_tags
 from otel_llm.hashing import text_hash
-from otel_llm.prompts.cache import DEFAULT_TTL_SECONDS, PromptCache
 from otel_llm.prompts.errors import PromptUnavailable
 from otel_llm.prompts.render import render, variables
 
@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 
 API_TIMEOUT_SECONDS = 2.0
 PRODUCTION = "production"
+RETRY_AFTER_SECONDS = 5.0  # after a failed first fetch, no fetch is tried for this long
 
-_cache = PromptCache()
+_cache = TTLCache("prompt", retry_after=RETRY_AFTER_SECONDS)
 _active: ContextVar[tuple[object, ...]] = ContextVar("otel_llm_prompt_tokens", default=())
 
 

@@ -1,9 +1,12 @@
-"""The SDK's prompt cache: TTL with stale-while-revalidate, and a pause after failures.
+"""The in-app TTL cache with stale-while-revalidate, used for prompts and experiment configs.
 
-- fresh entry (younger than the TTL, or a fixed version — versions never change): served as is;
+- fresh entry (younger than its TTL, or fetched with ``ttl=None``: never expires): served as is;
 - stale entry: served at once while one background thread refreshes it (a failed refresh keeps it);
-- no entry: fetched in the caller's thread; after a failure no fetch is tried for ``retry_after``
-  seconds, so an app whose backend is down is not slowed down on every call.
+- no entry: fetched in the caller's thread; with ``retry_after`` set, after a failure no fetch is
+  tried for that many seconds (the failure is raised again), so an app whose backend is down is not
+  slowed down on every call.
+
+Fetches run with instrumentation suppressed, so the cache's own calls are never traced.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 60.0
-RETRY_AFTER_SECONDS = 5.0
 
 
 @dataclass
@@ -31,8 +33,11 @@ class _Entry:
     error: BaseException | None = None
 
 
-class PromptCache:
-    def __init__(self, retry_after: float = RETRY_AFTER_SECONDS):
+class TTLCache:
+    """``what`` names the cached things in log lines and the refresh thread's name."""
+
+    def __init__(self, what: str, *, retry_after: float = 0.0):
+        self.what = what
         self.retry_after = retry_after
         self._entries: dict[Hashable, _Entry] = {}
         self._refreshing: set[Hashable] = set()
@@ -44,7 +49,7 @@ class PromptCache:
         with self._lock:
             entry = self._entries.get(key)
         now = time.monotonic()
-        if entry is not None and entry.value is not None:
+        if entry is not None and entry.error is None:
             if ttl is not None and now - entry.fetched_at > ttl:
                 self._refresh_in_background(key, fetch)
             return entry.value
@@ -55,12 +60,17 @@ class PromptCache:
 
     def _fetch(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
         try:
-            with suppress_instrumentation():
-                value = fetch()
+            value = self._fetch_and_store(key, fetch)
         except Exception as exc:
-            with self._lock:
-                self._entries[key] = _Entry(failed_at=time.monotonic(), error=exc)
+            if self.retry_after > 0:
+                with self._lock:
+                    self._entries[key] = _Entry(failed_at=time.monotonic(), error=exc)
             raise
+        return value
+
+    def _fetch_and_store(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
+        with suppress_instrumentation():
+            value = fetch()
         with self._lock:
             self._entries[key] = _Entry(value=value, fetched_at=time.monotonic())
         return value
@@ -70,16 +80,14 @@ class PromptCache:
             if key in self._refreshing:
                 return
             self._refreshing.add(key)
-        threading.Thread(target=self._refresh, args=(key, fetch), daemon=True, name="otel-llm-prompt").start()
+        name = f"otel-llm-{self.what.replace(' ', '-')}"
+        threading.Thread(target=self._refresh, args=(key, fetch), daemon=True, name=name).start()
 
     def _refresh(self, key: Hashable, fetch: Callable[[], Any]) -> None:
         try:
-            with suppress_instrumentation():
-                value = fetch()
-            with self._lock:
-                self._entries[key] = _Entry(value=value, fetched_at=time.monotonic())
+            self._fetch_and_store(key, fetch)
         except Exception as exc:  # keep serving the stale value
-            logger.warning("otel-llm: could not refresh prompt %s: %s", key, exc)
+            logger.warning("otel-llm: could not refresh %s %s: %s", self.what, key, exc)
         finally:
             with self._lock:
                 self._refreshing.discard(key)
