@@ -56,6 +56,12 @@ def _global_sdk_provider() -> TracerProvider:
     return provider
 
 
+def configured_target() -> tuple[str, str] | None:
+    """``(database_url, project)`` that ``configure()`` exports to, or None when not configured."""
+    exporter = _state["exporter"]
+    return None if exporter is None else (exporter.database_url, exporter.project)
+
+
 def capture_content_enabled() -> bool:
     value = _state.get("capture_content")
     return settings.capture_content() if value is None else value

@@ -248,8 +248,8 @@ def _close_run(engine: Engine, run_id: int, status: str) -> None:
 def _ensure_pipeline(engine: Engine, project: str) -> None:
     """Make sure LLM calls of this process are traced into the run's database and project."""
     url = engine.url.render_as_string(hide_password=False)
-    exporter = pipeline._state.get("exporter")
-    same = exporter is not None and _same_url(exporter.database_url, url) and exporter.project == project
+    target = pipeline.configured_target()
+    same = target is not None and _same_url(target[0], url) and target[1] == project
     if not same:
         pipeline.configure(database_url=url, project=project)
     pipeline.instrument()
