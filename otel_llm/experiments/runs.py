@@ -13,6 +13,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,23 @@ def run_experiment(
     when another run of this process holds the tracing pipeline.
     """
     _check_options(repeat, concurrency, max_cost_usd)
+    experiment, cases, variants = _plan(engine, project, name)
+    with _pipeline_turn(wait):
+        run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
+        total = len(cases) * len(variants) * repeat
+        report = RunReport(run_id, "completed", total, len(done_keys), cost_usd=spent)
+        items = [i for i in _items(cases, variants, repeat) if _key(i) not in done_keys]
+        runner = _Runner(
+            engine, experiment.name, report, max_cost_usd, base_url, on_item, stop or threading.Event()
+        )
+        _execute(engine, project, runner, items, concurrency, on_start)
+    return report
+
+
+def _plan(
+    engine: Engine, project: str, name: str
+) -> tuple[Experiment, list[TestCase], list[PreparedVariant]]:
+    """The experiment (a draft one started), its test cases and prepared variants; errors if not runnable."""
     cases = service.list_test_cases(engine, project, name)
     if not cases:
         raise ExperimentError(
@@ -96,52 +114,32 @@ def run_experiment(
     variants = [_prepare(engine, project, v) for v in experiment.variants]
     if experiment.status == "draft":
         experiment = service.start(engine, project, name)
+    return experiment, cases, variants
+
+
+@contextmanager
+def _pipeline_turn(wait: bool) -> Iterator[None]:
+    """Hold the process's tracing pipeline for one run; when it is busy, wait or raise ``RunInProgress``."""
     if not _run_lock.acquire(blocking=wait):
         raise RunInProgress(
             "another experiment run is in progress in this process; try again when it finishes."
         )
     try:
-        return _run_locked(
-            engine,
-            project,
-            experiment,
-            cases,
-            variants,
-            repeat,
-            concurrency,
-            max_cost_usd,
-            base_url,
-            new_run,
-            on_start,
-            on_item,
-            stop,
-        )
+        yield
     finally:
         _run_lock.release()
 
 
-def _run_locked(
-    engine,
-    project,
-    experiment,
-    cases,
-    variants,
-    repeat,
-    concurrency,
-    max_cost_usd,
-    base_url,
-    new_run,
-    on_start,
-    on_item,
-    stop,
-) -> RunReport:
-    run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
-    items = [i for i in _items(cases, variants, repeat) if _key(i) not in done_keys]
-    total = len(cases) * len(variants) * repeat
-    report = RunReport(run_id, "completed", total, len(done_keys), cost_usd=spent)
-    runner = _Runner(
-        engine, experiment.name, report, max_cost_usd, base_url, on_item, stop or threading.Event()
-    )
+def _execute(
+    engine: Engine,
+    project: str,
+    runner: _Runner,
+    items: list[Item],
+    concurrency: int,
+    on_start: Callable[[RunReport], None] | None,
+) -> None:
+    """Run the items through the traced SDKs; the run row is closed with its status whatever happens."""
+    report = runner.report
     try:
         if on_start:
             on_start(report)
@@ -152,8 +150,7 @@ def _run_locked(
         raise
     finally:
         pipeline.flush()
-        _close_run(engine, run_id, report.status)
-    return report
+        _close_run(engine, report.run_id, report.status)
 
 
 def _check_options(repeat: int, concurrency: int, max_cost_usd: float | None) -> None:
