@@ -51,6 +51,7 @@ def demo(ctx: click.Context, host: str, port: int, rounds: int, no_serve: bool) 
     # started from the console go to the same local provider.
     os.environ["OTEL_LLM_DATABASE_URL"] = url
     os.environ["OTEL_LLM_MOCK_URL"] = provider.url
+    os.environ.setdefault("OTEL_SERVICE_NAME", "otel-llm-demo")
     click.echo(f"Local LLM provider: {provider.url}")
 
     engine = get_engine(url)

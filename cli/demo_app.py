@@ -55,14 +55,25 @@ def seed(engine: Engine, project: str) -> None:
     with engine.begin() as connection:
         ensure_project(connection, project)
     project_id = get_project(engine, project).id
-    for template, summary in ((PROMPT_V1, "first version"), (PROMPT_V2, "friendlier, offers a next step")):
-        try:
-            versions.create_version(engine, project_id, PROMPT_NAME, template, summary=summary, author="demo")
-        except PromptError:
-            pass  # already registered by an earlier demo run
-    labels.publish(engine, project_id, PROMPT_NAME, 1, actor="demo")
-    labels.set_label(engine, project_id, PROMPT_NAME, 1, "legacy", actor="demo")
-    labels.publish(engine, project_id, PROMPT_NAME, 2, actor="demo")
+    try:
+        registered = versions.list_versions(engine, project_id, PROMPT_NAME)
+    except PromptError:
+        registered = []
+    if not registered:  # an earlier demo run's versions, labels and history are kept as they are
+        versions.create_version(
+            engine, project_id, PROMPT_NAME, PROMPT_V1, summary="first version", author="demo"
+        )
+        labels.publish(engine, project_id, PROMPT_NAME, 1, actor="demo")
+        labels.set_label(engine, project_id, PROMPT_NAME, 1, "legacy", actor="demo")
+        versions.create_version(
+            engine,
+            project_id,
+            PROMPT_NAME,
+            PROMPT_V2,
+            summary="friendlier, offers a next step",
+            author="demo",
+        )
+        labels.publish(engine, project_id, PROMPT_NAME, 2, actor="demo")
 
     spec = ExperimentSpec(
         name=EXPERIMENT,
