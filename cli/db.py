@@ -13,6 +13,13 @@ def database_url(ctx: click.Context) -> str:
     return settings.database_url((ctx.find_root().obj or {}).get("database_url"))
 
 
+def db_engine(ctx: click.Context):
+    """The engine of that database (no migration check; see ``cli.dbcheck.migrated_engine``)."""
+    from otel_llm.storage.db import get_engine
+
+    return get_engine(database_url(ctx))
+
+
 @click.group()
 def db() -> None:
     """Create and upgrade the database schema.

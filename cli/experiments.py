@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 
 import click
 
 from cli import experiments_output as output
-from cli.db import database_url
+from cli.db import db_engine
+from cli.errors import friendly
 from otel_llm import settings
 from otel_llm.experiments import service
 from otel_llm.experiments.errors import ExperimentError
@@ -29,27 +28,11 @@ from otel_llm.experiments.validation import (
 )
 
 
-def _engine(ctx: click.Context):
-    from otel_llm.storage.db import get_engine
-
-    return get_engine(database_url(ctx))
-
-
 def _project(ctx: click.Context) -> str:
     return settings.project(ctx.obj.get("project"))
 
 
-def _friendly(command: Callable) -> Callable:
-    """Service errors become ClickExceptions carrying their sentence."""
-
-    @wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except ExperimentError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return run
+_friendly = friendly(ExperimentError)  # service errors become ClickExceptions carrying their sentence
 
 
 def _cases(texts: tuple[str, ...], path: Path | None) -> list[TestCase]:
@@ -134,7 +117,7 @@ def create(
         author=author or os.environ.get("USER") or "",
         test_cases=_cases(test_cases, cases_file),
     )
-    experiment = service.create_experiment(_engine(ctx), _project(ctx), spec)
+    experiment = service.create_experiment(db_engine(ctx), _project(ctx), spec)
     click.echo(
         f"Created experiment {experiment.name} (draft) with {len(experiment.variants)} variants and "
         f"{experiment.test_case_count} test cases. Start it with `otel-llm experiments start {name}` "
@@ -165,7 +148,7 @@ def add_cases(ctx, name, test_cases, cases_file):
     cases = _cases(test_cases, cases_file)
     if not cases:
         raise click.ClickException("give test cases with --test-case TEXT or --test-cases FILE.jsonl.")
-    total = service.add_test_cases(_engine(ctx), _project(ctx), name, cases)
+    total = service.add_test_cases(db_engine(ctx), _project(ctx), name, cases)
     click.echo(f"Added {len(cases)} test cases; {name} now has {total}.")
 
 
@@ -180,7 +163,7 @@ def list_(ctx, as_json):
     Example:
       otel-llm experiments list --json
     """
-    found = service.list_experiments(_engine(ctx), _project(ctx))
+    found = service.list_experiments(db_engine(ctx), _project(ctx))
     if as_json:
         click.echo(json.dumps([e.to_dict() for e in found], indent=2))
     elif not found:
@@ -203,7 +186,7 @@ def show(ctx, name, as_json):
     """
     from otel_llm.experiments.runs import run_summaries
 
-    engine, project = _engine(ctx), _project(ctx)
+    engine, project = db_engine(ctx), _project(ctx)
     experiment = service.get_experiment(engine, project, name)
     cases = service.list_test_cases(engine, project, name)
     history = run_summaries(engine, project, name)
@@ -225,7 +208,7 @@ def start(ctx, name):
     Example:
       otel-llm experiments start bakeoff
     """
-    service.start(_engine(ctx), _project(ctx), name)
+    service.start(db_engine(ctx), _project(ctx), name)
     click.echo(f"{name} is running.")
 
 
@@ -240,7 +223,7 @@ def stop(ctx, name):
     Example:
       otel-llm experiments stop bakeoff
     """
-    service.stop(_engine(ctx), _project(ctx), name)
+    service.stop(db_engine(ctx), _project(ctx), name)
     click.echo(f"{name} is stopped; apps now get the control.")
 
 
@@ -286,7 +269,7 @@ def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url):
 
     try:
         report = runs.run_experiment(
-            _engine(ctx),
+            db_engine(ctx),
             _project(ctx),
             name,
             repeat=repeat,
@@ -320,7 +303,7 @@ def results(ctx, name, as_json):
     """
     from otel_llm.experiments.results import experiment_results
 
-    found = experiment_results(_engine(ctx), _project(ctx), name)
+    found = experiment_results(db_engine(ctx), _project(ctx), name)
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, default=str))
     else:
@@ -341,7 +324,7 @@ def promote(ctx, name, variant):
     """
     from otel_llm.experiments.results import experiment_results
 
-    engine, project = _engine(ctx), _project(ctx)
+    engine, project = db_engine(ctx), _project(ctx)
     winner = experiment_results(engine, project, name).winner
     service.promote(engine, project, name, variant)
     click.echo(f"{name} is completed; apps now get {variant}.")

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 
 import click
 
-from cli.db import database_url
+from cli.db import db_engine
+from cli.errors import friendly
 from otel_llm import settings
 from otel_llm.prompts import catalog, labels, versions
 from otel_llm.prompts import diff as prompt_diff
@@ -24,28 +23,12 @@ from otel_llm.prompts.errors import PromptError
 from otel_llm.prompts.names import parse_ref, parse_version, require_version
 
 
-def _engine(ctx: click.Context):
-    from otel_llm.storage.db import get_engine
-
-    return get_engine(database_url(ctx))
-
-
 def _project(ctx: click.Context, *, create: bool = False) -> int:
     name = settings.project(ctx.obj.get("project"))
-    return catalog.project_id(_engine(ctx), name, create=create)
+    return catalog.project_id(db_engine(ctx), name, create=create)
 
 
-def _friendly(command: Callable) -> Callable:
-    """Registry errors become ClickExceptions carrying their sentence."""
-
-    @wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except PromptError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return run
+_friendly = friendly(PromptError)  # registry errors become ClickExceptions carrying their sentence
 
 
 def _ref(text: str, example: str = "{name}@v3") -> tuple[str, int]:
@@ -103,7 +86,7 @@ def create(ctx, name, source, path, summary, tags, config_json, author) -> None:
     config = parse_config(config_json)
     project_id = _project(ctx, create=True)
     version = versions.create_version(
-        _engine(ctx),
+        db_engine(ctx),
         project_id,
         name,
         template,
@@ -145,7 +128,7 @@ def list_prompts(ctx, as_json) -> None:
       otel-llm prompts list
       otel-llm -p shop prompts list --json
     """
-    found = catalog.list_prompts(_engine(ctx), _project(ctx))
+    found = catalog.list_prompts(db_engine(ctx), _project(ctx))
     if as_json:
         return _print_json([p.to_dict() for p in found])
     if not found:
@@ -171,7 +154,7 @@ def list_versions(ctx, name, hide_archived, as_json) -> None:
     Example:
       otel-llm prompts versions support-agent
     """
-    found = versions.list_versions(_engine(ctx), _project(ctx), name, include_archived=not hide_archived)
+    found = versions.list_versions(db_engine(ctx), _project(ctx), name, include_archived=not hide_archived)
     if as_json:
         return _print_json([v.to_dict() for v in found])
     for v in found:
@@ -196,7 +179,7 @@ def show(ctx, ref, as_json) -> None:
       otel-llm prompts show support-agent@v3 --json
       otel-llm prompts show support-agent@staging
     """
-    version = versions.resolve(_engine(ctx), _project(ctx), parse_ref(ref))
+    version = versions.resolve(db_engine(ctx), _project(ctx), parse_ref(ref))
     if as_json:
         return _print_json(version.to_dict())
     labels_text = ", ".join(version.labels) or "-"
@@ -230,7 +213,7 @@ def diff(ctx, a, b, as_json) -> None:
       otel-llm prompts diff support-agent@v2 support-agent@v3
       otel-llm prompts diff support-agent@production support-agent@staging
     """
-    engine, project_id = _engine(ctx), _project(ctx)
+    engine, project_id = db_engine(ctx), _project(ctx)
     left = versions.resolve(engine, project_id, parse_ref(a))
     right = versions.resolve(engine, project_id, parse_ref(b))
     lines = prompt_diff.unified(left, right)
@@ -275,7 +258,7 @@ def publish(ctx, ref, author) -> None:
       otel-llm prompts publish support-agent@v3
     """
     name, number = _ref(ref, "otel-llm prompts publish {name}@v3")
-    move = labels.publish(_engine(ctx), _project(ctx), name, number, _author(author))
+    move = labels.publish(db_engine(ctx), _project(ctx), name, number, _author(author))
     _print_move(move, f"{name} production")
 
 
@@ -293,7 +276,7 @@ def label(ctx, ref, label, author) -> None:
       otel-llm prompts label support-agent@v4 staging
     """
     name, number = _ref(ref, "otel-llm prompts label {name}@v3 staging")
-    move = labels.set_label(_engine(ctx), _project(ctx), name, number, label, _author(author))
+    move = labels.set_label(db_engine(ctx), _project(ctx), name, number, label, _author(author))
     _print_move(move, f"{name} {label}")
 
 
@@ -310,7 +293,7 @@ def unlabel(ctx, name, label, author) -> None:
     Example:
       otel-llm prompts unlabel support-agent staging
     """
-    move = labels.remove_label(_engine(ctx), _project(ctx), name, label, _author(author))
+    move = labels.remove_label(db_engine(ctx), _project(ctx), name, label, _author(author))
     _print_move(move, f"{name} {label}")
 
 
@@ -329,7 +312,7 @@ def rollback(ctx, name, to, author) -> None:
       otel-llm prompts rollback support-agent --to v2
     """
     target = parse_version(to) if to else None
-    move = labels.rollback(_engine(ctx), _project(ctx), name, _author(author), to=target)
+    move = labels.rollback(db_engine(ctx), _project(ctx), name, _author(author), to=target)
     _print_move(move, f"{name} production (rollback)")
 
 
@@ -347,7 +330,7 @@ def archive(ctx, ref, undo) -> None:
       otel-llm prompts archive support-agent@v1 --undo
     """
     name, number = _ref(ref, "otel-llm prompts archive {name}@v1")
-    version = versions.set_archived(_engine(ctx), _project(ctx), name, number, archived=not undo)
+    version = versions.set_archived(db_engine(ctx), _project(ctx), name, number, archived=not undo)
     click.echo(f"{name}@v{number} is {'archived' if version.archived else 'restored'}.")
 
 
@@ -364,7 +347,7 @@ def duplicate(ctx, ref, author) -> None:
       otel-llm prompts duplicate support-agent@v2
     """
     name, number = _ref(ref, "otel-llm prompts duplicate {name}@v2")
-    version = versions.duplicate_version(_engine(ctx), _project(ctx), name, number, _author(author))
+    version = versions.duplicate_version(db_engine(ctx), _project(ctx), name, number, _author(author))
     click.echo(f"Created {name}@v{version.version} from v{number}.")
 
 
@@ -382,7 +365,7 @@ def stats(ctx, name, since, as_json) -> None:
       otel-llm prompts stats support-agent --since 24h
     """
     window = prompt_metrics.parse_window(since)
-    rows = prompt_metrics.version_metrics(_engine(ctx), _project(ctx), name, since=window)
+    rows = prompt_metrics.version_metrics(db_engine(ctx), _project(ctx), name, since=window)
     if as_json:
         return _print_json({"since": since, "versions": [m.to_dict() for m in rows]})
     click.echo(
@@ -417,7 +400,7 @@ def history(ctx, name, as_json) -> None:
     Example:
       otel-llm prompts history support-agent
     """
-    moves = labels.label_history(_engine(ctx), _project(ctx), name)
+    moves = labels.label_history(db_engine(ctx), _project(ctx), name)
     if as_json:
         return _print_json([m.to_dict() for m in moves])
     if not moves:
