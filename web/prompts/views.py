@@ -14,6 +14,7 @@ from otel_llm.prompts import catalog, labels, metrics, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts.content import parse_config
 from otel_llm.prompts.errors import Conflict, InvalidInput, VersionNotFound
+from otel_llm.prompts.models import Version
 from otel_llm.prompts.names import parse_version
 from web.access import require
 from web.db import engine
@@ -25,8 +26,19 @@ _HEX_SPAN = re.compile(r"^[0-9a-f]{16}$")
 _USER_ERRORS = (InvalidInput, Conflict, VersionNotFound)
 
 
-def _tags(text: str) -> list[str]:
-    return [t for t in (part.strip() for part in (text or "").split(",")) if t]
+def _create_version(name: str, form) -> Version:
+    """A new version of ``name`` from a version form (template, config JSON, summary, comma-separated tags)."""
+    tags = [t for t in (part.strip() for part in (form.get("tags") or "").split(",")) if t]
+    return versions.create_version(
+        engine(),
+        g.project_id,
+        name,
+        form.get("template", ""),
+        config=parse_config(form.get("config")),
+        summary=form.get("summary", ""),
+        tags=tags,
+        author=g.actor,
+    )
 
 
 @bp.get("")
@@ -42,16 +54,7 @@ def index():
 def create():
     form = request.form
     try:
-        version = versions.create_version(
-            engine(),
-            g.project_id,
-            form.get("name", ""),
-            form.get("template", ""),
-            config=parse_config(form.get("config")),
-            summary=form.get("summary", ""),
-            tags=_tags(form.get("tags", "")),
-            author=g.actor,
-        )
+        version = _create_version(form.get("name", ""), form)
     except _USER_ERRORS as exc:
         flash(str(exc), "error")
         prompts = catalog.list_prompts(engine(), g.project_id)
@@ -146,16 +149,7 @@ def new_version(name: str):
     versions.list_versions(engine(), g.project_id, name)  # 404 for another project's prompt
     form = request.form
     try:
-        created = versions.create_version(
-            engine(),
-            g.project_id,
-            name,
-            form.get("template", ""),
-            config=parse_config(form.get("config")),
-            summary=form.get("summary", ""),
-            tags=_tags(form.get("tags", "")),
-            author=g.actor,
-        )
+        created = _create_version(name, form)
     except _USER_ERRORS as exc:
         flash(str(exc), "error")
         return _render_prompt(name, form=form, status=422)  # keep what was typed
