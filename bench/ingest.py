@@ -11,11 +11,15 @@
    Postgres (each 200 is only sent after commit anyway).
 4. ``latency``: the same load paced at half the measured peak rate; p50/p99 request latency.
 
+Besides wall-clock rates, it reports CPU per span read from ``/proc`` (collector processes plus
+their Postgres backends, against the ceiling's client plus backend): on a shared machine the
+wall-clock ratio moves with other tenants' load, the CPU ratio much less.
+
 Ceiling and collector runs alternate over ``--rounds`` (medians reported), in a scratch database
 created and dropped here.
 
 usage: .venv/bin/python bench/ingest.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
-       [--spans 40000] [--workers 2] [--clients 4] [--threads 2] [--rounds 2]
+       [--spans 40000] [--workers 2] [--clients 4] [--threads 4] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import multiprocessing
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -137,12 +142,15 @@ def ceiling_rows(bodies: list[bytes], project_id: int) -> list[list]:
     return rows
 
 
-def ceiling(dsn: str, rows: list[list], group: int) -> float:
-    """Rows/s of psycopg binary COPY straight into ``spans``, ``group`` rows per transaction."""
+def ceiling(dsn: str, rows: list[list], group: int) -> tuple[float, float]:
+    """Rows/s of psycopg binary COPY straight into ``spans``, ``group`` rows per transaction, and
+    the CPU seconds per row it cost (this process + its Postgres backend)."""
     with psycopg.connect(dsn) as conn:
         conn.execute("TRUNCATE spans")
         conn.commit()
         set_json_dumps(jsoncodec.dumps_bytes, conn)  # as the write path does
+        backend = conn.info.backend_pid
+        cpu_before = time.process_time() + cpu_seconds([backend])
         began = time.perf_counter()
         for first in range(0, len(rows), group):
             with conn.cursor() as cursor:
@@ -154,9 +162,50 @@ def ceiling(dsn: str, rows: list[list], group: int) -> float:
                         copy.write_row(row)
             conn.commit()
         rate = len(rows) / (time.perf_counter() - began)
+        cpu = time.process_time() + cpu_seconds([backend]) - cpu_before
         conn.execute("TRUNCATE spans")
         conn.commit()
-    return rate
+    return rate, cpu / len(rows)
+
+
+# --- CPU accounting (Linux /proc; Postgres on this machine) ----------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
+
+
+def collector_pids(pid: int) -> list[int]:
+    """The collector process and its worker processes."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *map(int, children)]
+
+
+def cpu_snapshot(collector_pid: int, monitor: psycopg.Connection) -> dict[int, float]:
+    """CPU seconds so far of the collector's processes and of the database's other backends."""
+    backends = [
+        r[0]
+        for r in monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    ]
+    return {pid: cpu_seconds([pid]) for pid in collector_pids(collector_pid) + backends}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 # --- load -----------------------------------------------------------------------------------
@@ -180,6 +229,9 @@ def _client(
 
     def run(share: list[bytes], lag: float) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.connect()
+        # As OTLP exporters do (urllib3 sets it): no Nagle delay on the body's last segment.
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         began = time.perf_counter() + lag
         for k, body in enumerate(share):
             if interval:
@@ -264,7 +316,7 @@ def collector(dsn: str, workers: int):
         line = process.stdout.readline()
         if "listening on " not in line:
             raise SystemExit(f"collector did not start: {line!r}")
-        yield int(line.split("listening on http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        yield int(line.split("listening on http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]), process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -297,7 +349,7 @@ def main() -> None:
     ap.add_argument("--spans", type=int, default=40_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--group", type=int, default=10_000, help="rows per COPY transaction in the ceiling")
     ap.add_argument("--latency-seconds", type=float, default=20, help="length of the half-peak run")
@@ -310,17 +362,23 @@ def main() -> None:
         _, token = create_key(engine, "bench", "editor")
         db.dispose_all()
         ceilings, peaks, statuses = [], [], {}
-        with collector(dsn, a.workers) as port:
+        ceiling_cpu, collector_cpu = [], []
+        with collector(dsn, a.workers) as (port, pid), psycopg.connect(dsn, autocommit=True) as monitor:
             for r in range(a.rounds):
                 bodies = make_bodies(a.spans, seed=r)
-                ceilings.append(ceiling(dsn, ceiling_rows(bodies, project.id), a.group))
+                rate, cpu = ceiling(dsn, ceiling_rows(bodies, project.id), a.group)
+                ceilings.append(rate)
+                ceiling_cpu.append(cpu)
                 load = make_bodies(a.spans, seed=1000 + r)
+                before = cpu_snapshot(pid, monitor)
                 rate, _, st = drive(port, token, dsn, load, a.spans, a.clients, a.threads)
+                collector_cpu.append(cpu_used(before, cpu_snapshot(pid, monitor)) / a.spans)
                 peaks.append(rate)
                 for code, n in st.items():
                     statuses[code] = statuses.get(code, 0) + n
                 print(
-                    f"round {r + 1}: ceiling {ceilings[-1]:.0f} rows/s, collector {rate:.0f} spans/s",
+                    f"round {r + 1}: ceiling {ceilings[-1]:.0f} rows/s ({1e6 * ceiling_cpu[-1]:.0f} us CPU/row), "
+                    f"collector {rate:.0f} spans/s ({1e6 * collector_cpu[-1]:.0f} us CPU/span)",
                     file=sys.stderr,
                 )
             peak, top = statistics.median(peaks), statistics.median(ceilings)
@@ -339,6 +397,11 @@ def main() -> None:
             "collector": [round(x) for x in peaks],
             "ceiling": [round(x) for x in ceilings],
             "ratio": [round(p / c, 3) for p, c in zip(peaks, ceilings, strict=True)],
+        },
+        "cpu_us": {
+            "ceiling_per_row": round(1e6 * statistics.median(ceiling_cpu), 1),
+            "collector_and_postgres_per_span": round(1e6 * statistics.median(collector_cpu), 1),
+            "ratio": round(statistics.median(ceiling_cpu) / statistics.median(collector_cpu), 3),
         },
         "statuses": statuses,
         "half_peak": {

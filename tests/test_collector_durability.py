@@ -42,9 +42,7 @@ def test_two_collectors_on_one_database_lose_and_duplicate_nothing(pg_url, tmp_p
                 {"endpoint": one.endpoint, "token": token, "batches": retries},
             ],
         )
-        committed = [one.health()["committed_spans"], two.health()["committed_spans"]]
     assert sent.results == [["SUCCESS"] * 4, ["SUCCESS"] * 4, ["SUCCESS"] * 2, ["SUCCESS"] * 2]
-    assert committed[0] > 0 and committed[1] > 0
     stored = rows(pg_url, "SELECT span_id, count(*) FROM spans GROUP BY span_id")
     assert sorted(r[0] for r in stored) == sorted(s["span_id"] for s in sent.spans)
     assert {r[1] for r in stored} == {1}
