@@ -39,6 +39,7 @@ _RENAMES = {
 _SYSTEM_ROLES = ("system", "developer")
 _OPENINFERENCE_MESSAGE = re.compile(r"^llm\.(input|output)_messages\.(\d+)\.message\.(role|content)$")
 _OPENLLMETRY_MESSAGE = re.compile(r"^gen_ai\.(prompt|completion)\.(\d+)\.(role|content|finish_reason)$")
+_FLAT_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
 _INVOCATION_PARAMETERS = {
     "model": attrs.GEN_AI_REQUEST_MODEL,
     "temperature": attrs.GEN_AI_REQUEST_TEMPERATURE,
@@ -100,6 +101,8 @@ def _flattened_messages(out: dict[str, Any], added: dict[str, Any]) -> None:
     inputs: dict[int, dict[str, Any]] = {}
     outputs: dict[int, dict[str, Any]] = {}
     for key, value in out.items():
+        if not key.startswith(_FLAT_PREFIXES):  # cheap test first: most spans have none of these
+            continue
         match = _OPENINFERENCE_MESSAGE.match(key) or _OPENLLMETRY_MESSAGE.match(key)
         if match is None:
             continue
