@@ -1,19 +1,26 @@
-"""Experiment results over 1M stored spans on Postgres.
+"""Experiment results over 1M stored spans on Postgres, and what the rollup trigger costs writes.
 
 Seeds ``--spans`` LLM spans (default 1,000,000) into a throwaway database with one
-``INSERT … SELECT … FROM generate_series`` (the real ``spans`` table: primary key and every index),
-90 % tagged with experiment ``bakeoff`` (variants a/b/c), 10 % with experiment ``small`` (a/b),
-with feedback on 1 % of them, then times, median of ``--rounds``:
+``INSERT … SELECT … FROM generate_series`` (the real ``spans`` table: primary key, every index and
+the rollup trigger of migration 0006), 90 % tagged with experiment ``bakeoff`` (variants a/b/c),
+10 % with experiment ``small`` (a/b), with feedback on 1 % of them, then times, median of
+``--rounds``:
 
 - ``results``: ``otel_llm.experiments.results.experiment_results`` — the whole service call the CLI
-  and console make (the per-variant SQL aggregate, the feedback join, scipy tests, wording);
-- ``hand_sql``: the equivalent hand-written SQL (the ``GROUP BY variant`` aggregate with
-  ``percentile_cont``, and the feedback join) run with psycopg directly — the baseline;
+  and console make (the rollup rows and latency histogram, the feedback join, scipy tests, wording);
+- ``hand_sql``: the equivalent exact SQL written by hand (the ``GROUP BY variant`` aggregate over
+  the spans with ``percentile_cont``, and the feedback join) run with psycopg directly — the baseline,
+  which is also what results cost before the rollups;
 
-for each experiment, and prints the ratio results / hand_sql. The database is dropped at the end.
+for each experiment, with the ratio hand_sql / results and the largest p50/p95 difference between
+the two (the histogram's error). Then the write path: ``--write-rows`` spans (default 50,000, in
+exporter-sized batches of 512) stored with ``otel_llm.storage.writer.insert_rows`` with the trigger
+enabled and disabled (``ALTER TABLE … DISABLE TRIGGER``), same rows, alternating, median of 3 — once
+with every span in an experiment (the trigger's worst case) and once with none. The database is
+dropped at the end.
 
 usage: .venv/bin/python bench/results.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
-       [--spans 1000000] [--rounds 7]
+       [--spans 1000000] [--rounds 7] [--write-rows 50000]
 """
 
 from __future__ import annotations
@@ -22,14 +29,14 @@ import argparse
 import statistics
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy.dialects import postgresql
 
 from otel_llm.experiments import results, service
-from otel_llm.experiments.aggregate import summary_query
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
 from otel_llm.storage import db, migrate, writer
+from otel_llm.storage.schema import SPAN_COLUMNS
 
 SEED_SQL = """
 INSERT INTO spans (project_id, trace_id, span_id, name, kind, start_time, end_time, duration_ms,
@@ -74,6 +81,8 @@ WHERE s.project_id = %(project_id)s AND s.experiment = %(experiment)s AND s.is_l
 GROUP BY s.variant
 """
 
+TRIGGER = "otel_llm_experiment_rollup"
+BATCH = 512
 GPT = {"provider": "openai", "model": "gpt-4o-mini"}
 
 
@@ -87,9 +96,8 @@ def _median_ms(fn, rounds: int) -> float:
     return statistics.median(times)
 
 
-def _seed(url: str, dsn: str, spans: int) -> int:
-    engine = db.get_engine(url)
-    for name, variants in (("bakeoff", "abc"), ("small", "ab")):
+def _create_experiments(engine) -> None:
+    for name, variants in (("bakeoff", "abc"), ("small", "ab"), ("writes", "ab")):
         weights = [100 / len(variants)] * len(variants)
         weights[-1] = 100 - sum(weights[:-1])
         spec = ExperimentSpec(
@@ -99,32 +107,109 @@ def _seed(url: str, dsn: str, spans: int) -> int:
             ],
         )
         service.create_experiment(engine, "bench", spec)
+
+
+def _seed(url: str, spans: int) -> int:
+    engine = db.get_engine(url)
+    _create_experiments(engine)
     with engine.begin() as conn:
         project_id = writer.ensure_project(conn, "bench")
     started = time.perf_counter()
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SEED_SQL, {"project_id": project_id, "spans": spans})
         conn.execute(FEEDBACK_SQL, {"project_id": project_id})
         conn.execute("VACUUM ANALYZE spans")
         conn.execute("ANALYZE feedback")
-    print(f"seeded {spans:,} spans in {time.perf_counter() - started:.1f} s")
+    print(f"seeded {spans:,} spans in {time.perf_counter() - started:.1f} s (rollup trigger on)")
     return project_id
 
 
-def _hand(conn: psycopg.Connection, params: dict) -> None:
-    conn.execute(HAND_SQL, params).fetchall()
+def _hand(conn: psycopg.Connection, params: dict) -> list:
+    rows = conn.execute(HAND_SQL, params).fetchall()
     conn.execute(HAND_FEEDBACK_SQL, params).fetchall()
+    return rows
 
 
-def _scan(conn: psycopg.Connection, project_id: int, experiment: str) -> str:
-    """How Postgres reads the spans for the results aggregate (from EXPLAIN)."""
-    query = summary_query(project_id, experiment, postgres=True)
-    sql = str(query.compile(dialect=postgresql.psycopg.dialect(), compile_kwargs={"literal_binds": True}))
-    plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + sql))
-    for node in ("Index Only Scan", "Index Scan", "Bitmap Heap Scan", "Seq Scan"):
-        if node in plan:
-            return node
-    return "?"
+def _percentile_error(ours: results.Results, exact_rows: list) -> float:
+    """Largest relative difference between our p50/p95 and percentile_cont's."""
+    exact = {row[0]: (row[5], row[6]) for row in exact_rows}
+    worst = 0.0
+    for v in ours.variants:
+        for mine, true in zip((v.latency_p50_ms, v.latency_p95_ms), exact[v.name], strict=True):
+            worst = max(worst, abs(mine - true) / true)
+    return worst
+
+
+def _time_results(url: str, project_id: int, total: int, rounds: int) -> None:
+    engine = db.get_engine(url)
+    with psycopg.connect(url) as conn:
+        for experiment in ("bakeoff", "small"):
+            count = conn.execute(
+                "SELECT count(*) FROM spans WHERE project_id = %s AND experiment = %s",
+                (project_id, experiment),
+            ).fetchone()[0]
+            ours = _median_ms(lambda e=experiment: results.experiment_results(engine, "bench", e), rounds)
+            params = {"project_id": project_id, "experiment": experiment}
+            hand = _median_ms(lambda p=params: _hand(conn, p), rounds)
+            error = _percentile_error(
+                results.experiment_results(engine, "bench", experiment), _hand(conn, params)
+            )
+            print(
+                f"{experiment:<8} {count:>9,} of {total:,} spans: results {ours:7.1f} ms   "
+                f"hand-written exact SQL {hand:7.1f} ms   ratio {hand / ours:5.1f}x   "
+                f"p50/p95 off by ≤ {error * 100:.2f} %"
+            )
+
+
+def _write_rows(n: int, tagged: bool) -> list[dict]:
+    start = datetime.now(UTC)
+    rows = []
+    for i in range(n):
+        row = dict.fromkeys(SPAN_COLUMNS)
+        row.update(
+            trace_id=uuid.uuid4().hex, span_id=uuid.uuid4().hex[:16], name="chat gpt-4o-mini", kind="CLIENT",
+            start_time=start, end_time=start + timedelta(milliseconds=400), duration_ms=300.0 + i % 200,
+            status_code="ERROR" if i % 50 == 0 else "OK", is_llm=True, provider="openai", operation="chat",
+            request_model="gpt-4o-mini", input_tokens=100 + i % 50, output_tokens=200 + i % 70,
+            cost_usd=0.0001 + (i % 100) * 1e-6, experiment="writes" if tagged else None,
+            variant=("a" if i % 2 else "b") if tagged else None,
+            attributes={"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o-mini"},
+            events=[], resource={"service.name": "bench"},
+        )  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _write_once(engine, rows: list[dict], project: str, trigger: bool) -> float:
+    """Spans per second storing ``rows`` under a new project, trigger on or off."""
+    with engine.begin() as conn:
+        project_id = writer.ensure_project(conn, project)
+        conn.exec_driver_sql(f"ALTER TABLE spans {'ENABLE' if trigger else 'DISABLE'} TRIGGER {TRIGGER}")
+    rows = [{**row, "project_id": project_id} for row in rows]
+    started = time.perf_counter()
+    for i in range(0, len(rows), BATCH):
+        with engine.begin() as conn:
+            writer.insert_rows(conn, rows[i : i + BATCH])
+    return len(rows) / (time.perf_counter() - started)
+
+
+def _time_writes(url: str, n: int) -> None:
+    engine = db.get_engine(url)
+    for tagged in (True, False):
+        rows = _write_rows(n, tagged)
+        rates: dict[bool, list[float]] = {True: [], False: []}
+        for round_ in range(3):
+            for trigger in (round_ % 2 == 0, round_ % 2 != 0):  # alternate which goes first
+                project = f"writes-{tagged}-{trigger}-{round_}"
+                rates[trigger].append(_write_once(engine, rows, project, trigger))
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE spans ENABLE TRIGGER {TRIGGER}")
+        on, off = statistics.median(rates[True]), statistics.median(rates[False])
+        label = "every span in an experiment" if tagged else "no span in an experiment"
+        print(
+            f"writes, {label:<28} {n:,} spans in batches of {BATCH}: trigger on {on:8,.0f} spans/s   "
+            f"off {off:8,.0f} spans/s   cost {(1 - on / off) * 100:5.1f} %"
+        )
 
 
 def main() -> None:
@@ -132,31 +217,17 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--write-rows", type=int, default=50_000)
     args = parser.parse_args()
     name = f"otel_llm_bench_results_{uuid.uuid4().hex[:8]}"
-    base = args.dsn.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
+    url = f"{args.dsn.rsplit('/', 1)[0]}/{name}"
     with psycopg.connect(args.dsn, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         migrate.upgrade(url)
-        project_id = _seed(url, url, args.spans)
-        engine = db.get_engine(url)
-        with psycopg.connect(url) as conn:
-            for experiment in ("bakeoff", "small"):
-                count = conn.execute(
-                    "SELECT count(*) FROM spans WHERE project_id = %s AND experiment = %s",
-                    (project_id, experiment),
-                ).fetchone()[0]
-                ours = _median_ms(
-                    lambda e=experiment: results.experiment_results(engine, "bench", e), args.rounds
-                )
-                params = {"project_id": project_id, "experiment": experiment}
-                hand = _median_ms(lambda p=params: _hand(conn, p), args.rounds)
-                print(
-                    f"{experiment:<8} {count:>9,} of {args.spans:,} spans: results {ours:7.1f} ms   "
-                    f"hand-written SQL {hand:7.1f} ms   ratio {ours / hand:.2f}   scan: {_scan(conn, project_id, experiment)}"
-                )
+        project_id = _seed(url, args.spans)
+        _time_results(url, project_id, args.spans, args.rounds)
+        _time_writes(url, args.write_rows)
     finally:
         db.dispose_all()
         with psycopg.connect(args.dsn, autocommit=True) as admin:

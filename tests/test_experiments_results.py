@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, insert, select
 
 import otel_llm
 from otel_llm import pipeline
-from otel_llm.experiments import client, results, runs, service
+from otel_llm.experiments import client, histogram, results, runs, service
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
 from otel_llm.experiments.validation import case_from_text
 from otel_llm.providers import client as provider_client
@@ -105,8 +105,10 @@ def test_numbers_match_scipy_on_the_stored_spans(db_url):
     a, b = res.variants
     assert (a.calls, a.successes, b.calls, b.successes) == (50, 40, 37, 35)
     assert b.latency_mean_ms == pytest.approx(lat_b.mean())
-    assert b.latency_p50_ms == pytest.approx(numpy.percentile(lat_b, 50))
-    assert b.latency_p95_ms == pytest.approx(numpy.percentile(lat_b, 95))
+    # Postgres reads p50/p95 from its latency histogram (documented bound), SQLite computes them exactly.
+    rel = histogram.RELATIVE_ERROR if db_url.startswith("postgresql") else 1e-9
+    assert b.latency_p50_ms == pytest.approx(numpy.percentile(lat_b, 50), rel=rel)
+    assert b.latency_p95_ms == pytest.approx(numpy.percentile(lat_b, 95), rel=rel)
     assert a.cost_total_usd == pytest.approx(cost_a.sum()) and a.cost_mean_usd == pytest.approx(cost_a.mean())
     assert (b.feedback_mean, b.feedback_count, a.feedback_count) == (pytest.approx(4.5 / 6), 6, 0)
     latency = _one(res, "latency_ms")

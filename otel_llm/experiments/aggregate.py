@@ -1,10 +1,12 @@
-"""The SQL that summarises an experiment's spans per variant, attributed only by the variant tag.
+"""An experiment's spans summarised per variant, attributed only by the variant tag.
 
-One ``GROUP BY variant`` over the project's LLM spans whose ``experiment`` tag names the
-experiment: counts, sums and sums of squares (for means and standard deviations), and on Postgres
-the p50/p95 latency with ``percentile_cont``. SQLite has no percentile aggregate, so there the
-successful calls' durations are read back and interpolated the same way (linear, like
-``percentile_cont``). Nothing here looks at models or time windows: two experiments on the same
+Per variant: calls, successes, counts/sums/sums of squares of latency and cost (for means and
+standard deviations), token sums, p50/p95 latency, and the feedback scores' moments. On Postgres
+these come from the rollups triggers keep as spans and scores are written (``rollups``: a handful of
+rows, whatever the number of spans); elsewhere from one exact ``GROUP BY variant`` over the
+project's LLM spans whose ``experiment`` tag names the experiment, the successful calls' durations
+read back for percentiles interpolated linearly like ``percentile_cont``, and the feedback joined to
+the spans it scores. Nothing here looks at models or time windows: two experiments on the same
 model at the same time never mix.
 """
 
@@ -12,9 +14,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, and_, case, func, literal, select, union_all
+from sqlalchemy import Connection, and_, case, func, select, union_all
 
 from otel_llm.storage.schema import spans
 from otel_llm.storage.schema_prompts import feedback
@@ -40,6 +42,9 @@ class Moments:
         return math.sqrt(max(variance, 0.0))
 
 
+NO_VALUES = Moments(0, 0.0, 0.0)
+
+
 @dataclass(frozen=True)
 class VariantRow:
     variant: str
@@ -59,34 +64,35 @@ def _ok():
 
 
 def _where(project_id: int, experiment: str):
-    return and_(spans.c.project_id == project_id, spans.c.experiment == experiment, spans.c.is_llm.is_(True))
+    return and_(
+        spans.c.project_id == project_id,
+        spans.c.experiment == experiment,
+        spans.c.variant.is_not(None),
+        spans.c.is_llm.is_(True),
+    )
 
 
-def summary_query(project_id: int, experiment: str, postgres: bool):
-    """The per-variant aggregate (``percentile_cont`` included on Postgres)."""
+def summary_query(project_id: int, experiment: str):
+    """The exact per-variant aggregate (percentiles aside)."""
     latency = case((_ok(), spans.c.duration_ms))
     cost = spans.c.cost_usd
-    columns = [
-        spans.c.variant,
-        func.count().label("calls"),
-        func.sum(case((_ok(), 1), else_=0)).label("successes"),
-        func.count(latency).label("latency_n"),
-        func.sum(latency).label("latency_sum"),
-        func.sum(latency * latency).label("latency_sq"),
-        func.sum(spans.c.input_tokens).label("input_tokens"),
-        func.sum(spans.c.output_tokens).label("output_tokens"),
-        func.count(cost).label("cost_n"),
-        func.sum(cost).label("cost_sum"),
-        func.sum(cost * cost).label("cost_sq"),
-    ]
-    if postgres:
-        columns += [
-            func.percentile_cont(0.5).within_group(spans.c.duration_ms).filter(_ok()).label("p50"),
-            func.percentile_cont(0.95).within_group(spans.c.duration_ms).filter(_ok()).label("p95"),
-        ]
-    else:
-        columns += [literal(None).label("p50"), literal(None).label("p95")]
-    return select(*columns).where(_where(project_id, experiment)).group_by(spans.c.variant)
+    return (
+        select(
+            spans.c.variant,
+            func.count().label("calls"),
+            func.sum(case((_ok(), 1), else_=0)).label("successes"),
+            func.count(latency).label("latency_n"),
+            func.sum(latency).label("latency_sum"),
+            func.sum(latency * latency).label("latency_sq"),
+            func.sum(spans.c.input_tokens).label("input_tokens"),
+            func.sum(spans.c.output_tokens).label("output_tokens"),
+            func.count(cost).label("cost_n"),
+            func.sum(cost).label("cost_sum"),
+            func.sum(cost * cost).label("cost_sq"),
+        )
+        .where(_where(project_id, experiment))
+        .group_by(spans.c.variant)
+    )
 
 
 def feedback_query(project_id: int, experiment: str):
@@ -119,18 +125,35 @@ def feedback_query(project_id: int, experiment: str):
     ).group_by(scores.c.variant)
 
 
+def feedback_moments(conn: Connection, project_id: int, experiment: str) -> dict[str, Moments]:
+    """Count, sum and sum of squares of the feedback scores per variant, joined exactly."""
+    query = feedback_query(project_id, experiment)
+    return {r[0]: Moments(r[1], r[2] or 0.0, r[3] or 0.0) for r in conn.execute(query)}
+
+
 def summarise(conn: Connection, project_id: int, experiment: str) -> dict[str, VariantRow]:
-    """Per-variant rows of experiment ``experiment`` (variants without spans are absent)."""
-    postgres = conn.dialect.name == "postgresql"
-    rows = conn.execute(summary_query(project_id, experiment, postgres)).all()
-    scores = {
-        r[0]: Moments(r[1], r[2] or 0.0, r[3] or 0.0)
-        for r in conn.execute(feedback_query(project_id, experiment))
-    }
-    percentiles = {} if postgres else _sqlite_percentiles(conn, project_id, experiment)
+    """Per-variant rows of experiment ``experiment`` (variants without spans are absent).
+
+    Postgres reads the rollups its triggers keep (``rollups``: exact counts and moments, feedback
+    included, p50/p95 from a histogram within ``histogram.RELATIVE_ERROR``); other databases
+    aggregate the spans and join the feedback.
+    """
+    if conn.dialect.name == "postgresql":
+        from otel_llm.experiments import rollups
+
+        return rollups.read(conn, project_id, experiment)
+    rows = exact(conn, project_id, experiment)
+    scores = feedback_moments(conn, project_id, experiment)
+    return {name: replace(row, feedback=scores.get(name, NO_VALUES)) for name, row in rows.items()}
+
+
+def exact(conn: Connection, project_id: int, experiment: str) -> dict[str, VariantRow]:
+    """Per-variant rows aggregated from the spans themselves, exact percentiles included (without
+    feedback). Reads every span of the experiment: used where there is no rollup (SQLite)."""
+    percentiles = _exact_percentiles(conn, project_id, experiment)
     out = {}
-    for r in rows:
-        p50, p95 = (r.p50, r.p95) if postgres else percentiles.get(r.variant, (None, None))
+    for r in conn.execute(summary_query(project_id, experiment)):
+        p50, p95 = percentiles.get(r.variant, (None, None))
         out[r.variant] = VariantRow(
             variant=r.variant,
             calls=r.calls,
@@ -141,16 +164,19 @@ def summarise(conn: Connection, project_id: int, experiment: str) -> dict[str, V
             input_tokens=int(r.input_tokens or 0),
             output_tokens=int(r.output_tokens or 0),
             cost=Moments(r.cost_n, r.cost_sum or 0.0, r.cost_sq or 0.0),
-            feedback=scores.get(r.variant, Moments(0, 0.0, 0.0)),
+            feedback=NO_VALUES,
         )
     return out
 
 
-def _sqlite_percentiles(conn: Connection, project_id: int, experiment: str) -> dict[str, tuple[float, float]]:
+def _exact_percentiles(conn: Connection, project_id: int, experiment: str) -> dict[str, tuple[float, float]]:
+    """p50/p95 of successful calls' durations, interpolated linearly like ``percentile_cont``."""
     import numpy
 
     durations: dict[str, list[float]] = defaultdict(list)
-    query = select(spans.c.variant, spans.c.duration_ms).where(_where(project_id, experiment), _ok())
+    query = select(spans.c.variant, spans.c.duration_ms).where(
+        _where(project_id, experiment), _ok(), spans.c.duration_ms.is_not(None)
+    )
     for variant, duration in conn.execute(query):
         durations[variant].append(duration)
     return {

@@ -1,13 +1,20 @@
-"""Tables of the experiments area: experiments, their variants and test cases, and automated runs.
+"""Tables of the experiments area: experiments, their variants and test cases, automated runs, and
+the per-variant rollups results read on Postgres.
 
 A run's items are keyed by (run, test case, variant, repeat), so an interrupted run resumes by
 skipping the items it already recorded.
+
+``experiment_rollups``, ``experiment_latency_buckets`` and ``experiment_feedback_rollups`` are kept
+up to date by Postgres triggers on ``spans`` and ``feedback`` (migration ``0006_experiment_rollups``
+holds their SQL); they exist on SQLite too but stay empty there, where results are computed exactly
+from the spans.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -15,21 +22,25 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 
 from otel_llm.storage.schema import metadata, spans
 
 EXPERIMENT_STATUSES = ("draft", "running", "stopped", "completed")
 
-# Results aggregate an experiment's spans per variant: with this covering index Postgres answers
-# from an index-only scan (EXPLAIN in bench/results.py) instead of reading the wide span rows;
-# span_id lets the feedback join hash against the same index.
+# An experiment's spans per variant: SQLite's exact results aggregate and the traces filter by
+# experiment read this index; on Postgres the covering columns let exact ad-hoc aggregates over an
+# experiment (the baseline of bench/results.py) run as an index-only scan. Partial: spans outside
+# experiments cost no index write.
 RESULTS_INCLUDE = ("status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens", "span_id")
+_TAGGED = text("experiment IS NOT NULL")
 Index(
     "ix_spans_experiment_results",
     spans.c.project_id,
@@ -37,6 +48,46 @@ Index(
     spans.c.variant,
     spans.c.duration_ms,
     postgresql_include=list(RESULTS_INCLUDE),
+    postgresql_where=_TAGGED,
+    sqlite_where=_TAGGED,
+)
+
+
+def _rollup_key() -> list[Column]:
+    return [
+        Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+        Column("experiment", String(200), nullable=False),
+        Column("variant", String(200), nullable=False),
+    ]
+
+
+# Per (project, experiment, variant): calls and successes; for successful calls with a duration
+# the count, sum, sum of squares, min and max of duration_ms; token sums; for calls with a cost
+# the count, sum and sum of squares of cost_usd. Means and variances come from these exactly.
+experiment_rollups = Table(
+    "experiment_rollups",
+    metadata,
+    *_rollup_key(),
+    *[
+        Column(name, BigInteger, nullable=False)
+        for name in ("calls", "successes", "latency_n", "input_tokens", "output_tokens", "cost_n")
+    ],
+    *[Column(name, Float, nullable=False) for name in ("latency_sum", "latency_sq", "cost_sum", "cost_sq")],
+    Column("latency_min", Float),
+    Column("latency_max", Float),
+    PrimaryKeyConstraint("project_id", "experiment", "variant", name="pk_experiment_rollups"),
+)
+
+# Log-scale histogram of successful calls' durations (otel_llm/experiments/histogram.py).
+experiment_latency_buckets = Table(
+    "experiment_latency_buckets",
+    metadata,
+    *_rollup_key(),
+    Column("bucket", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint(
+        "project_id", "experiment", "variant", "bucket", name="pk_experiment_latency_buckets"
+    ),
 )
 
 experiments = Table(
@@ -116,4 +167,16 @@ experiment_run_items = Table(
     UniqueConstraint(
         "run_id", "test_case_id", "variant", "repeat_index", name="uq_experiment_run_items_item"
     ),
+)
+
+# Feedback scores per variant: count, sum and sum of squares (a score on a trace counts for each of
+# the trace's LLM spans in the experiment, as in the exact join).
+experiment_feedback_rollups = Table(
+    "experiment_feedback_rollups",
+    metadata,
+    *_rollup_key(),
+    Column("n", BigInteger, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("sum_squares", Float, nullable=False),
+    PrimaryKeyConstraint("project_id", "experiment", "variant", name="pk_experiment_feedback_rollups"),
 )
