@@ -1,8 +1,8 @@
 """Process model: one listening socket, ``workers`` processes accepting on it, each a full pipeline.
 
 Each worker has its own event loop, decoder thread, group committer and database connection, so
-the work spreads over cores; the parent only binds the socket, forks the workers, and on SIGTERM
-or Ctrl-C stops them (each finishes the requests it accepted, then exits).
+the work spreads over cores; the parent only binds the socket, forks the workers, replaces a worker
+that dies, and on SIGTERM or Ctrl-C stops them (each finishes the requests it accepted, then exits).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
+from multiprocessing.connection import wait
 
 from aiohttp import web
 
@@ -28,6 +30,7 @@ from otel_llm.storage import db as storage_db
 logger = logging.getLogger(__name__)
 
 SWITCH_INTERVAL_SECONDS = 0.001
+RESTART_DELAY_SECONDS = 1.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -48,32 +51,52 @@ def serve(config: CollectorConfig, sock: socket.socket, on_ready: Callable[[], N
             on_ready()
         run_worker(config, sock, 0)
         return
-    context = multiprocessing.get_context("fork")
-    children = [
-        context.Process(target=run_worker, args=(config, sock, i), name=f"otel-llm-collector-{i}")
-        for i in range(config.workers)
-    ]
-    for child in children:
-        child.start()
+    supervisor = _Supervisor(config, sock)
     if on_ready:
         on_ready()
-    _supervise(children)
+    supervisor.run()
 
 
-def _supervise(children: list) -> None:
-    def stop(signum, _frame):
-        for child in children:
+class _Supervisor:
+    """Keeps ``workers`` processes running: a worker that dies is replaced (at most once a second);
+    SIGTERM or SIGINT stops them all (each finishes the requests it accepted)."""
+
+    def __init__(self, config: CollectorConfig, sock: socket.socket):
+        self.config = config
+        self.sock = sock
+        self.context = multiprocessing.get_context("fork")
+        self.stopping = False
+        self.children = [self._start(i) for i in range(config.workers)]
+
+    def _start(self, index: int):
+        child = self.context.Process(
+            target=run_worker, args=(self.config, self.sock, index), name=f"otel-llm-collector-{index}"
+        )
+        child.start()
+        return child
+
+    def _stop(self, _signum, _frame) -> None:
+        self.stopping = True
+        for child in self.children:
             if child.is_alive() and child.pid:
                 os.kill(child.pid, signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for child in children:
-        child.join()
-    failed = [c.name for c in children if c.exitcode not in (0, -signal.SIGTERM)]
-    if failed:
-        logger.error("otel-llm collector: workers %s exited with an error", ", ".join(failed))
-        sys.exit(1)
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        while not self.stopping:
+            wait([c.sentinel for c in self.children], timeout=1.0)
+            for index, child in enumerate(self.children):
+                if not child.is_alive() and not self.stopping:
+                    logger.error(
+                        "otel-llm collector: worker %d exited (code %s); starting a new one",
+                        index,
+                        child.exitcode,
+                    )
+                    time.sleep(RESTART_DELAY_SECONDS)
+                    self.children[index] = self._start(index)
+        for child in self.children:
+            child.join()
 
 
 def run_worker(config: CollectorConfig, sock: socket.socket, worker: int) -> None:
@@ -81,6 +104,8 @@ def run_worker(config: CollectorConfig, sock: socket.socket, worker: int) -> Non
     # each of their wake-ups waits for the GIL for up to the switch interval. 1 ms instead of 5 ms
     # keeps them moving (bench/ingest.py: higher throughput under load).
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    for signum in (signal.SIGTERM, signal.SIGINT):  # not the supervisor's, inherited by fork
+        signal.signal(signum, signal.SIG_DFL)
     engine = storage_db.get_engine(config.database_url)
     spool = None
     if config.spool_dir is not None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -88,3 +91,24 @@ def test_without_a_spool_an_unreachable_database_means_503_retry_later(pg_url, t
     assert auth.status_code == 503 and auth.headers["Retry-After"] == "1"
     assert sent.results == [["FAILURE"]] and "retrying in" in sent.stderr
     assert write["overloaded"] >= 2 and write["committed_spans"] == 0
+
+
+def test_a_worker_that_dies_is_replaced(pg_url, tmp_path):
+    with running_collector(pg_url, tmp_path, "--no-auth", "--no-spool", "--workers", "2") as collector:
+        workers = _children(collector.process.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = _children(collector.process.pid)
+            if len(now) == 2 and workers[0] not in now:
+                break
+            time.sleep(0.1)
+        assert len(now) == 2 and workers[0] not in now and workers[1] in now
+        targets = [{"endpoint": collector.endpoint, "batches": [[i]]} for i in range(4)]
+        sent = export_spans([genai_span(i) for i in range(4)], targets)
+    assert sent.results == [["SUCCESS"]] * 4 and span_count(pg_url) == 4
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
