@@ -34,6 +34,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -310,6 +311,8 @@ def collector(dsn: str, workers: int):
         dsn,
         "--workers",
         str(workers),
+        "--spool-dir",
+        tempfile.mkdtemp(prefix="otel-llm-bench-spool-"),
     ]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
