@@ -38,6 +38,13 @@ logger = logging.getLogger(__name__)
     help="Largest request body, compressed or not (413 past it).",
 )
 @click.option(
+    "--max-inflight-bytes",
+    default=64 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Per worker: request bytes held at once (received, decoded, waiting); 503 past it.",
+)
+@click.option(
     "--max-queued-spans",
     default=100_000,
     show_default=True,
@@ -64,6 +71,7 @@ def collector(
     no_auth: bool,
     project: str | None,
     max_body_bytes: int,
+    max_inflight_bytes: int,
     max_queued_spans: int,
     spool_dir: str | None,
     no_spool: bool,
@@ -100,6 +108,7 @@ def collector(
         auth=not no_auth,
         project=settings.project(project),
         max_body_bytes=max_body_bytes,
+        max_inflight_bytes=max_inflight_bytes,
         max_queued_spans=max_queued_spans,
         spool_dir=spool,
     )

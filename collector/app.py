@@ -109,21 +109,15 @@ class Receiver:
         length = request.content_length
         if length is not None and length > limit:
             raise protocol.TooLarge(f"body of {length} bytes is larger than the limit of {limit} bytes")
-        reserved = length or 0
-        if not self.budget.acquire(reserved, new_request=True):
-            raise Overloaded("too many bytes are being received")
+        hold = _Hold(self.budget, length or 0)
         try:
-            body = await _read_capped(request, limit)
-            more = len(body) - reserved if len(body) > reserved else 0
-            if not self.budget.acquire(more):
-                raise Overloaded("too many bytes are being received")
-            reserved += more
+            body = await _read_capped(request, limit, hold)
             loop = asyncio.get_running_loop()
             converted = await loop.run_in_executor(self.decoder, self._decode, body, fmt, encoding)
             rejected, message = await self.store(principal, converted)
             return _ok(protocol.success(fmt, rejected, message), fmt)
         finally:
-            self.budget.release(reserved, request_done=True)
+            hold.release()
 
     def _decode(self, body: bytes, fmt: str, encoding: str | None) -> Converted:
         limit = self.config.max_body_bytes
@@ -182,13 +176,34 @@ def _settle(future: asyncio.Future, outcome: BaseException | None) -> None:
         future.set_result(outcome)
 
 
-async def _read_capped(request: web.Request, limit: int) -> bytes:
+class _Hold:
+    """One request's share of the budget: its declared length up front, more as a body without
+    ``Content-Length`` (chunked) turns out longer, so such bodies cannot grow memory unchecked."""
+
+    def __init__(self, budget: Budget, declared: int):
+        if not budget.acquire(declared, new_request=True):
+            raise Overloaded("too many bytes are being received")
+        self.budget = budget
+        self.held = declared
+
+    def grow_to(self, size: int) -> None:
+        if size > self.held:
+            if not self.budget.acquire(size - self.held):
+                raise Overloaded("too many bytes are being received")
+            self.held = size
+
+    def release(self) -> None:
+        self.budget.release(self.held, request_done=True)
+
+
+async def _read_capped(request: web.Request, limit: int, hold: _Hold) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_any():
         size += len(chunk)
         if size > limit:
             raise protocol.TooLarge(f"body is larger than the limit of {limit} bytes")
+        hold.grow_to(size)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -124,3 +124,30 @@ def test_overload_answers_503_and_the_real_exporter_retries_until_stored(pg_url,
 
 def _post(span: Span) -> dict:
     return {"content": _request(span), "headers": PROTOBUF, "timeout": 60}
+
+
+def test_bodies_without_length_count_against_the_memory_budget_as_they_arrive(pg_url, tmp_path):
+    args = ("--no-auth", "--no-spool", "--max-inflight-bytes", "100000")
+    with running_collector(pg_url, tmp_path, *args) as collector:
+        release = threading.Event()
+        body = _request(_span(0, padding=60_000))
+
+        def slow_chunks():  # chunked transfer: no Content-Length to reserve up front
+            yield body[:50_000]
+            release.wait(30)
+            yield body[50_000:]
+
+        first: list = []
+        sender = threading.Thread(
+            target=lambda: first.append(
+                httpx.post(collector.endpoint, content=slow_chunks(), headers=PROTOBUF, timeout=60)
+            )
+        )
+        sender.start()
+        held = collector.wait_for(lambda h: h["inflight_bytes"] >= 50_000)
+        second = httpx.post(collector.endpoint, content=iter([body]), headers=PROTOBUF)
+        release.set()
+        sender.join(timeout=60)
+    assert held["inflight_bytes"] == 50_000 and held["inflight_requests"] == 1
+    assert second.status_code == 503 and second.headers["Retry-After"] == "1"
+    assert first[0].status_code == 200 and span_count(pg_url) == 1
