@@ -84,6 +84,8 @@ def collector(
     'Authorization: Bearer <api key>' header (an editor or admin key of the project the
     spans belong to; create one with `otel-llm keys create`). A 200 answer means the spans
     are committed to the database, or fsynced to the spool while it is unreachable.
+    With --grpc-port it also serves OTLP/gRPC (for OpenTelemetry Collector gateways and
+    their loadbalancing exporter).
 
     \b
     Example:
