@@ -69,7 +69,12 @@ def value(v: AnyValue) -> Any:
 
 
 def attributes(key_values) -> dict[str, Any]:
-    return {kv.key: value(kv.value) for kv in key_values}
+    out: dict[str, Any] = {}
+    for kv in key_values:
+        v = kv.value
+        text = v.string_value  # most attributes are strings: one field read instead of a dispatch
+        out[kv.key] = text if text else value(v)
+    return out
 
 
 def _invalid_ids(span: Span) -> str | None:
