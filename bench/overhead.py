@@ -3,8 +3,10 @@
 An ``openai.OpenAI`` client whose HTTP transport answers in-process (``httpx2.MockTransport``: no
 network, no server) is called N times per mode; modes are interleaved in rounds and each round's
 mode is compared with the bare SDK measured moments apart (median over rounds), so machine noise
-hits them alike. Time is the process's CPU time by default (all threads, so the span export thread
-counts; steadier than wall time on a shared machine), ``--clock wall`` for elapsed time.
+hits them alike. Before each window the span queues are flushed and garbage is collected, and the
+order of the modes rotates, so that no mode pays for collecting the previous one's objects. Time is
+the process's CPU time by default (all threads, so the span export thread counts; steadier than
+wall time on a shared machine), ``--clock wall`` for elapsed time.
 
 Calls measured: ``plain`` and ``stream`` (``stream=True``, 40 chunks + usage) whole SDK calls — the
 added µs over bare and the ratio ours / official; and ``wrapper``, the least noisy: each mode's
@@ -23,6 +25,7 @@ Usage: ``python bench/overhead.py [--calls 20] [--rounds 61] [--modes bare,offic
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -124,6 +127,12 @@ class Modes:
         self.ours.add_span_processor(LLMSpanProcessor())
         self.ours.add_span_processor(BatchSpanProcessor(NoopExporter()))
 
+    def settle(self) -> None:
+        """Export what the batch processors hold and collect garbage, outside the timed windows."""
+        self.plain.force_flush()
+        self.ours.force_flush()
+        gc.collect()
+
     def enable(self, mode: str) -> None:
         if mode == "official":
             from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
@@ -173,8 +182,10 @@ def wrapper_only(modes: list[str], calls: int, rounds: int) -> dict:
         return (clock() - start) / calls * 1e6
 
     results: dict[str, list[float]] = {m: [] for m in modes}
-    for _ in range(rounds):
-        for mode in modes:
+    for round_number in range(rounds):
+        shift = round_number % len(modes)
+        for mode in modes[shift:] + modes[:shift]:
+            switch.settle()
             results[mode].append(run(wrappers[mode]))
     median = {m: statistics.median(v) for m, v in results.items()}
     out: dict = {"us_per_call": {m: round(v, 1) for m, v in median.items()}}
@@ -188,8 +199,12 @@ def measure(modes: list[str], calls: int, rounds: int, stream: bool) -> dict:
     switch = Modes()
     timed(c, 50, stream)
     results: dict[str, list[float]] = {m: [] for m in modes}
-    for _ in range(rounds):
-        for mode in modes:
+    for round_number in range(rounds):
+        # Each mode starts clean (the other mode's queued spans exported, garbage collected), and the
+        # order rotates: otherwise a mode pays for collecting the previous mode's objects.
+        shift = round_number % len(modes)
+        for mode in modes[shift:] + modes[:shift]:
+            switch.settle()
             switch.enable(mode)
             timed(c, 3, stream)
             results[mode].append(timed(c, calls, stream))
