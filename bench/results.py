@@ -2,12 +2,12 @@
 
 Seeds ``--spans`` LLM spans (default 1,000,000) into a throwaway database with one
 ``INSERT … SELECT … FROM generate_series`` (the real ``spans`` table: primary key, every index and
-the rollup trigger of migration 0006), 90 % tagged with experiment ``bakeoff`` (variants a/b/c),
+the rollup triggers of migration 0006), 90 % tagged with experiment ``bakeoff`` (variants a/b/c),
 10 % with experiment ``small`` (a/b), with feedback on 1 % of them, then times, median of
 ``--rounds``:
 
 - ``results``: ``otel_llm.experiments.results.experiment_results`` — the whole service call the CLI
-  and console make (the rollup rows and latency histogram, the feedback join, scipy tests, wording);
+  and console make (the rollup rows — moments, latency histogram, feedback —, scipy tests, wording);
 - ``hand_sql``: the equivalent exact SQL written by hand (the ``GROUP BY variant`` aggregate over
   the spans with ``percentile_cont``, and the feedback join) run with psycopg directly — the baseline,
   which is also what results cost before the rollups;
@@ -15,12 +15,14 @@ the rollup trigger of migration 0006), 90 % tagged with experiment ``bakeoff`` (
 for each experiment, with the ratio hand_sql / results and the largest p50/p95 difference between
 the two (the histogram's error). Then the write path: ``--write-rows`` spans (default 50,000, in
 exporter-sized batches of 512) stored with ``otel_llm.storage.writer.insert_rows`` with the trigger
-enabled and disabled (``ALTER TABLE … DISABLE TRIGGER``), same rows, alternating, median of 3 — once
-with every span in an experiment (the trigger's worst case) and once with none. The database is
-dropped at the end.
+enabled and disabled (``ALTER TABLE … DISABLE TRIGGER``), same rows, interleaved in
+``--write-rounds`` slices so that the machine's load weighs on both alike — once with every span in
+an experiment (the trigger's worst case) and once with none. Less exposed to the machine's load:
+the time Postgres reports for the spans trigger (``EXPLAIN ANALYZE`` of one 512-span INSERT, rolled
+back) next to the whole statement's. The database is dropped at the end.
 
 usage: .venv/bin/python bench/results.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
-       [--spans 1000000] [--rounds 7] [--write-rows 50000]
+       [--spans 1000000] [--rounds 7] [--write-rows 50000] [--write-rounds 10]
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ GROUP BY s.variant
 """
 
 TRIGGER = "otel_llm_experiment_rollup"
+# One exporter-sized batch inserted under EXPLAIN ANALYZE (rolled back): Postgres reports the time
+# spent in the trigger apart from the insert itself.
+EXPLAIN_BATCH_SQL = "EXPLAIN (ANALYZE, FORMAT JSON) " + SEED_SQL.replace(
+    "FROM generate_series(1, %(spans)s) AS i", "FROM generate_series(%(first)s, %(last)s) AS i"
+).replace("CASE WHEN i %% 10 = 0 THEN 'small' ELSE 'bakeoff' END", "%(experiment)s").replace(
+    "md5(i::text)", "md5(i::text || 'x')"
+)
 BATCH = 512
 GPT = {"provider": "openai", "model": "gpt-4o-mini"}
 
@@ -180,8 +189,8 @@ def _write_rows(n: int, tagged: bool) -> list[dict]:
     return rows
 
 
-def _write_once(engine, rows: list[dict], project: str, trigger: bool) -> float:
-    """Spans per second storing ``rows`` under a new project, trigger on or off."""
+def _write_seconds(engine, rows: list[dict], project: str, trigger: bool) -> float:
+    """Seconds to store ``rows`` under a new project, trigger on or off."""
     with engine.begin() as conn:
         project_id = writer.ensure_project(conn, project)
         conn.exec_driver_sql(f"ALTER TABLE spans {'ENABLE' if trigger else 'DISABLE'} TRIGGER {TRIGGER}")
@@ -190,26 +199,56 @@ def _write_once(engine, rows: list[dict], project: str, trigger: bool) -> float:
     for i in range(0, len(rows), BATCH):
         with engine.begin() as conn:
             writer.insert_rows(conn, rows[i : i + BATCH])
-    return len(rows) / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
-def _time_writes(url: str, n: int) -> None:
+def _time_writes(url: str, n: int, rounds: int) -> None:
+    """The rows go in ``rounds`` slices; each slice is written once with the trigger and once
+    without (alternating which goes first), so the machine's load drifts over both alike."""
     engine = db.get_engine(url)
     for tagged in (True, False):
         rows = _write_rows(n, tagged)
-        rates: dict[bool, list[float]] = {True: [], False: []}
-        for round_ in range(3):
-            for trigger in (round_ % 2 == 0, round_ % 2 != 0):  # alternate which goes first
+        size = -(-n // rounds)
+        seconds = {True: 0.0, False: 0.0}
+        for round_, start in enumerate(range(0, n, size)):
+            for trigger in (round_ % 2 == 0, round_ % 2 != 0):
                 project = f"writes-{tagged}-{trigger}-{round_}"
-                rates[trigger].append(_write_once(engine, rows, project, trigger))
+                seconds[trigger] += _write_seconds(engine, rows[start : start + size], project, trigger)
         with engine.begin() as conn:
             conn.exec_driver_sql(f"ALTER TABLE spans ENABLE TRIGGER {TRIGGER}")
-        on, off = statistics.median(rates[True]), statistics.median(rates[False])
+        on, off = n / seconds[True], n / seconds[False]
         label = "every span in an experiment" if tagged else "no span in an experiment"
         print(
             f"writes, {label:<28} {n:,} spans in batches of {BATCH}: trigger on {on:8,.0f} spans/s   "
             f"off {off:8,.0f} spans/s   cost {(1 - on / off) * 100:5.1f} %"
         )
+
+
+def _time_trigger(url: str, project_id: int, samples: int = 21) -> None:
+    """Server-side time of the trigger for one batch of BATCH spans, next to the insert's."""
+    with psycopg.connect(url) as conn:
+        for experiment in ("writes", None):
+            trigger_ms, total_ms = [], []
+            for k in range(samples):
+                first = 10_000_000 + k * BATCH
+                params = {
+                    "project_id": project_id,
+                    "first": first,
+                    "last": first + BATCH - 1,
+                    "experiment": experiment,
+                }
+                [plan] = conn.execute(EXPLAIN_BATCH_SQL, params).fetchone()[0]
+                conn.rollback()
+                trigger_ms.append(
+                    sum(t["Time"] for t in plan.get("Triggers", []) if t["Trigger Name"] == TRIGGER)
+                )
+                total_ms.append(plan["Execution Time"])
+            label = "in an experiment" if experiment else "in no experiment"
+            trig, total = statistics.median(trigger_ms), statistics.median(total_ms)
+            print(
+                f"trigger, {BATCH} spans {label:<17}: {trig:6.2f} ms of the statement's {total:6.2f} ms "
+                f"({trig / total * 100:4.1f} %, median of {samples})"
+            )
 
 
 def main() -> None:
@@ -218,6 +257,7 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--write-rows", type=int, default=50_000)
+    parser.add_argument("--write-rounds", type=int, default=10)
     args = parser.parse_args()
     name = f"otel_llm_bench_results_{uuid.uuid4().hex[:8]}"
     url = f"{args.dsn.rsplit('/', 1)[0]}/{name}"
@@ -227,7 +267,8 @@ def main() -> None:
         migrate.upgrade(url)
         project_id = _seed(url, args.spans)
         _time_results(url, project_id, args.spans, args.rounds)
-        _time_writes(url, args.write_rows)
+        _time_trigger(url, project_id)
+        _time_writes(url, args.write_rows, args.write_rounds)
     finally:
         db.dispose_all()
         with psycopg.connect(args.dsn, autocommit=True) as admin:

@@ -94,6 +94,24 @@ ON CONFLICT ({KEY}) DO UPDATE SET
 """
 
 
+# The same pairs for a batch of new spans: one probe of each feedback index per span (the planner
+# would otherwise hash the whole feedback table for every batch).
+NEW_SPANS_FEEDBACK_SQL = f"""
+INSERT INTO experiment_feedback_rollups AS r ({KEY}, n, total, sum_squares)
+SELECT s.project_id, s.experiment, s.variant, count(*), sum(f.score), sum(f.score * f.score)
+FROM new_rows s CROSS JOIN LATERAL (
+    SELECT score FROM feedback WHERE project_id = s.project_id AND span_id = s.span_id
+    UNION ALL
+    SELECT score FROM feedback WHERE project_id = s.project_id AND trace_id = s.trace_id AND span_id IS NULL
+    OFFSET 0
+) f
+WHERE {S_TAGGED}
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+ON CONFLICT ({KEY}) DO UPDATE SET
+    n = r.n + EXCLUDED.n, total = r.total + EXCLUDED.total, sum_squares = r.sum_squares + EXCLUDED.sum_squares
+"""
+
+
 def _sql(template: str, **sources: str) -> str:
     return template.replace("{spans}", sources.get("spans", "spans")).replace(
         "{feedback}", sources.get("feedback", "feedback")
@@ -113,7 +131,7 @@ BEGIN
     PERFORM {LOCK} FROM (SELECT DISTINCT project_id FROM new_rows WHERE {TAGGED} ORDER BY 1) p;
     {_sql(ROLLUP_SQL, spans="new_rows")};
     {_sql(BUCKETS_SQL, spans="new_rows")};
-    {_sql(FEEDBACK_SQL, spans="new_rows")};
+    {NEW_SPANS_FEEDBACK_SQL};
     RETURN NULL;
 END
 $$
