@@ -18,8 +18,8 @@ exporter-sized batches of 512) stored with ``otel_llm.storage.writer.insert_rows
 enabled and disabled (``ALTER TABLE … DISABLE TRIGGER``), same rows, interleaved in
 ``--write-rounds`` slices so that the machine's load weighs on both alike — once with every span in
 an experiment (the trigger's worst case) and once with none. Less exposed to the machine's load:
-the time Postgres reports for the spans trigger (``EXPLAIN ANALYZE`` of one 512-span INSERT, rolled
-back) next to the whole statement's. The database is dropped at the end.
+the server-side time of one 512-span INSERT (``EXPLAIN ANALYZE``, rolled back) with the trigger, of
+which the part spent in it, and without it. The database is dropped at the end.
 
 usage: .venv/bin/python bench/results.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
        [--spans 1000000] [--rounds 7] [--write-rows 50000] [--write-rounds 10]
@@ -224,11 +224,20 @@ def _time_writes(url: str, n: int, rounds: int) -> None:
         )
 
 
+def _explain_batch(conn: psycopg.Connection, params: dict, trigger: bool) -> dict:
+    if not trigger:
+        conn.execute(f"ALTER TABLE spans DISABLE TRIGGER {TRIGGER}")
+    [plan] = conn.execute(EXPLAIN_BATCH_SQL, params).fetchone()[0]
+    conn.rollback()
+    return plan
+
+
 def _time_trigger(url: str, project_id: int, samples: int = 21) -> None:
-    """Server-side time of the trigger for one batch of BATCH spans, next to the insert's."""
+    """Server-side time of one BATCH-span INSERT with the trigger (and the part spent in it) and
+    without it, interleaved; the difference includes capturing the transition table."""
     with psycopg.connect(url) as conn:
         for experiment in ("writes", None):
-            trigger_ms, total_ms = [], []
+            inside, on, off = [], [], []
             for k in range(samples):
                 first = 10_000_000 + k * BATCH
                 params = {
@@ -237,17 +246,18 @@ def _time_trigger(url: str, project_id: int, samples: int = 21) -> None:
                     "last": first + BATCH - 1,
                     "experiment": experiment,
                 }
-                [plan] = conn.execute(EXPLAIN_BATCH_SQL, params).fetchone()[0]
-                conn.rollback()
-                trigger_ms.append(
+                plan = _explain_batch(conn, params, trigger=True)
+                inside.append(
                     sum(t["Time"] for t in plan.get("Triggers", []) if t["Trigger Name"] == TRIGGER)
                 )
-                total_ms.append(plan["Execution Time"])
+                on.append(plan["Execution Time"])
+                off.append(_explain_batch(conn, params, trigger=False)["Execution Time"])
             label = "in an experiment" if experiment else "in no experiment"
-            trig, total = statistics.median(trigger_ms), statistics.median(total_ms)
+            on_ms, off_ms = statistics.median(on), statistics.median(off)
             print(
-                f"trigger, {BATCH} spans {label:<17}: {trig:6.2f} ms of the statement's {total:6.2f} ms "
-                f"({trig / total * 100:4.1f} %, median of {samples})"
+                f"INSERT of {BATCH} spans {label:<17}: {on_ms:6.2f} ms with the trigger "
+                f"({statistics.median(inside):5.2f} ms in it), {off_ms:6.2f} ms without, "
+                f"cost {(on_ms / off_ms - 1) * 100:5.1f} % (median of {samples})"
             )
 
 
