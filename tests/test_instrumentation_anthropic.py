@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
+from otel_llm.storage.normalize import from_readable, to_row
 from tests import instrumentation_support
 from tests.instrumentation_support import (
     SYSTEM,
@@ -70,6 +71,21 @@ def test_create_gives_one_stored_span_with_attributes_and_record(traced, client,
     assert record["api"] == "anthropic.messages" and "sk-ant-secret" not in a[attrs.REQUEST]
     sent = mock_llm.requests[-1].body
     client.messages.create(**record["params"])
+    assert mock_llm.requests[-1].body == sent
+
+
+def test_sampling_parameters_sent_in_extra_body_are_recorded(traced, client, mock_llm):
+    # anthropic 2.x has no temperature/top_p/top_k keywords: apps (and replay) send them in extra_body.
+    sampling = {"temperature": 0.3, "top_p": 0.9, "top_k": 5}
+    client.messages.create(model=MODEL, max_tokens=50, messages=USER, extra_body=sampling)
+    span = traced.one()
+    a = span.attributes
+    assert (a[attrs.GEN_AI_REQUEST_TEMPERATURE], a[attrs.GEN_AI_REQUEST_TOP_P]) == (0.3, 0.9)
+    assert a[attrs.GEN_AI_REQUEST_TOP_K] == 5
+    assert to_row(from_readable(span), project_id=1)["temperature"] == 0.3
+    sent = mock_llm.requests[-1].body
+    assert mock_llm.requests[-1].json["temperature"] == 0.3
+    client.messages.create(**record_of(span)["params"])  # the record keeps extra_body as it was
     assert mock_llm.requests[-1].body == sent
 
 

@@ -13,9 +13,17 @@ from typing import Any
 from otel_llm import attributes as attrs
 from otel_llm.instrumentation.common import content
 from otel_llm.instrumentation.common.call import LLMCall
-from otel_llm.instrumentation.common.fields import get, integer, set_number, string_list, texts
+from otel_llm.instrumentation.common.fields import get, integer, number, set_number, string_list, texts
 
 logger = logging.getLogger(__name__)
+
+_SAMPLING = (
+    ("temperature", attrs.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", attrs.GEN_AI_REQUEST_TOP_P),
+    ("top_k", attrs.GEN_AI_REQUEST_TOP_K),
+)
+"""Sampling parameters: keywords of older SDKs; SDKs without those keywords (anthropic 2.x) get
+them in ``extra_body``, where they are read when the keyword is absent."""
 
 
 class MessagesHandler:
@@ -34,8 +42,11 @@ class MessagesHandler:
         if isinstance(model, str):
             a[attrs.GEN_AI_REQUEST_MODEL] = model
         set_number(a, attrs.GEN_AI_REQUEST_MAX_TOKENS, integer(kwargs.get("max_tokens")))
-        set_number(a, attrs.GEN_AI_REQUEST_TEMPERATURE, kwargs.get("temperature"))
-        set_number(a, attrs.GEN_AI_REQUEST_TOP_P, kwargs.get("top_p"))
+        extra = kwargs.get("extra_body")
+        extra = extra if isinstance(extra, dict) else {}
+        for name, attribute in _SAMPLING:
+            value = number(kwargs.get(name))
+            set_number(a, attribute, extra.get(name) if value is None else value)
         stop = string_list(kwargs.get("stop_sequences"))
         if stop:
             a[attrs.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
