@@ -120,3 +120,18 @@ def pytest_collection_modifyitems(session, config, items):
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, which would break every later test that calls ``asyncio.run``."""
     items.sort(key=lambda item: "/tests/browser/" in str(item.path).replace("\\", "/"))
+
+
+@pytest.fixture(autouse=True)
+def _leave_the_sdks_as_found():
+    """Whatever a test switched on (``otel_llm.instrument()``, an experiment run, a replay), the next
+    test starts with unpatched SDKs and no otel-llm exporter attached."""
+    yield
+    from otel_llm import pipeline
+    from otel_llm.instrumentation import available_instrumentors
+
+    pipeline.shutdown()
+    pipeline.uninstrument()
+    for instrumentor in available_instrumentors():
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()

@@ -3,7 +3,13 @@ into the same columns as ours; and its older flattened ``gen_ai.prompt.N.*`` sty
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+import sys
+
 import openai
+import pytest
 
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
@@ -11,7 +17,29 @@ from otel_llm.storage.normalize import SpanRecord, to_row
 from tests.foreign_support import OPENAI_MESSAGES, SYSTEM, stored_llm_rows, storing_provider
 
 
-def test_openllmetry_openai_spans_normalised(sqlite_url, mock_llm, monkeypatch):
+@pytest.fixture
+def openai_restored_after():
+    """OpenLLMetry's uninstrument() leaves some of its wrappers in place: put every openai resource
+    class back exactly as it was, so later tests see the SDK unpatched."""
+    import openai.resources
+
+    for module in pkgutil.walk_packages(openai.resources.__path__, "openai.resources."):
+        importlib.import_module(module.name)
+    before = {
+        cls: dict(vars(cls))
+        for name, module in list(sys.modules.items())
+        if name.startswith("openai.resources")
+        for cls in vars(module).values()
+        if inspect.isclass(cls) and cls.__module__ == name
+    }
+    yield
+    for cls, members in before.items():
+        for key, value in members.items():
+            if vars(cls).get(key) is not value:
+                setattr(cls, key, value)
+
+
+def test_openllmetry_openai_spans_normalised(sqlite_url, mock_llm, monkeypatch, openai_restored_after):
     from opentelemetry.instrumentation.openai import OpenAIInstrumentor
 
     monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", "true")
