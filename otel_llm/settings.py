@@ -44,6 +44,14 @@ OTEL_LLM_MOCK_URL = "OTEL_LLM_MOCK_URL"
 OTEL_LLM_SECRET_KEY = "OTEL_LLM_SECRET_KEY"
 """Secret that signs console sessions. Default: a random key kept in the instance folder."""
 
+OTEL_LLM_SECURE_COOKIES = "OTEL_LLM_SECURE_COOKIES"
+"""``true`` marks the console's session cookie Secure (sent over HTTPS only). Set it whenever the
+console is served over HTTPS, directly or behind a proxy. Default: ``false`` (plain-HTTP local use)."""
+
+OTEL_LLM_TRUSTED_PROXIES = "OTEL_LLM_TRUSTED_PROXIES"
+"""How many reverse proxies in front of the console to trust for ``X-Forwarded-For``/``-Proto``
+(client address for sign-in throttling, https scheme). Default ``0``: headers are ignored."""
+
 OTEL_LLM_API_URL = "OTEL_LLM_API_URL"
 """Console base URL for apps that fetch prompts and experiments over the JSON API instead of the database."""
 
@@ -137,6 +145,26 @@ def mock_url(override: str | None = None) -> str | None:
 
 def secret_key(override: str | None = None) -> str | None:
     return override or os.environ.get(OTEL_LLM_SECRET_KEY) or None
+
+
+def secure_cookies(override: bool | None = None) -> bool:
+    if override is not None:
+        return override
+    value = _get_bool(OTEL_LLM_SECURE_COOKIES, False)
+    return bool(value)
+
+
+def trusted_proxies(override: int | None = None) -> int:
+    if override is not None:
+        return override
+    raw = os.environ.get(OTEL_LLM_TRUSTED_PROXIES, "").strip()
+    if not raw:
+        return 0
+    try:
+        return max(int(raw), 0)
+    except ValueError:
+        logger.warning("otel-llm: %s=%r is not an integer; using 0", OTEL_LLM_TRUSTED_PROXIES, raw)
+        return 0
 
 
 def api_url(override: str | None = None) -> str | None:

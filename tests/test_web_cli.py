@@ -179,3 +179,25 @@ def test_generated_session_secret_is_kept_in_the_instance_folder(sqlite_url, tmp
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
     monkeypatch.setenv("OTEL_LLM_SECRET_KEY", "from-the-environment")
     assert create_app(config).config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_secure_cookie_and_trusted_proxy_settings(monkeypatch, sqlite_url, tmp_path):
+    """Behind HTTPS the session cookie is Secure; a trusted proxy's X-Forwarded-For is the client."""
+    from web import create_app
+
+    monkeypatch.setenv("OTEL_LLM_SECURE_COOKIES", "true")
+    monkeypatch.setenv("OTEL_LLM_TRUSTED_PROXIES", "1")
+    app = create_app({"DATABASE_URL": sqlite_url, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    seen = {}
+
+    @app.before_request
+    def _remember():
+        from flask import request
+
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+
+    app.test_client().get(
+        "/healthz", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    assert seen == {"addr": "203.0.113.9", "scheme": "https"}

@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PROJECT=settings.project(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies(),
         PERMANENT_SESSION_LIFETIME=timedelta(days=14),
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in _check_csrf: every write except API-key calls
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
@@ -50,6 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key() or _instance_secret(app)
 
+    proxies = settings.trusted_proxies()
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
     csrf.init_app(app)
     app.before_request(_check_csrf)
