@@ -1,7 +1,9 @@
-"""A JSON encoder without per-call setup: the C encoder of ``json`` built once.
+"""JSON of captured content and request records, on the hot path of every LLM call: orjson.
 
-``json.dumps`` (and ``JSONEncoder.encode``) build the C encoder anew on every call; on the hot path
-of every LLM call that setup costs about as much as encoding a short message list.
+orjson encodes a message list about 6x faster than ``json.dumps``. It writes compact JSON (no
+spaces), keeps non-ASCII text as it is, writes non-string keys as strings, and hands datetimes and
+dataclasses to ``default`` like ``json`` does. What orjson refuses (integers over 64 bits, lone
+surrogates, nesting deeper than 254) goes through ``json``'s C encoder instead, built once.
 """
 
 from __future__ import annotations
@@ -10,25 +12,23 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-try:
-    from _json import make_encoder as _c_make_encoder
-except ImportError:  # pragma: no cover - CPython always has it
-    _c_make_encoder = None
+import orjson
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def make_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str]:
-    """``encode(value) -> str``: compact-ish JSON (``", "``/``": "`` separators, as ``json.dumps``),
-    non-ASCII kept, ``default`` for other types. No circular-reference check: a cycle raises
-    ``RecursionError``, which callers treat like any other failure of ours."""
-    if _c_make_encoder is None:  # pragma: no cover
-        return json.JSONEncoder(ensure_ascii=False, default=default).encode
-    encoder = _c_make_encoder(
-        None, default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
-    )
+    """``encode(value) -> str``: compact JSON, ``default`` for other types. A cycle raises
+    ``RecursionError`` (or ``ValueError``), which callers treat like any other failure of ours."""
+    fallback = json.JSONEncoder(
+        ensure_ascii=False, default=default, separators=(",", ":"), check_circular=False
+    ).encode
+    dumps = orjson.dumps
 
     def encode(value: Any) -> str:
-        if isinstance(value, str):
-            return json.encoder.encode_basestring(value)
-        return "".join(encoder(value, 0))
+        try:
+            return dumps(value, default, _OPTIONS).decode()
+        except orjson.JSONEncodeError:
+            return fallback(value)
 
     return encode
