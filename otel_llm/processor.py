@@ -16,7 +16,10 @@ _IN_OUR_CALL_KEY = otel_context.create_key("otel_llm.in_llm_call")
 
 
 def is_llm_span(span: ReadableSpan) -> bool:
-    attributes = span.attributes or {}
+    return _has_llm_attributes(span.attributes or {})
+
+
+def _has_llm_attributes(attributes) -> bool:
     return (
         attrs.GEN_AI_OPERATION_NAME in attributes
         or attrs.GEN_AI_PROVIDER_NAME in attributes
@@ -77,23 +80,26 @@ class LLMSpanProcessor(SpanProcessor):
             logger.debug("otel-llm: tagging a span failed", exc_info=True)
 
     def _tag(self, span: Span, parent_context: otel_context.Context | None) -> None:
-        if not is_llm_span(span):
+        attributes = span.attributes  # a live read-only view: one for all the checks below
+        if not _has_llm_attributes(attributes):
             return
-        scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
-        # Any other instrumentation's LLM span inside one of ours (SDK-native Anthropic spans, another
-        # OpenAI/Anthropic instrumentor that wrapped the SDK before us) describes the same call.
-        if scope != attrs.OUR_SCOPE and otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
-            span.set_attribute(attrs.DUPLICATE, True)
-            return
-        if scope == attrs.OUR_SCOPE:
+        scope = span.instrumentation_scope
+        if scope is not None and scope.name == attrs.OUR_SCOPE:
             if self._open_foreign:
                 self._mark_wrapping_spans(span)
-        else:
-            self._open_foreign[span.context.span_id] = span
-        existing = span.attributes or {}
-        for name, value in current_tags(parent_context).items():
-            if name not in existing:
-                span.set_attribute(name, value)
+            tags = current_tags(parent_context)
+            if tags:  # our instrumentation never sets these itself
+                span.set_attributes(tags)
+            return
+        if otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
+            # Any other instrumentation's LLM span inside one of ours (SDK-native Anthropic spans,
+            # another OpenAI/Anthropic instrumentor that wrapped the SDK before us): the same call.
+            span.set_attribute(attrs.DUPLICATE, True)
+            return
+        self._open_foreign[span.context.span_id] = span
+        tags = current_tags(parent_context)
+        if tags:  # an attribute the other instrumentation set explicitly wins
+            span.set_attributes({name: value for name, value in tags.items() if name not in attributes})
 
     def _mark_wrapping_spans(self, ours: Span) -> None:
         """Mark the other instrumentations' spans of this same call that enclose ours."""
