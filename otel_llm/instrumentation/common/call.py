@@ -147,22 +147,40 @@ class LLMCall:
 
     def _record_metrics(self, error_type: str | None) -> None:
         handler = self.handler
-        metric_attrs = {
-            attrs.GEN_AI_OPERATION_NAME: handler.operation,
-            attrs.GEN_AI_PROVIDER_NAME: handler.provider,
-        }
-        if self.request_model:
-            metric_attrs[attrs.GEN_AI_REQUEST_MODEL] = self.request_model
-        if self.response_model:
-            metric_attrs[attrs.GEN_AI_RESPONSE_MODEL] = self.response_model
-        if error_type:
-            metric_attrs[attrs.ERROR_TYPE] = error_type
-        self.telemetry.duration.record(time.perf_counter() - self.start, metric_attrs)
+        key = (handler.operation, handler.provider, self.request_model, self.response_model, error_type)
+        sets = _METRIC_ATTRIBUTES.get(key)
+        if sets is None:
+            sets = _metric_attribute_sets(key)
+        duration, input_set, output_set = sets
+        telemetry = self.telemetry
+        telemetry.duration.record(time.perf_counter() - self.start, duration)
         input_tokens, output_tokens = self.usage
         if input_tokens is not None:
-            self.telemetry.tokens.record(input_tokens, {**metric_attrs, TOKEN_TYPE: "input"})
+            telemetry.tokens.record(input_tokens, input_set)
         if output_tokens is not None:
-            self.telemetry.tokens.record(output_tokens, {**metric_attrs, TOKEN_TYPE: "output"})
+            telemetry.tokens.record(output_tokens, output_set)
+
+
+_METRIC_ATTRIBUTES: dict[tuple, tuple[dict, dict, dict]] = {}
+"""(operation, provider, request model, response model, error type) → the attribute sets of the
+duration, input-token and output-token measurements: built once, not three dicts per call."""
+_MAX_METRIC_ATTRIBUTE_SETS = 1024
+
+
+def _metric_attribute_sets(key: tuple) -> tuple[dict, dict, dict]:
+    operation, provider, request_model, response_model, error_type = key
+    base: dict[str, Any] = {attrs.GEN_AI_OPERATION_NAME: operation, attrs.GEN_AI_PROVIDER_NAME: provider}
+    if request_model:
+        base[attrs.GEN_AI_REQUEST_MODEL] = request_model
+    if response_model:
+        base[attrs.GEN_AI_RESPONSE_MODEL] = response_model
+    if error_type:
+        base[attrs.ERROR_TYPE] = error_type
+    sets = (base, {**base, TOKEN_TYPE: "input"}, {**base, TOKEN_TYPE: "output"})
+    if len(_METRIC_ATTRIBUTES) >= _MAX_METRIC_ATTRIBUTE_SETS:  # e.g. unbounded error texts: start over
+        _METRIC_ATTRIBUTES.clear()
+    _METRIC_ATTRIBUTES[key] = sets
+    return sets
 
 
 def error_type_of(error: BaseException) -> str:
