@@ -27,6 +27,16 @@ def _end(call: LLMCall, accumulator: Accumulator, error: BaseException | None) -
     call.finish(error)
 
 
+def _feed(call: LLMCall, accumulator: Accumulator, chunk: Any) -> None:
+    """One chunk arrived: note the first chunk's time and accumulate it. Never raises."""
+    try:
+        if call.first_chunk_ns is None:
+            call.chunk_arrived()
+        accumulator.add(chunk)
+    except Exception:
+        logger.debug("otel-llm: reading a chunk failed", exc_info=True)
+
+
 class StreamProxy(wrapt.ObjectProxy):
     """A sync SDK ``Stream`` that feeds each chunk to the call's accumulator."""
 
@@ -47,13 +57,7 @@ class StreamProxy(wrapt.ObjectProxy):
         except BaseException as exc:
             _end(self._self_call, self._self_accumulator, exc)
             raise
-        try:
-            call = self._self_call
-            if call.first_chunk_ns is None:
-                call.chunk_arrived()
-            self._self_accumulator.add(chunk)
-        except Exception:
-            logger.debug("otel-llm: reading a chunk failed", exc_info=True)
+        _feed(self._self_call, self._self_accumulator, chunk)
         return chunk
 
     def __enter__(self):
@@ -96,13 +100,7 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
         except BaseException as exc:
             _end(self._self_call, self._self_accumulator, exc)
             raise
-        try:
-            call = self._self_call
-            if call.first_chunk_ns is None:
-                call.chunk_arrived()
-            self._self_accumulator.add(chunk)
-        except Exception:
-            logger.debug("otel-llm: reading a chunk failed", exc_info=True)
+        _feed(self._self_call, self._self_accumulator, chunk)
         return chunk
 
     async def __aenter__(self):
