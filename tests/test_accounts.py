@@ -104,6 +104,20 @@ def test_revoke_by_id_prefix_or_display_and_errors(engine):
     assert all(k.revoked for k in list_keys(engine, "demo"))
 
 
+def test_an_all_digit_prefix_is_found_as_a_prefix_and_an_id_clash_is_reported(engine):
+    create_project(engine, "demo")
+    a, _ = create_key(engine, "demo", "viewer")
+    b, _ = create_key(engine, "demo", "viewer")
+    with engine.begin() as connection:  # hex prefixes are all digits about one time in 160
+        connection.execute(update(api_keys).where(api_keys.c.id == a.id).values(prefix="12407851"))
+        connection.execute(update(api_keys).where(api_keys.c.id == b.id).values(prefix=f"{a.id:08d}"))
+    assert revoke_key(engine, "12407851").id == a.id
+    with pytest.raises(KeyNotFound, match="2 keys match .*ollm_<prefix>"):
+        revoke_key(engine, f"{a.id:08d}")  # a's id and b's prefix
+    assert revoke_key(engine, f"ollm_{a.id:08d}").id == b.id
+    assert all(k.revoked for k in list_keys(engine, "demo"))
+
+
 def test_keys_need_an_existing_project_and_a_known_role(engine):
     with pytest.raises(ProjectNotFound, match="otel-llm projects create nope"):
         create_key(engine, "nope", "viewer")

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, Select, insert, or_, select, update
+from sqlalchemy import Engine, Select, false, insert, or_, select, update
 
 from otel_llm.accounts.errors import KeyNotFound
 from otel_llm.accounts.projects import require_project
@@ -101,8 +101,11 @@ def revoke_key(engine: Engine, key: int | str, project_name: str | None = None) 
     """
     matches = _find(engine, key, project_name)
     if len(matches) != 1:
-        what = "no key" if not matches else f"{len(matches)} keys"
-        raise KeyNotFound(f"{what} matches {key!r}; `otel-llm keys list --project P` shows ids and prefixes.")
+        what = "no key matches" if not matches else f"{len(matches)} keys match"
+        hint = "" if not matches else " (an id, or ollm_<prefix> for a prefix)"
+        raise KeyNotFound(
+            f"{what} {key!r}; `otel-llm keys list --project P` shows ids and prefixes{hint}."
+        )
     found = matches[0]
     if not found.revoked:
         with engine.begin() as connection:
@@ -150,8 +153,13 @@ def _touch(engine: Engine, key_id: int, last_used: datetime | None) -> None:
 def _find(engine: Engine, key: int | str, project_name: str | None) -> list[KeyInfo]:
     stmt = _key_select()
     text = str(key).strip()
-    if isinstance(key, int) or text.isdigit():
-        stmt = stmt.where(api_keys.c.id == int(text))
+    if isinstance(key, int):
+        stmt = stmt.where(api_keys.c.id == key)
+    elif text.isdigit():
+        # Prefixes are hex, so "12407851" may be a prefix as well as an id: both match (two keys
+        # matching is reported, and ``ollm_12407851`` names the prefix alone).
+        by_id = api_keys.c.id == int(text) if int(text) < 2**31 else false()
+        stmt = stmt.where(or_(by_id, api_keys.c.prefix == text))
     else:
         prefix = text.removeprefix(TOKEN_PREFIX).split("_", 1)[0].rstrip("…")
         stmt = stmt.where(api_keys.c.prefix == prefix)
