@@ -80,16 +80,16 @@ class LLMSpanProcessor(SpanProcessor):
             logger.debug("otel-llm: tagging a span failed", exc_info=True)
 
     def _tag(self, span: Span, parent_context: otel_context.Context | None) -> None:
-        attributes = span.attributes  # a live read-only view: one for all the checks below
-        if not _has_llm_attributes(attributes):
-            return
         scope = span.instrumentation_scope
-        if scope is not None and scope.name == attrs.OUR_SCOPE:
+        if scope is not None and scope.name == attrs.OUR_SCOPE:  # all our spans are LLM calls
             if self._open_foreign:
                 self._mark_wrapping_spans(span)
             tags = current_tags(parent_context)
             if tags:  # our instrumentation never sets these itself
                 span.set_attributes(tags)
+            return
+        attributes = span.attributes  # a live read-only view: one for all the checks below
+        if not _has_llm_attributes(attributes):
             return
         if otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
             # Any other instrumentation's LLM span inside one of ours (SDK-native Anthropic spans,

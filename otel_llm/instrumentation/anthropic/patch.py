@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 from otel_llm.instrumentation.anthropic.messages import MessagesHandler
+from otel_llm.instrumentation.common.patching import result_types
 from otel_llm.instrumentation.common.telemetry import Telemetry
 from otel_llm.instrumentation.common.wrap import (
     async_call,
@@ -28,12 +29,12 @@ def sdk_types() -> SimpleNamespace:
     import anthropic
     from anthropic import _response
 
-    return SimpleNamespace(
-        STREAM=anthropic.Stream,
-        ASYNC_STREAM=anthropic.AsyncStream,
-        LEGACY_RESPONSE=_Never,
-        API_RESPONSE=_response.APIResponse,
-        ASYNC_API_RESPONSE=_response.AsyncAPIResponse,
+    return result_types(
+        stream=anthropic.Stream,
+        async_stream=anthropic.AsyncStream,
+        legacy_response=_Never,
+        api_response=_response.APIResponse,
+        async_api_response=_response.AsyncAPIResponse,
     )
 
 

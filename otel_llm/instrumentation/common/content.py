@@ -72,7 +72,7 @@ def redact(value: Any, fn: Redactor) -> Any:
 def add_content(target: dict[str, Any], values: dict[str, Any], budget: int) -> int:
     """Put the content attributes in ``values`` (name → JSON-able structure) into ``target`` (span
     attributes), redacted and within ``budget`` bytes; returns the budget left for the span."""
-    fn = redactor()
+    fn = _state["redactor"]
     if fn is not None:
         try:
             values = {name: redact(value, fn) for name, value in values.items()}

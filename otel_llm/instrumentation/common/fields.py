@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -12,6 +13,32 @@ def get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+NUMBER_TYPES = frozenset({int, float})
+"""Exact types of a number parameter (``type(v) in NUMBER_TYPES``: bools and sentinels excluded)."""
+
+
+def as_mapping(obj: Any) -> Any:
+    """The fields of a mapping or an SDK model, to read with ``.get``: one call instead of a
+    ``get()`` call per field on the hot path."""
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "__pydantic_fields_set__"):  # an SDK model: its fields are its __dict__
+        return obj.__dict__
+    return obj if isinstance(obj, Mapping) else _Attributes(obj)
+
+
+class _Attributes:
+    """``.get`` over any other object's attributes."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self.obj, name, default)
+
+
 def number(value: Any) -> int | float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -19,6 +46,8 @@ def number(value: Any) -> int | float | None:
 
 
 def integer(value: Any) -> int | None:
+    if type(value) is int:
+        return value
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import wrapt
@@ -56,3 +57,18 @@ def _cut_out(owner: Any, original: Any, wrapper: Callable, method: str) -> None:
             return
         parent, node = node, node.__wrapped__
     logger.debug("otel-llm: our wrapper of %s.%s was already removed", owner.__name__, method)
+
+
+def result_types(
+    stream: type, async_stream: type, legacy_response: type, api_response: type, async_api_response: type
+) -> SimpleNamespace:
+    """An SDK's stream and raw-response classes, which decide how a call's result is observed;
+    ``OBSERVED`` holds them all, so a complete response is recognised with one check."""
+    return SimpleNamespace(
+        STREAM=stream,
+        ASYNC_STREAM=async_stream,
+        LEGACY_RESPONSE=legacy_response,
+        API_RESPONSE=api_response,
+        ASYNC_API_RESPONSE=async_api_response,
+        OBSERVED=(stream, async_stream, legacy_response, api_response, async_api_response),
+    )

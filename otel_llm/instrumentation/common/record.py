@@ -22,16 +22,18 @@ logger = logging.getLogger(__name__)
 
 TRANSPORT_ONLY = frozenset({"extra_headers", "extra_query", "timeout"})
 CONTENT_PARAMS = frozenset({"messages", "system", "input", "instructions", "prompt"})
+_NOT_RECORDED_WITHOUT_CONTENT = TRANSPORT_ONLY | CONTENT_PARAMS
 
 _LEAVES = (str, int, float, bool, type(None))
 _CONTAINERS = (*_LEAVES, list, dict, tuple)
+_CONTAINER_TYPES = frozenset(_CONTAINERS)
 
 
 def materialise(kwargs: dict[str, Any]) -> None:
     """Replace iterator/generator (and other non-list iterable) arguments in ``kwargs`` by lists, in
     place, so that both the record and the SDK see every item (the SDK then gets the same list)."""
     for name, value in kwargs.items():
-        if isinstance(value, _CONTAINERS):
+        if type(value) in _CONTAINER_TYPES or isinstance(value, _CONTAINERS):
             continue
         if _needs_list(value):
             kwargs[name] = list(value)
@@ -63,18 +65,14 @@ def _json_default(value: Any) -> Any:
 _encode = make_encoder(_json_default)
 
 
-def _given(value: Any) -> bool:
-    """False for the SDKs' ``omit`` / ``NOT_GIVEN`` sentinels."""
-    return isinstance(value, _CONTAINERS) or type(value).__name__ not in ("Omit", "NotGiven")
+_SENTINELS = frozenset({"Omit", "NotGiven"})
+"""Class names of the SDKs' ``omit`` / ``NOT_GIVEN`` sentinels: arguments not given."""
 
 
 def build(api: str, kwargs: Mapping[str, Any], capture: bool, stream: bool) -> str:
-    """The record as a JSON string (one ``json.dumps``)."""
-    params = {
-        k: v
-        for k, v in kwargs.items()
-        if k not in TRANSPORT_ONLY and (capture or k not in CONTENT_PARAMS) and _given(v)
-    }
+    """The record as a JSON string (one encoding)."""
+    left_out = TRANSPORT_ONLY if capture else _NOT_RECORDED_WITHOUT_CONTENT
+    params = {k: v for k, v in kwargs.items() if k not in left_out and type(v).__name__ not in _SENTINELS}
     fn = content.redactor() if capture else None
     if fn is not None:
         try:

@@ -125,6 +125,9 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
 
 def wrap_result(call: LLMCall, result: Any, sdk) -> Any:
     """What the app gets back: streams and raw responses proxied, complete responses recorded."""
+    if not isinstance(result, sdk.OBSERVED):  # a complete response: the common case, one check
+        call.respond(result)
+        return result
     try:
         if isinstance(result, sdk.STREAM):
             return StreamProxy(result, call, call.handler.accumulator(call))

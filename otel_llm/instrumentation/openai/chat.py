@@ -7,9 +7,22 @@ from typing import Any
 from otel_llm import attributes as attrs
 from otel_llm.instrumentation.common import content
 from otel_llm.instrumentation.common.call import LLMCall
-from otel_llm.instrumentation.common.fields import get, integer, set_number, string_list, texts
+from otel_llm.instrumentation.common.fields import (
+    NUMBER_TYPES,
+    as_mapping,
+    get,
+    integer,
+    number,
+    string_list,
+    texts,
+)
 
 _SYSTEM_ROLES = ("system", "developer")
+_NUMERIC_PARAMS = (
+    ("temperature", attrs.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", attrs.GEN_AI_REQUEST_TOP_P),
+    ("seed", attrs.GEN_AI_REQUEST_SEED),
+)
 
 
 class ChatHandler:
@@ -22,37 +35,41 @@ class ChatHandler:
 
     def request_attributes(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         a: dict[str, Any] = {attrs.GEN_AI_OPERATION_NAME: "chat", attrs.GEN_AI_PROVIDER_NAME: "openai"}
-        model = kwargs.get("model")
-        if isinstance(model, str):
+        get_ = kwargs.get
+        model = get_("model")
+        if type(model) is str:
             a[attrs.GEN_AI_REQUEST_MODEL] = model
-        set_number(a, attrs.GEN_AI_REQUEST_TEMPERATURE, kwargs.get("temperature"))
-        set_number(a, attrs.GEN_AI_REQUEST_TOP_P, kwargs.get("top_p"))
-        set_number(a, attrs.GEN_AI_REQUEST_SEED, kwargs.get("seed"))
-        max_tokens = integer(kwargs.get("max_completion_tokens")) or integer(kwargs.get("max_tokens"))
+        for name, attribute in _NUMERIC_PARAMS:
+            value = get_(name)
+            if value is not None and (type(value) in NUMBER_TYPES or number(value) is not None):
+                a[attribute] = value  # bools and the SDK's omit sentinel are left out
+        max_tokens = integer(get_("max_completion_tokens")) or integer(get_("max_tokens"))
         if max_tokens is not None:
             a[attrs.GEN_AI_REQUEST_MAX_TOKENS] = max_tokens
-        stop = string_list(kwargs.get("stop"))
-        if stop:
-            a[attrs.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
+        stop = get_("stop")
+        if stop is not None:
+            stop = string_list(stop)
+            if stop:
+                a[attrs.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
         return a
 
     def system_text(self, kwargs: dict[str, Any]) -> str | None:
-        found = [
-            text
-            for message in kwargs.get("messages") or ()
-            if get(message, "role") in _SYSTEM_ROLES
-            for text in texts(get(message, "content"))
-        ]
+        found = []
+        for message in kwargs.get("messages") or ():
+            fields = message if type(message) is dict else as_mapping(message)
+            if fields.get("role") in _SYSTEM_ROLES:
+                found.extend(texts(fields.get("content")))
         return "\n".join(found) if found else None
 
     def request_content(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         system, messages = [], []
         for message in kwargs.get("messages") or ():
-            role = get(message, "role")
+            fields = message if type(message) is dict else as_mapping(message)
+            role = fields.get("role")
             if role in _SYSTEM_ROLES:
-                system.extend(content.text_part(t) for t in texts(get(message, "content")))
+                system.extend({"type": "text", "content": t} for t in texts(fields.get("content")))
             else:
-                messages.append({"role": role, "parts": input_parts(message)})
+                messages.append({"role": role, "parts": input_parts(fields)})
         values: dict[str, Any] = {attrs.GEN_AI_INPUT_MESSAGES: messages}
         if system:
             values[attrs.GEN_AI_SYSTEM_INSTRUCTIONS] = system
@@ -62,13 +79,16 @@ class ChatHandler:
         return values
 
     def response(self, call: LLMCall, completion: Any) -> None:
-        choices = get(completion, "choices") or ()
-        call.set_response(
-            get(completion, "id"), get(completion, "model"), [get(c, "finish_reason") for c in choices]
-        )
-        set_chat_usage(call, get(completion, "usage"))
+        # A ChatCompletion (pydantic model) from the SDK: its fields read as attributes.
+        choices = getattr(completion, "choices", None) or ()
+        reasons = [getattr(c, "finish_reason", None) for c in choices]
+        call.set_response(getattr(completion, "id", None), getattr(completion, "model", None), reasons)
+        set_chat_usage(call, getattr(completion, "usage", None))
         if call.capture:
-            output = [output_message(get(c, "message"), get(c, "finish_reason")) for c in choices]
+            output = [
+                output_message(getattr(c, "message", None), reason)
+                for c, reason in zip(choices, reasons, strict=True)
+            ]
             call.set_output(output)
 
     def accumulator(self, call: LLMCall) -> ChatAccumulator:
@@ -88,12 +108,13 @@ class ParseHandler(ChatHandler):
 
 
 def input_parts(message: Any) -> list[dict[str, Any]]:
-    role = get(message, "role")
-    body = get(message, "content")
-    if role == "tool":
-        return [content.tool_response_part(get(message, "tool_call_id"), body)]
-    parts: list[dict[str, Any]] = [content.text_part(t) for t in texts(body)]
-    for tool_call in get(message, "tool_calls") or ():
+    """Parts of a message: a dict, or an SDK model (e.g. a previous response's message sent back)."""
+    fields = message if type(message) is dict else as_mapping(message)
+    body = fields.get("content")
+    if fields.get("role") == "tool":
+        return [content.tool_response_part(fields.get("tool_call_id"), body)]
+    parts: list[dict[str, Any]] = [{"type": "text", "content": t} for t in texts(body)]
+    for tool_call in fields.get("tool_calls") or ():
         function = get(tool_call, "function") or {}
         parts.append(
             content.tool_call_part(get(tool_call, "id"), get(function, "name"), get(function, "arguments"))
@@ -109,9 +130,11 @@ def output_message(message: Any, finish_reason: Any) -> dict[str, Any]:
 def set_chat_usage(call: LLMCall, usage: Any) -> None:
     if usage is None:
         return
-    details = get(usage, "prompt_tokens_details")
+    fields = usage if type(usage) is dict else as_mapping(usage)
+    details = fields.get("prompt_tokens_details")
     cached = integer(get(details, "cached_tokens")) if details is not None else None
-    call.set_usage(integer(get(usage, "prompt_tokens")), integer(get(usage, "completion_tokens")), cached)
+    prompt, completion = fields.get("prompt_tokens"), fields.get("completion_tokens")
+    call.set_usage(integer(prompt), integer(completion), cached)
 
 
 class ChatAccumulator:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import SimpleNamespace
 
+from otel_llm.instrumentation.common.patching import result_types
 from otel_llm.instrumentation.common.telemetry import Telemetry
 from otel_llm.instrumentation.common.wrap import (
     async_call,
@@ -29,12 +30,12 @@ def sdk_types() -> SimpleNamespace:
     import openai
     from openai import _legacy_response, _response
 
-    return SimpleNamespace(
-        STREAM=openai.Stream,
-        ASYNC_STREAM=openai.AsyncStream,
-        LEGACY_RESPONSE=_legacy_response.LegacyAPIResponse,
-        API_RESPONSE=_response.APIResponse,
-        ASYNC_API_RESPONSE=_response.AsyncAPIResponse,
+    return result_types(
+        stream=openai.Stream,
+        async_stream=openai.AsyncStream,
+        legacy_response=_legacy_response.LegacyAPIResponse,
+        api_response=_response.APIResponse,
+        async_api_response=_response.AsyncAPIResponse,
     )
 
 
