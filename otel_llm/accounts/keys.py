@@ -103,9 +103,7 @@ def revoke_key(engine: Engine, key: int | str, project_name: str | None = None) 
     if len(matches) != 1:
         what = "no key matches" if not matches else f"{len(matches)} keys match"
         hint = "" if not matches else " (an id, or ollm_<prefix> for a prefix)"
-        raise KeyNotFound(
-            f"{what} {key!r}; `otel-llm keys list --project P` shows ids and prefixes{hint}."
-        )
+        raise KeyNotFound(f"{what} {key!r}; `otel-llm keys list --project P` shows ids and prefixes{hint}.")
     found = matches[0]
     if not found.revoked:
         with engine.begin() as connection:
