@@ -16,7 +16,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otel_llm import attributes as attrs
-from otel_llm.hashing import text_hash
+from otel_llm.hashing import recent_text_hash
 from otel_llm.instrumentation.common import content, record
 from otel_llm.instrumentation.common.telemetry import TOKEN_TYPE, Telemetry
 from otel_llm.processor import in_our_call, mark_our_call
@@ -207,7 +207,7 @@ def start_call(
         attributes[attrs.STREAM] = stream
         system = handler.system_text(kwargs)
         if system is not None:
-            attributes[attrs.SYSTEM_PROMPT_HASH] = text_hash(system)
+            attributes[attrs.SYSTEM_PROMPT_HASH] = recent_text_hash(system)
         budget = 0
         if capture:
             budget = content.add_content(
