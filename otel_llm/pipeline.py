@@ -85,10 +85,12 @@ def flush(timeout_millis: int = 30000) -> bool:
 def instrument(tracer_provider: TracerProvider | None = None, capture_content: bool | None = None) -> None:
     """Patch the installed ``openai`` and ``anthropic`` SDKs. Idempotent."""
     from otel_llm.instrumentation import available_instrumentors
+    from otel_llm.instrumentation.common.content import read_settings
 
     if capture_content is not None:
         _state["capture_content"] = capture_content
     with _lock:
+        read_settings()  # also when already instrumented: instrument() again picks up a new size cap
         for instrumentor in available_instrumentors():
             if not instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.instrument(tracer_provider=tracer_provider or _state["provider"])

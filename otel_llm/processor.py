@@ -75,19 +75,20 @@ class LLMSpanProcessor(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         try:
-            self._tag(span, parent_context)
+            scope = span.instrumentation_scope
+            if scope is not None and scope.name == attrs.OUR_SCOPE:  # all our spans are LLM calls
+                if self._open_foreign:
+                    self._mark_wrapping_spans(span)
+                tags = current_tags(parent_context)
+                if tags:  # our instrumentation never sets these itself
+                    span.set_attributes(tags)
+                return
+            self._tag_foreign(span, parent_context)
         except Exception:  # pragma: no cover - defensive: telemetry never breaks the app
             logger.debug("otel-llm: tagging a span failed", exc_info=True)
 
-    def _tag(self, span: Span, parent_context: otel_context.Context | None) -> None:
-        scope = span.instrumentation_scope
-        if scope is not None and scope.name == attrs.OUR_SCOPE:  # all our spans are LLM calls
-            if self._open_foreign:
-                self._mark_wrapping_spans(span)
-            tags = current_tags(parent_context)
-            if tags:  # our instrumentation never sets these itself
-                span.set_attributes(tags)
-            return
+    def _tag_foreign(self, span: Span, parent_context: otel_context.Context | None) -> None:
+        """Another instrumentation's span: tagged if it is an LLM span, marked if it duplicates ours."""
         attributes = span.attributes  # a live read-only view: one for all the checks below
         if not _has_llm_attributes(attributes):
             return

@@ -8,6 +8,7 @@ import json
 import openai
 import pytest
 
+import otel_llm
 from otel_llm import attributes as attrs
 from otel_llm import settings
 from otel_llm.hashing import text_hash
@@ -62,6 +63,7 @@ def test_otel_switch_span_only_keeps_capture_on(traced, client, monkeypatch):
 
 def test_size_cap_truncates_to_valid_json_and_marks_the_span(traced, client, monkeypatch):
     monkeypatch.setenv(settings.OTEL_LLM_MAX_CONTENT_BYTES, "2000")
+    otel_llm.instrument()  # the size cap is read when the instrumentation is installed
     long_question = "Why " * 3000
     client.chat.completions.create(
         model="gpt-4o-mini", messages=[MESSAGES[0], {"role": "user", "content": long_question}]

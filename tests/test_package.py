@@ -14,7 +14,9 @@ def test_import_otel_llm_does_not_pull_web_cli_flask_or_scipy():
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'scipy', 'web', 'cli', 'werkzeug')]; "
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "", f"import otel_llm imported: {out}"
 
 

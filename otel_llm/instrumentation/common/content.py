@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 Redactor = Callable[[str], str]
 _encode = make_encoder(str)
-_state: dict[str, Any] = {"redactor": None}
+_state: dict[str, Any] = {"redactor": None, "budget": None}
 
 CONTENT_ATTRIBUTES = (
     attrs.GEN_AI_SYSTEM_INSTRUCTIONS,
@@ -94,7 +94,20 @@ def add_content(target: dict[str, Any], values: dict[str, Any], budget: int) -> 
 
 
 def content_budget() -> int:
-    return settings.max_content_bytes()
+    budget = _state["budget"]
+    return settings.max_content_bytes() if budget is None else budget
+
+
+def read_settings() -> None:
+    """Read ``OTEL_LLM_MAX_CONTENT_BYTES`` now (when the instrumentation is installed), not on every
+    call: the environment is read once, as OpenTelemetry instrumentations do, and a bad value is
+    reported once."""
+    _state["budget"] = settings.max_content_bytes()
+
+
+def forget_settings() -> None:
+    """Back to reading the environment on each call (the instrumentation was removed)."""
+    _state["budget"] = None
 
 
 def _fit(value: Any, budget: int) -> tuple[str, int]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
-from otel_llm.instrumentation.common import patching
+from otel_llm.instrumentation.common import content, patching
 from otel_llm.instrumentation.common.telemetry import Telemetry
 from otel_llm.instrumentation.openai.patch import PATCHES, sdk_types
 
@@ -25,9 +25,11 @@ class OpenAIInstrumentor(BaseInstrumentor):
         return _INSTRUMENTS
 
     def _instrument(self, **kwargs: Any) -> None:
+        content.read_settings()
         telemetry = Telemetry.create(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         sdk = sdk_types()
         patching.apply([(m, c, f, factory(telemetry, sdk)) for m, c, f, factory in PATCHES])
 
     def _uninstrument(self, **kwargs: Any) -> None:
+        content.forget_settings()
         patching.remove([(m, c, f) for m, c, f, _ in PATCHES])
