@@ -58,7 +58,7 @@ def test_otel_switch_span_only_keeps_capture_on(traced, client, monkeypatch):
     _state.pop("capture_content", None)
     monkeypatch.setenv(settings.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, "SPAN_ONLY")
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    assert content_of(traced.one(), attrs.GEN_AI_SYSTEM_INSTRUCTIONS)[0]["content"] == SYSTEM
+    assert content_of(traced.one(), attrs.GEN_AI_INPUT_MESSAGES)[0]["parts"][0]["content"] == SYSTEM
 
 
 def test_size_cap_truncates_to_valid_json_and_marks_the_span(traced, client, monkeypatch):
@@ -73,8 +73,8 @@ def test_size_cap_truncates_to_valid_json_and_marks_the_span(traced, client, mon
     total = sum(len(span.attributes.get(n, "").encode()) for n in CONTENT)
     assert total <= 2000
     messages = content_of(span, attrs.GEN_AI_INPUT_MESSAGES)  # still JSON
-    assert messages[0]["parts"][0]["content"].startswith("Why Why")
-    assert content_of(span, attrs.GEN_AI_SYSTEM_INSTRUCTIONS)[0]["content"] == SYSTEM
+    assert messages[0]["parts"][0]["content"] == SYSTEM  # short texts are kept whole
+    assert messages[1]["parts"][0]["content"].startswith("Why Why")
     assert span.attributes[attrs.SYSTEM_PROMPT_HASH] == text_hash(SYSTEM)
 
 

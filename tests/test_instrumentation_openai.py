@@ -50,9 +50,11 @@ def test_chat_create_span_has_semconv_attributes_content_and_replayable_record(t
     assert list(a[attrs.GEN_AI_RESPONSE_FINISH_REASONS]) == [reply.choices[0].finish_reason]
     assert a[attrs.GEN_AI_USAGE_INPUT_TOKENS] == reply.usage.prompt_tokens
     assert a[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] == reply.usage.completion_tokens
-    assert content_of(span, attrs.GEN_AI_SYSTEM_INSTRUCTIONS) == [{"type": "text", "content": SYSTEM}]
+    # The system message is part of the chat history: gen_ai.input.messages, per the conventions.
+    assert attrs.GEN_AI_SYSTEM_INSTRUCTIONS not in a
     assert content_of(span, attrs.GEN_AI_INPUT_MESSAGES) == [
-        {"role": "user", "parts": [{"type": "text", "content": MESSAGES[1]["content"]}]}
+        {"role": "system", "parts": [{"type": "text", "content": SYSTEM}]},
+        {"role": "user", "parts": [{"type": "text", "content": MESSAGES[1]["content"]}]},
     ]
     output = content_of(span, attrs.GEN_AI_OUTPUT_MESSAGES)
     assert output[0]["parts"][0]["content"] == reply.choices[0].message.content
@@ -176,19 +178,20 @@ def test_tool_call_response_in_input(traced, client):
     tool_call = first.choices[0].message.tool_calls[0]
     follow_up = [
         *MESSAGES,
-        first.choices[0].message.model_dump(exclude_none=True),
+        first.choices[0].message,  # the SDK's own message object, sent back as apps often do
         {"role": "tool", "tool_call_id": tool_call.id, "content": "refunded"},
     ]
     client.chat.completions.create(model="gpt-4o-mini", messages=follow_up, tools=TOOLS)
     span = sorted(traced.llm_spans(), key=lambda s: s.start_time)[1]
     messages = content_of(span, attrs.GEN_AI_INPUT_MESSAGES)
-    assert messages[1]["parts"][0] == {
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool"]
+    assert messages[2]["parts"][0] == {
         "type": "tool_call",
         "id": tool_call.id,
         "name": "refund_status",
         "arguments": tool_call.function.arguments,
     }
-    assert messages[2]["parts"] == [
+    assert messages[3]["parts"] == [
         {"type": "tool_call_response", "id": tool_call.id, "response": "refunded"}
     ]
 

@@ -19,6 +19,7 @@ from otel_llm.hashing import text_hash
 from otel_llm.pipeline import _state
 from otel_llm.storage import db as storage_db
 from otel_llm.storage.schema import spans
+from otel_llm.traces import span_view
 from tests.instrumentation_support import MESSAGES, SYSTEM
 
 USER = [{"role": "user", "content": "How long do refunds take?"}]
@@ -70,6 +71,11 @@ def test_openai_sync_and_stream_stored_with_columns_and_tags(pipeline, mock_llm)
     assert "sk-secret" not in str(first["attributes"])
     assert second["request_model"] == "gpt-4o" and second["output_tokens"] > 0
     assert second["attributes"][attrs.STREAM] is True and second["variant"] == "b"
+    # The system message stays in the chat history (semconv); storage derives the instructions' text
+    # (replay's system prompt field), and the span page shows it once, in the messages.
+    view = span_view(first)
+    assert view["system"] == SYSTEM and view["system_in_messages"] is True
+    assert [m["role"] for m in view["input_messages"]] == ["system", "user"]
 
 
 def test_anthropic_async_stream_stored_once_with_cache_arithmetic(pipeline, mock_llm):

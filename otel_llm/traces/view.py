@@ -35,6 +35,7 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
     """Everything a span page shows, decoded from a full ``spans`` row (``get_span``)."""
     a = row.get("attributes") or {}
     request = decode_json(a.get(attrs.REQUEST))
+    input_messages = decode_json(a.get(attrs.GEN_AI_INPUT_MESSAGES))
     request = request if isinstance(request, dict) else None
     return {
         "span_id": row["span_id"],
@@ -60,7 +61,8 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
         "time_to_first_chunk_ms": a.get(attrs.TIME_TO_FIRST_CHUNK_MS),
         "parameters": parameters(a, request),
         "system": system_text(a),
-        "input_messages": decode_json(a.get(attrs.GEN_AI_INPUT_MESSAGES)),
+        "system_in_messages": _has_system_message(input_messages),
+        "input_messages": input_messages,
         "output_messages": decode_json(a.get(attrs.GEN_AI_OUTPUT_MESSAGES)),
         "tools": decode_json(a.get(attrs.GEN_AI_TOOL_DEFINITIONS)) or _request_params(request).get("tools"),
         "content_truncated": bool(a.get(attrs.CONTENT_TRUNCATED)),
@@ -101,3 +103,11 @@ def tags(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("replay_of"):
         found["replay_of"] = row["replay_of"]
     return found
+
+
+def _has_system_message(messages: Any) -> bool:
+    """Whether the system instructions travel inside the input messages (chat-history APIs such as
+    OpenAI Chat Completions), where the console already shows them in order."""
+    return isinstance(messages, list) and any(
+        isinstance(m, dict) and m.get("role") in ("system", "developer") for m in messages
+    )

@@ -62,17 +62,17 @@ class ChatHandler:
         return "\n".join(found) if found else None
 
     def request_content(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        system, messages = [], []
-        for message in kwargs.get("messages") or ():
-            fields = message if type(message) is dict else as_mapping(message)
-            role = fields.get("role")
-            if role in _SYSTEM_ROLES:
-                system.extend({"type": "text", "content": t} for t in texts(fields.get("content")))
-            else:
-                messages.append({"role": role, "parts": input_parts(fields)})
+        # System and developer messages are part of the chat history here, so the conventions put
+        # them in gen_ai.input.messages (gen_ai.system_instructions is for instructions an API takes
+        # apart from the history). Storage still derives the instructions' text for display.
+        messages = [
+            {"role": fields.get("role"), "parts": input_parts(fields)}
+            for fields in (
+                message if type(message) is dict else as_mapping(message)
+                for message in kwargs.get("messages") or ()
+            )
+        ]
         values: dict[str, Any] = {attrs.GEN_AI_INPUT_MESSAGES: messages}
-        if system:
-            values[attrs.GEN_AI_SYSTEM_INSTRUCTIONS] = system
         tools = kwargs.get("tools")
         if isinstance(tools, list | tuple) and tools:
             values[attrs.GEN_AI_TOOL_DEFINITIONS] = list(tools)

@@ -54,12 +54,8 @@ class ResponsesHandler:
         if isinstance(items, str):
             messages.append({"role": "user", "parts": [content.text_part(items)]})
         elif isinstance(items, list | tuple):
-            for item in items:
-                role = get(item, "role")
-                if role in _SYSTEM_ROLES:
-                    system.extend(content.text_part(t) for t in texts(get(item, "content")))
-                else:
-                    messages.append(_input_message(item))
+            # System/developer items are part of the input history: gen_ai.input.messages.
+            messages.extend(_input_message(item) for item in items)
         values: dict[str, Any] = {attrs.GEN_AI_INPUT_MESSAGES: messages}
         if system:
             values[attrs.GEN_AI_SYSTEM_INSTRUCTIONS] = system
