@@ -47,6 +47,8 @@ SYSTEM_PROMPT_HASH: Final = "otel_llm.system_prompt.hash"
 """``hashing.text_hash`` of the system instructions' text, set by our instrumentation whether content is
 captured or not; ``normalize.to_row`` prefers it for the ``system_prompt_hash`` column."""
 STREAM: Final = "otel_llm.stream"
+"""Set on spans stored by earlier versions; whether a call streamed is now the request record's
+``stream`` (one attribute less per call)."""
 TIME_TO_FIRST_CHUNK_MS: Final = "otel_llm.time_to_first_chunk_ms"
 CONTENT_TRUNCATED: Final = "otel_llm.content.truncated"
 DUPLICATE: Final = "otel_llm.duplicate"

@@ -70,7 +70,8 @@ def test_openai_sync_and_stream_stored_with_columns_and_tags(pipeline, mock_llm)
     assert first["cost_usd"] is not None and first["cost_usd"] > 0
     assert "sk-secret" not in str(first["attributes"])
     assert second["request_model"] == "gpt-4o" and second["output_tokens"] > 0
-    assert second["attributes"][attrs.STREAM] is True and second["variant"] == "b"
+    assert json.loads(second["attributes"][attrs.REQUEST])["stream"] is True and second["variant"] == "b"
+    assert span_view(second)["stream"] is True
     # The system message stays in the chat history (semconv); storage derives the instructions' text
     # (replay's system prompt field), and the span page shows it once, in the messages.
     view = span_view(first)

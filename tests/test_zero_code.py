@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -63,6 +64,9 @@ def test_opentelemetry_instrument_stores_unmodified_app_calls(db_url, mock_llm, 
         ("openai", attrs.OUR_SCOPE),
         ("anthropic", attrs.OUR_SCOPE),
     ]
-    assert rows[1]["prompt_name"] == "zero-code" and rows[1]["attributes"][attrs.STREAM] is True
+    assert (
+        rows[1]["prompt_name"] == "zero-code"
+        and json.loads(rows[1]["attributes"][attrs.REQUEST])["stream"] is True
+    )
     assert rows[0]["prompt_name"] is None and rows[0]["output_tokens"] > 0
     assert all("sk-zero-secret" not in str(r["attributes"]) for r in rows)

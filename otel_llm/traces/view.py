@@ -57,7 +57,7 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
         },
         "finish_reason": row.get("finish_reason"),
         "api": (request or {}).get("api"),
-        "stream": a.get(attrs.STREAM),
+        "stream": (request or {}).get("stream", a.get(attrs.STREAM)),
         "time_to_first_chunk_ms": a.get(attrs.TIME_TO_FIRST_CHUNK_MS),
         "parameters": parameters(a, request),
         "system": system_text(a),

@@ -204,7 +204,6 @@ def start_call(
         capture = content.capture_enabled()
         attributes = handler.request_attributes(kwargs)
         attributes[attrs.REQUEST] = record.build(handler.api, handler.record_params(kwargs), capture, stream)
-        attributes[attrs.STREAM] = stream
         system = handler.system_text(kwargs)
         if system is not None:
             attributes[attrs.SYSTEM_PROMPT_HASH] = recent_text_hash(system)
