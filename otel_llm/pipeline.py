@@ -6,6 +6,7 @@ import logging
 import threading
 
 from opentelemetry import trace
+from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -82,8 +83,17 @@ def flush(timeout_millis: int = 30000) -> bool:
     return batch.force_flush(timeout_millis) if batch is not None else True
 
 
-def instrument(tracer_provider: TracerProvider | None = None, capture_content: bool | None = None) -> None:
-    """Patch the installed ``openai`` and ``anthropic`` SDKs. Idempotent."""
+def instrument(
+    tracer_provider: TracerProvider | None = None,
+    capture_content: bool | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> None:
+    """Patch the installed ``openai`` and ``anthropic`` SDKs. Idempotent.
+
+    Spans go to ``tracer_provider`` (default: the one ``configure()`` set up, else the global one);
+    the GenAI client metrics (``gen_ai.client.operation.duration``, ``gen_ai.client.token.usage``)
+    to ``meter_provider`` (default: the global one, which records nothing until the app sets one).
+    """
     from otel_llm.instrumentation import available_instrumentors
     from otel_llm.instrumentation.common.content import read_settings
 
@@ -93,7 +103,9 @@ def instrument(tracer_provider: TracerProvider | None = None, capture_content: b
         read_settings()  # also when already instrumented: instrument() again picks up a new size cap
         for instrumentor in available_instrumentors():
             if not instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.instrument(tracer_provider=tracer_provider or _state["provider"])
+                instrumentor.instrument(
+                    tracer_provider=tracer_provider or _state["provider"], meter_provider=meter_provider
+                )
             if instrumentor not in _state["instrumentors"]:
                 _state["instrumentors"].append(instrumentor)
 

@@ -120,6 +120,26 @@ def test_genai_client_metrics(traced, client):
     assert tokens["output"].sum == reply.usage.completion_tokens
 
 
+def test_instrument_takes_the_apps_meter_provider(client):
+    t = Traced()
+    otel_llm.instrument(tracer_provider=t.provider, meter_provider=t.meter_provider)
+    try:
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    finally:
+        uninstrument_ours()
+    data = t.metrics.get_metrics_data()
+    points = [
+        p
+        for rm in data.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "gen_ai.client.token.usage"
+        for p in m.data.data_points
+    ]
+    assert sum(p.sum for p in points) == reply.usage.prompt_tokens + reply.usage.completion_tokens
+    assert t.one().attributes[attrs.GEN_AI_RESPONSE_ID] == reply.id
+
+
 def uninstrument_ours() -> None:
     import otel_llm
     from otel_llm.instrumentation import available_instrumentors
