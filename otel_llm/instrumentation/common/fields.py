@@ -24,7 +24,7 @@ def as_mapping(obj: Any) -> Any:
         return obj
     if hasattr(obj, "__pydantic_fields_set__"):  # an SDK model: its fields are its __dict__
         return obj.__dict__
-    return obj if isinstance(obj, Mapping) else _Attributes(obj)
+    return obj if isinstance(obj, Mapping | _Attributes) else _Attributes(obj)
 
 
 class _Attributes:
