@@ -7,22 +7,51 @@ import logging
 
 import click
 
-# Command name → "module:attribute". Modules are imported only when their command runs (or for
-# --help), so `otel-llm` starts fast. Each area adds its line here.
+# Command name → ("module:attribute", summary). Modules are imported only when their command runs
+# (or for its own --help); `otel-llm --help` lists the summaries without importing any, so it starts
+# fast. The summary is the first line of the command's help (a test keeps them equal). Each area
+# adds its line here.
 COMMANDS = {
-    "collector": "cli.collector:collector",
-    "db": "cli.db:db",
-    "demo": "cli.demo:demo",
-    "experiments": "cli.experiments:experiments",
-    "feedback": "cli.feedback:feedback",
-    "keys": "cli.projects:keys",
-    "mock-llm": "cli.mockllm:mock_llm",
-    "projects": "cli.projects:projects",
-    "prompts": "cli.prompts:prompts",
-    "replay": "cli.replay:replay",
-    "traces": "cli.traces:traces",
-    "users": "cli.users:users",
-    "web": "cli.web:web",
+    "collector": (
+        "cli.collector:collector",
+        "Receive spans over OTLP/HTTP (protobuf or JSON) and store them like the in-app exporter.",
+    ),
+    "db": ("cli.db:db", "Create and upgrade the database schema."),
+    "demo": (
+        "cli.demo:demo",
+        "Run a sample app against the local provider, store its spans, and serve the console.",
+    ),
+    "experiments": (
+        "cli.experiments:experiments",
+        "Compare models: create experiments, run them, read results with significance.",
+    ),
+    "feedback": ("cli.feedback:feedback", "Feedback scores on spans and traces."),
+    "keys": (
+        "cli.projects:keys",
+        "Create, list and revoke API keys (for the console API and the OTLP collector).",
+    ),
+    "mock-llm": (
+        "cli.mockllm:mock_llm",
+        "Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages.",
+    ),
+    "projects": (
+        "cli.projects:projects",
+        "Create and list projects (each app or team stores its spans in one).",
+    ),
+    "prompts": (
+        "cli.prompts:prompts",
+        "Prompt versions: create, publish, label, diff, roll back, and per-version stats.",
+    ),
+    "replay": (
+        "cli.replay:replay",
+        "Replay stored LLM calls, alone or in batches, with overrides, and diff the outcome.",
+    ),
+    "traces": ("cli.traces:traces", "Browse stored LLM spans."),
+    "users": ("cli.users:users", "Console accounts: create, list, change roles, remove."),
+    "web": (
+        "cli.web:web",
+        "Serve the console (traces, overview, prompts, experiments, replays, settings) and /api/v1.",
+    ),
 }
 
 
@@ -33,11 +62,36 @@ class LazyGroup(click.Group):
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return super().get_command(ctx, cmd_name)
-        module_name, attribute = target.split(":")
+        module_name, attribute = entry[0].split(":")
         return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, from the summaries in ``COMMANDS`` (no command module imported)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in COMMANDS:
+                rows.append((name, _shorten(COMMANDS[name][1], limit)))
+                continue
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at a word with "..." as click does."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 3, 1)].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "..."
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

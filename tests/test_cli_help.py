@@ -1,5 +1,8 @@
 """Every `otel-llm` command answers --help with an example, as the brief promises."""
 
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -27,3 +30,23 @@ def test_help_has_an_example(path):
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Example" in result.output, f"`otel-llm {' '.join(path)} --help` shows no example"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_listed_summary_is_the_commands_own_first_line(name):
+    ctx = click.Context(main, info_name="otel-llm")
+    assert COMMANDS[name][1] == main.get_command(ctx, name).get_short_help_str(limit=10_000)
+
+
+def test_top_level_help_lists_every_command_without_importing_them():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from cli.main import COMMANDS, main\n"
+        "out = CliRunner().invoke(main, ['--help']).output\n"
+        "assert all(name in out for name in COMMANDS), out\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'flask', 'cli.')))\n"
+        "print(','.join(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "cli.main"
