@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from otel_llm import attributes as attrs
 from otel_llm.replay import InvalidOverride, Overrides, ReplayError, store
 from otel_llm.replay.batch import Selection, execute, parse_since, plan, select_spans
+from otel_llm.storage.schema_replays import replay_runs
 from tests import replay_support
 from tests.span_factory import emit, llm_attributes, span_pipeline
 
@@ -114,3 +119,24 @@ def test_a_run_stopped_midway_is_marked_as_failed_not_left_running(sqlite_app):
     assert (
         len(store.list_replays(app.engine, app.project_id, run_id=run.run_id)) < 4
     )  # the rest was cancelled
+
+
+def test_a_run_whose_process_died_is_marked_interrupted_not_running_forever(app):
+    app.chat(messages=[{"role": "user", "content": "first?"}], max_tokens=30)
+    overrides = Overrides(model="gpt-4o")
+    alive = plan(app.engine, app.project_id, Selection(limit=10), overrides, "ana")
+    dead = plan(app.engine, app.project_id, Selection(limit=10), overrides, "ana")
+    exited = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    runner = {"host": socket.gethostname(), "pid": int(exited.stdout)}  # a console that was stopped
+    with app.engine.begin() as connection:
+        connection.execute(
+            update(replay_runs).where(replay_runs.c.id == dead.run_id).values(summary={"runner": runner})
+        )
+
+    runs = {r["id"]: r for r in store.list_runs(app.engine, app.project_id)}
+    assert runs[alive.run_id]["status"] == "running"  # its process (this one) is still here
+    assert runs[dead.run_id]["status"] == "error" and runs[dead.run_id]["error"].startswith("interrupted")
+    stored = store.get_run(app.engine, app.project_id, dead.run_id)
+    assert stored["status"] == "error" and stored["finished_at"] is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +59,45 @@ def list_replays(
         return [_row(r) for r in connection.execute(stmt)]
 
 
+def _settled(engine: Engine, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs still ``running`` whose process is gone (it ran on this host and no longer exists: the
+    console or CLI was stopped mid-run) are marked ``error``, so they do not look alive forever.
+    A run from another host is left as it is: only its own host can tell."""
+    host = socket.gethostname()
+    for run in runs:
+        runner = (run.get("summary") or {}).get("runner") or {}
+        pid = runner.get("pid")
+        if run["status"] != "running" or runner.get("host") != host or not isinstance(pid, int):
+            continue
+        if _process_exists(pid):
+            continue
+        message = (
+            f"interrupted: the process running it (pid {pid} on {host}) stopped before it finished; "
+            "the replays stored so far are kept, start a new run for the rest."
+        )
+        finished = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                update(replay_runs)
+                .where(replay_runs.c.id == run["id"], replay_runs.c.status == "running")
+                .values(status="error", error=message, finished_at=finished)
+            )
+        run.update(status="error", error=message, finished_at=finished)
+    return runs
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name != "posix":  # no harmless probe elsewhere (signal 0 is CTRL_C_EVENT on Windows)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
+
+
 def create_run(engine: Engine, project_id: int, selection: dict, overrides: dict, actor: str) -> int:
     values = {
         "project_id": project_id,
@@ -64,7 +105,7 @@ def create_run(engine: Engine, project_id: int, selection: dict, overrides: dict
         "overrides": overrides,
         "actor": actor,
         "status": "running",
-        "summary": {},
+        "summary": {"runner": {"host": socket.gethostname(), "pid": os.getpid()}},
         "created_at": datetime.now(UTC),
     }
     with engine.begin() as connection:
@@ -96,7 +137,7 @@ def get_run(engine: Engine, project_id: int, run_id: int) -> dict[str, Any] | No
     stmt = select(replay_runs).where(replay_runs.c.project_id == project_id, replay_runs.c.id == run_id)
     with engine.connect() as connection:
         row = connection.execute(stmt).first()
-    return _row(row) if row is not None else None
+    return _settled(engine, [_row(row)])[0] if row is not None else None
 
 
 def list_runs(engine: Engine, project_id: int, limit: int = 50) -> list[dict[str, Any]]:
@@ -107,4 +148,5 @@ def list_runs(engine: Engine, project_id: int, limit: int = 50) -> list[dict[str
         .limit(max(1, min(limit, MAX_LIST)))
     )
     with engine.connect() as connection:
-        return [_row(r) for r in connection.execute(stmt)]
+        rows = [_row(r) for r in connection.execute(stmt)]
+    return _settled(engine, rows)
