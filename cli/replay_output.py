@@ -148,6 +148,8 @@ def run_report(run: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
         f"By: {run['actor']}  started {run['created_at']:%Y-%m-%d %H:%M:%S}"
         + (f"  finished {run['finished_at']:%H:%M:%S}" if run.get("finished_at") else ""),
     ]
+    if run.get("error"):
+        lines.append(f"Error: {run['error']}")
     if run.get("changed_share") is not None:
         lines.append(
             f"Outputs changed: {run['changed_share']:.0%}   mean similarity: {run['mean_similarity']:.2f}"

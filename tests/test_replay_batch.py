@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from cli.replay_output import run_report
 from otel_llm import attributes as attrs
 from otel_llm.replay import InvalidOverride, Overrides, ReplayError, store
 from otel_llm.replay.batch import Selection, execute, parse_since, plan, select_spans
@@ -140,3 +141,4 @@ def test_a_run_whose_process_died_is_marked_interrupted_not_running_forever(app)
     assert runs[dead.run_id]["status"] == "error" and runs[dead.run_id]["error"].startswith("interrupted")
     stored = store.get_run(app.engine, app.project_id, dead.run_id)
     assert stored["status"] == "error" and stored["finished_at"] is not None
+    assert any(line.startswith("Error: interrupted") for line in run_report(stored, []))  # `replay show`
