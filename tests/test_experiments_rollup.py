@@ -230,23 +230,28 @@ def test_duplicate_exports_and_retries_are_counted_once(pg_url):
     assert sum(r.calls for r in _rolled_up(pg_url).values()) == 399  # 400 less the one without variant
 
 
-def test_concurrent_writers_of_overlapping_batches_count_each_span_once(pg_url):
-    rows = _spans(9, 1200)
+def _run_together(*jobs) -> None:
+    """Run the jobs in threads at the same time; fail with the first error any of them raised."""
     errors: list[BaseException] = []
 
-    def write(part):
+    def run(job):
         try:
-            _store(pg_url, part, batch=64)
+            job()
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    halves = (rows[:800], list(reversed(rows[400:])))
-    threads = [threading.Thread(target=write, args=(half,)) for half in halves]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert not errors
+    assert not errors, errors
+
+
+def test_concurrent_writers_of_overlapping_batches_count_each_span_once(pg_url):
+    rows = _spans(9, 1200)
+    halves = (rows[:800], list(reversed(rows[400:])))
+    _run_together(*(lambda half=half: _store(pg_url, half, batch=64) for half in halves))
     _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))
     with get_engine(pg_url).connect() as conn:
         calls = conn.execute(
@@ -277,28 +282,14 @@ def test_scores_stored_before_their_spans_are_counted_when_the_spans_arrive(pg_u
 def test_scores_and_spans_written_at_the_same_time_are_paired_once(pg_url):
     rows = _spans(19, 600)
     _store(pg_url, rows[:1])  # the project exists before the race
-    errors: list[BaseException] = []
-
-    def run(fn):
-        try:
-            fn()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
     # Scores spread over all the spans, one transaction each, while the spans go in small batches:
     # many score/span pairs are written at about the same moment by the two writers.
     scores = [{"span_id": r["span_id"], "trace_id": r["trace_id"], "score": 1.0} for r in rows[5::10]]
     scores += [{"span_id": None, "trace_id": r["trace_id"], "score": 0.5} for r in rows[10::50]]
-    jobs = (
+    _run_together(
         lambda: _store(pg_url, rows[1:], batch=8),
         lambda: _score(pg_url, rows, one_by_one=True, scores=scores),
     )
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors
     _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))
     in_experiment = len(rows[5:600:10]) + len(rows[10:600:50])  # the others score spans results ignore
     assert sum(r.feedback.n for r in _rolled_up(pg_url).values()) == in_experiment == len(scores) - 5
