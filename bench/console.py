@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from copy_path import make_rows  # noqa: E402
+from otel_llm_server.web import create_app  # noqa: E402
 
 from otel_llm.accounts import create_key, create_project  # noqa: E402
 from otel_llm.storage import db, migrate, writer  # noqa: E402
-from web import create_app  # noqa: E402
 
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -5,7 +5,7 @@
    (the SDK ``BatchSpanProcessor`` batch).
 2. ``ceiling``: psycopg binary COPY of the very rows the collector stores for those spans (built
    by the same normalisation) into the same ``spans`` table, one transaction per ``--group``.
-3. ``collector``: starts ``otel-llm collector`` (``python -m collector``, API-key auth on) and
+3. ``collector``: starts ``otel-llm collector`` (``python -m otel_llm_server.collector``, API-key auth on) and
    drives it from ``--clients`` processes × ``--threads`` keep-alive connections as fast as it
    answers (503s retried); spans/s from the first request until every span is counted in
    Postgres (each 200 is only sent after commit anyway).
@@ -51,7 +51,8 @@ from psycopg.types.json import set_json_dumps
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from collector.convert import from_otlp  # noqa: E402
+from otel_llm_server.collector.convert import from_otlp  # noqa: E402
+
 from otel_llm.accounts import create_key, create_project  # noqa: E402
 from otel_llm.storage import db, jsoncodec, migrate, pg_copy  # noqa: E402
 from otel_llm.storage.normalize import to_row  # noqa: E402

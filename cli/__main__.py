@@ -1,5 +1,5 @@
 """``python -m cli`` runs the ``otel-llm`` command."""
 
-from cli.main import main
+from otel_llm_server.cli.main import main
 
 main()

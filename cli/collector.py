@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import click
+from otel_llm_server.cli.db import database_url
 
-from cli.db import database_url
 from otel_llm import settings
 
 logger = logging.getLogger(__name__)
@@ -93,8 +93,8 @@ def collector(
       OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 \\
       OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer%20ollm_…" python app.py
     """
-    from collector.config import CollectorConfig
-    from collector.server import bind, serve
+    from otel_llm_server.collector.config import CollectorConfig
+    from otel_llm_server.collector.server import bind, serve
 
     if grpc_port == 0 and workers > 1:
         raise click.ClickException("--grpc-port 0 needs --workers 1; give a fixed port for several workers.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from otel_llm_server.cli.db import database_url
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from cli.db import database_url
 from otel_llm.storage import migrate
 from otel_llm.storage.db import get_engine
 

@@ -6,8 +6,7 @@ import os
 import secrets
 
 import click
-
-from cli.db import database_url as chosen_database_url
+from otel_llm_server.cli.db import database_url as chosen_database_url
 
 DEMO_EMAIL = "demo@otel-llm.local"
 
@@ -34,8 +33,9 @@ def demo(ctx: click.Context, host: str, port: int, rounds: int, no_serve: bool) 
       otel-llm demo --port 8080
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm demo --no-serve
     """
+    from otel_llm_server.cli import demo_app
+
     import otel_llm
-    from cli import demo_app
     from otel_llm import pipeline, settings
     from otel_llm.accounts.users import ensure_user
     from otel_llm.mockllm import MockLLMServer
@@ -75,8 +75,8 @@ def demo(ctx: click.Context, host: str, port: int, rounds: int, no_serve: bool) 
 
 
 def _serve(url: str, host: str, port: int, password: str) -> None:
-    from cli.web import serve
-    from web import create_app
+    from otel_llm_server.cli.web import serve
+    from otel_llm_server.web import create_app
 
     app = create_app({"DATABASE_URL": url})
     click.echo(f"\nConsole: http://{host}:{port}/")

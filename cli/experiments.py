@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 
 import click
+from otel_llm_server.cli import experiments_output as output
+from otel_llm_server.cli.db import db_engine
+from otel_llm_server.cli.errors import friendly
 
-from cli import experiments_output as output
-from cli.db import db_engine
-from cli.errors import friendly
 from otel_llm import settings
 from otel_llm.experiments import service
 from otel_llm.experiments.errors import ExperimentError

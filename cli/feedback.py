@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import click
+from otel_llm_server.cli.db import database_url
 
-from cli.db import database_url
 from otel_llm import settings
 from otel_llm.feedback import FeedbackError, add_feedback, list_feedback, parse_target
 from otel_llm.prompts import catalog

@@ -13,43 +13,43 @@ import click
 # adds its line here.
 COMMANDS = {
     "collector": (
-        "cli.collector:collector",
+        "otel_llm_server.cli.collector:collector",
         "Receive spans over OTLP/HTTP (protobuf or JSON) and store them like the in-app exporter.",
     ),
-    "db": ("cli.db:db", "Create and upgrade the database schema."),
+    "db": ("otel_llm_server.cli.db:db", "Create and upgrade the database schema."),
     "demo": (
-        "cli.demo:demo",
+        "otel_llm_server.cli.demo:demo",
         "Run a sample app against the local provider, store its spans, and serve the console.",
     ),
     "experiments": (
-        "cli.experiments:experiments",
+        "otel_llm_server.cli.experiments:experiments",
         "Compare models: create experiments, run them, read results with significance.",
     ),
-    "feedback": ("cli.feedback:feedback", "Feedback scores on spans and traces."),
+    "feedback": ("otel_llm_server.cli.feedback:feedback", "Feedback scores on spans and traces."),
     "keys": (
-        "cli.projects:keys",
+        "otel_llm_server.cli.projects:keys",
         "Create, list and revoke API keys (for the console API and the OTLP collector).",
     ),
     "mock-llm": (
-        "cli.mockllm:mock_llm",
+        "otel_llm_server.cli.mockllm:mock_llm",
         "Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages.",
     ),
     "projects": (
-        "cli.projects:projects",
+        "otel_llm_server.cli.projects:projects",
         "Create and list projects (each app or team stores its spans in one).",
     ),
     "prompts": (
-        "cli.prompts:prompts",
+        "otel_llm_server.cli.prompts:prompts",
         "Prompt versions: create, publish, label, diff, roll back, and per-version stats.",
     ),
     "replay": (
-        "cli.replay:replay",
+        "otel_llm_server.cli.replay:replay",
         "Replay stored LLM calls, alone or in batches, with overrides, and diff the outcome.",
     ),
-    "traces": ("cli.traces:traces", "Browse stored LLM spans."),
-    "users": ("cli.users:users", "Console accounts: create, list, change roles, remove."),
+    "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
+    "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
     "web": (
-        "cli.web:web",
+        "otel_llm_server.cli.web:web",
         "Serve the console (traces, overview, prompts, experiments, replays, settings) and /api/v1.",
     ),
 }

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import click
+from otel_llm_server.cli.dbcheck import migrated_engine
 
-from cli.dbcheck import migrated_engine
 from otel_llm import accounts
 from otel_llm.accounts.projects import span_counts
 from otel_llm.storage.schema import ROLES

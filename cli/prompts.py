@@ -11,9 +11,9 @@ import os
 import sys
 
 import click
+from otel_llm_server.cli.db import db_engine
+from otel_llm_server.cli.errors import friendly
 
-from cli.db import db_engine
-from cli.errors import friendly
 from otel_llm import settings
 from otel_llm.prompts import catalog, labels, versions
 from otel_llm.prompts import diff as prompt_diff

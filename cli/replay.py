@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from otel_llm_server.cli import replay_output as out
+from otel_llm_server.cli.dbcheck import migrated_engine
 
-from cli import replay_output as out
-from cli.dbcheck import migrated_engine
 from otel_llm import settings
 from otel_llm.replay import Overrides, ReplayError
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
+from otel_llm_server.cli.dbcheck import migrated_engine
 
-from cli.dbcheck import migrated_engine
 from otel_llm import settings
 from otel_llm.accounts import ProjectNotFound, require_project
 from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view

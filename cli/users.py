@@ -6,8 +6,8 @@ import json
 import sys
 
 import click
+from otel_llm_server.cli.db import database_url
 
-from cli.db import database_url
 from otel_llm.accounts import ROLES
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.errors import AccountError

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import click
-
-from cli.db import database_url
+from otel_llm_server.cli.db import database_url
 
 
 @click.command()
@@ -25,8 +24,9 @@ def web(ctx: click.Context, host: str, port: int, upgrade: bool, threads: int) -
       otel-llm web --upgrade --port 8080
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm web --host 0.0.0.0
     """
+    from otel_llm_server.web import create_app
+
     from otel_llm.storage import migrate
-    from web import create_app
 
     url = database_url(ctx)
     try:

@@ -16,12 +16,25 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from google.rpc import code_pb2
-
-from collector import protocol
-from collector.auth import Forbidden, KeyCache, Principal, Unauthorized, bearer_token, require_writer
-from collector.committer import GroupCommitter, Job, Overloaded, PartlyStored, Unavailable, summary
-from collector.config import CollectorConfig
-from collector.convert import Converted, from_otlp
+from otel_llm_server.collector import protocol
+from otel_llm_server.collector.auth import (
+    Forbidden,
+    KeyCache,
+    Principal,
+    Unauthorized,
+    bearer_token,
+    require_writer,
+)
+from otel_llm_server.collector.committer import (
+    GroupCommitter,
+    Job,
+    Overloaded,
+    PartlyStored,
+    Unavailable,
+    summary,
+)
+from otel_llm_server.collector.config import CollectorConfig
+from otel_llm_server.collector.convert import Converted, from_otlp
 
 logger = logging.getLogger(__name__)
 

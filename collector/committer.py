@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from otel_llm_server.collector.auth import Principal
+from otel_llm_server.collector.spooling import SpoolFull, WorkerSpool
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from collector.auth import Principal
-from collector.spooling import SpoolFull, WorkerSpool
 from otel_llm.pricing import PricingTable
 from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, should_store, to_row

@@ -18,11 +18,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-
-from collector.app import Receiver
-from collector.auth import Forbidden, Unauthorized
-from collector.committer import Overloaded, Unavailable
-from collector.convert import from_otlp
+from otel_llm_server.collector.app import Receiver
+from otel_llm_server.collector.auth import Forbidden, Unauthorized
+from otel_llm_server.collector.committer import Overloaded, Unavailable
+from otel_llm_server.collector.convert import from_otlp
 
 
 class TraceService(trace_service_pb2_grpc.TraceServiceServicer):

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 
 from aiohttp import web
+from otel_llm_server.collector.app import Receiver, build_app
+from otel_llm_server.collector.auth import KeyCache
+from otel_llm_server.collector.committer import GroupCommitter
+from otel_llm_server.collector.config import CollectorConfig
+from otel_llm_server.collector.spooling import WorkerSpool
 
-from collector.app import Receiver, build_app
-from collector.auth import KeyCache
-from collector.committer import GroupCommitter
-from collector.config import CollectorConfig
-from collector.spooling import WorkerSpool
 from otel_llm.pricing import PricingTable
 from otel_llm.storage import db as storage_db
 
@@ -136,7 +136,7 @@ def run_worker(config: CollectorConfig, sock: socket.socket, worker: int) -> Non
 
 
 def _serve_grpc(app: web.Application, receiver: Receiver, config: CollectorConfig, worker: int) -> None:
-    from collector import grpc_service
+    from otel_llm_server.collector import grpc_service
 
     async def start(_app: web.Application) -> None:
         assert config.grpc_port is not None

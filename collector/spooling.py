@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from collector.auth import Principal
+from otel_llm_server.collector.auth import Principal
+
 from otel_llm.storage.normalize import SpanRecord
 from otel_llm.storage.spool import Spool
 

@@ -6,8 +6,7 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
-
-from cli.main import COMMANDS, main
+from otel_llm_server.cli.main import COMMANDS, main
 
 
 def _walk(group: click.Group, ctx: click.Context, prefix: tuple[str, ...]):
@@ -42,11 +41,11 @@ def test_top_level_help_lists_every_command_without_importing_them():
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from cli.main import COMMANDS, main\n"
+        "from otel_llm_server.cli.main import COMMANDS, main\n"
         "out = CliRunner().invoke(main, ['--help']).output\n"
         "assert all(name in out for name in COMMANDS), out\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'flask', 'cli.')))\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'flask', 'otel_llm_server.cli.')))\n"
         "print(','.join(loaded))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "cli.main"
+    assert result.stdout.strip() == "otel_llm_server.cli.main"

@@ -4,8 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 
-from cli.main import main
 from otel_llm import tags
 from otel_llm.accounts import authenticate
 from otel_llm.storage.db import get_engine

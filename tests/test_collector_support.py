@@ -1,6 +1,6 @@
 """Helpers for the collector tests: a real collector process and a real OTLP exporter process.
 
-No tests here. ``running_collector`` starts ``python -m collector`` (the ``otel-llm collector``
+No tests here. ``running_collector`` starts ``python -m otel_llm_server.collector`` (the ``otel-llm collector``
 command) on a free port; ``export_spans`` runs a separate Python process that makes GenAI spans
 with the OpenTelemetry SDK and sends them with the real ``OTLPSpanExporter``.
 """
@@ -159,9 +159,18 @@ class Collector:
 
 @contextmanager
 def running_collector(database_url: str, tmp_path: Path, *args: str) -> Iterator[Collector]:
-    """``python -m collector`` on a free port until the block ends (then stopped with SIGTERM)."""
+    """``python -m otel_llm_server.collector`` on a free port until the block ends (then stopped with SIGTERM)."""
     log = tmp_path / f"collector-{time.monotonic_ns()}.log"
-    command = [sys.executable, "-m", "collector", "--port", "0", "--database-url", database_url, *args]
+    command = [
+        sys.executable,
+        "-m",
+        "otel_llm_server.collector",
+        "--port",
+        "0",
+        "--database-url",
+        database_url,
+        *args,
+    ]
     with open(log, "w") as stderr:
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True)
     collector = Collector(process, _wait_listening(process, log), log)

@@ -10,9 +10,9 @@ import time
 import click
 import pytest
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 from sqlalchemy import func, select
 
-from cli.main import main
 from otel_llm import pipeline
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema_experiments import experiment_run_items, experiment_runs

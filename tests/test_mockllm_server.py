@@ -12,8 +12,8 @@ import anthropic
 import httpx
 import openai
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 
-from cli.main import main
 from otel_llm.mockllm import MockLLMServer
 
 HELLO = [{"role": "user", "content": "Hello there."}]

@@ -11,7 +11,8 @@ from otel_llm import settings
 def test_import_otel_llm_does_not_pull_web_cli_flask_or_scipy():
     code = (
         "import sys, otel_llm; otel_llm.configure; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'scipy', 'web', 'cli', 'werkzeug')]; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'scipy', 'click', 'werkzeug') "
+        "or m.startswith(('otel_llm_server.web', 'otel_llm_server.cli', 'otel_llm_server.collector'))]; "
         "print(','.join(bad))"
     )
     out = subprocess.run(

@@ -7,8 +7,8 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 
-from cli.main import main
 from tests.span_factory import emit, llm_attributes, span_pipeline
 
 
@@ -133,8 +133,8 @@ def test_stats_and_feedback(run, db_url, tmp_path):
 
 
 def test_every_command_has_an_example():
-    from cli.feedback import feedback
-    from cli.prompts import prompts
+    from otel_llm_server.cli.feedback import feedback
+    from otel_llm_server.cli.prompts import prompts
 
     for group in (prompts, feedback):
         for name, command in group.commands.items():

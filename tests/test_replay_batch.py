@@ -8,9 +8,9 @@ import sys
 from datetime import timedelta
 
 import pytest
+from otel_llm_server.cli.replay_output import run_report
 from sqlalchemy import update
 
-from cli.replay_output import run_report
 from otel_llm import attributes as attrs
 from otel_llm.replay import InvalidOverride, Overrides, ReplayError, store
 from otel_llm.replay.batch import Selection, execute, parse_since, plan, select_spans

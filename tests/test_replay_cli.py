@@ -7,8 +7,8 @@ import json
 import openai
 import pytest
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 
-from cli.main import main
 from tests import replay_support
 
 sqlite_app = replay_support.sqlite_app  # fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from otel_llm_server.web.access import ACCESS_ATTR, PUBLIC
 
 from otel_llm.accounts import revoke_key
 from otel_llm.storage.db import get_engine
@@ -18,7 +19,6 @@ from tests.web_helpers import (
     make_user,
     signed_in_client,
 )
-from web.access import ACCESS_ATTR, PUBLIC
 
 # The only views anyone may call without signing in.
 PUBLIC_ENDPOINTS = {"auth.health", "auth.sign_in_page", "auth.sign_out_page", "openapi.document"}
@@ -257,9 +257,13 @@ def test_pages_forbid_inline_scripts_and_framing(app, sqlite_url):
 
 
 def test_nav_skips_missing_areas_and_placeholders_stand_in_for_uninstalled_ones(sqlite_url, monkeypatch):
-    import web
+    from otel_llm_server import web
 
-    monkeypatch.setattr(web, "AREAS", ("web.auth", "web.traces", "web.settings"))
+    monkeypatch.setattr(
+        web,
+        "AREAS",
+        ("otel_llm_server.web.auth", "otel_llm_server.web.traces", "otel_llm_server.web.settings"),
+    )
     app = make_app(sqlite_url)
     client = signed_in_client(app, sqlite_url, "ada@example.com", "viewer")
     html = client.get("/traces").get_data(as_text=True)
@@ -273,7 +277,7 @@ def test_nav_skips_missing_areas_and_placeholders_stand_in_for_uninstalled_ones(
 
 
 def test_repeated_wrong_passwords_block_that_email_for_a_while(app, sqlite_url):
-    from web.auth import throttle
+    from otel_llm_server.web.auth import throttle
 
     make_user(sqlite_url, "ada@example.com", "viewer")
     client = app.test_client()

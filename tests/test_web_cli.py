@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 
-from cli.main import main
 from otel_llm.accounts import users as users_service
 from otel_llm.storage.db import get_engine
 from tests.web_helpers import ensure_project
@@ -143,7 +143,7 @@ def test_otel_llm_web_serves_the_console(sqlite_url, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    entry = "import sys; from cli.main import main; sys.exit(main())"
+    entry = "import sys; from otel_llm_server.cli.main import main; sys.exit(main())"
     process = subprocess.Popen(
         [sys.executable, "-c", entry, "--database-url", sqlite_url, "web", "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -170,7 +170,7 @@ def test_otel_llm_web_serves_the_console(sqlite_url, tmp_path):
 
 
 def test_generated_session_secret_is_kept_in_the_instance_folder(sqlite_url, tmp_path, monkeypatch):
-    from web import create_app
+    from otel_llm_server.web import create_app
 
     monkeypatch.delenv("OTEL_LLM_SECRET_KEY", raising=False)
     config = {"DATABASE_URL": sqlite_url, "INSTANCE_PATH": str(tmp_path / "instance")}
@@ -183,7 +183,7 @@ def test_generated_session_secret_is_kept_in_the_instance_folder(sqlite_url, tmp
 
 def test_secure_cookie_and_trusted_proxy_settings(monkeypatch, sqlite_url, tmp_path):
     """Behind HTTPS the session cookie is Secure; a trusted proxy's X-Forwarded-For is the client."""
-    from web import create_app
+    from otel_llm_server.web import create_app
 
     monkeypatch.setenv("OTEL_LLM_SECURE_COOKIES", "true")
     monkeypatch.setenv("OTEL_LLM_TRUSTED_PROXIES", "1")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from otel_llm_server.web.access import require
 
 from otel_llm.accounts.errors import ProjectExists
 from tests.web_helpers import api_key, bearer, make_app, signed_in_client
-from web.access import require
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from otel_llm_server.web.openapi import API_PREFIX
 from sqlalchemy import select
 
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import metadata
 from tests.isolation_seeds import seed_all
 from tests.web_helpers import api_key, bearer, csrf_token, ensure_project, make_app, signed_in_client
-from web.openapi import API_PREFIX
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SKIP_ENDPOINTS = {"static", "auth.sign_out_page"}  # signing out would end the walk's session

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from otel_llm_server.web.openapi import API_PREFIX, DOC_ATTR, openapi_path
 
 from tests.web_helpers import make_app
-from web.openapi import API_PREFIX, DOC_ATTR, openapi_path
 
 
 @pytest.fixture

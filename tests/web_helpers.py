@@ -7,12 +7,12 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from otel_llm_server.web import create_app
+from otel_llm_server.web.auth import throttle
 
 from otel_llm.accounts import create_key, create_project, get_project
 from otel_llm.accounts import users as users_service
 from otel_llm.storage.db import get_engine
-from web import create_app
-from web.auth import throttle
 
 PASSWORD = "correct horse battery"
 

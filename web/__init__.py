@@ -15,22 +15,23 @@ csrf = CSRFProtect()
 # Each area is a module exposing ``bp`` (HTML pages) and/or ``api`` (JSON routes under /api/v1), and
 # optionally ``init_app(app)`` (e.g. to map its service exceptions). Add yours with one line.
 AREAS = (
-    "web.auth",
-    "web.traces",
-    "web.overview",
-    "web.settings",
-    "web.prompts",
-    "web.replays",
-    "web.experiments",
+    "otel_llm_server.web.auth",
+    "otel_llm_server.web.traces",
+    "otel_llm_server.web.overview",
+    "otel_llm_server.web.settings",
+    "otel_llm_server.web.prompts",
+    "otel_llm_server.web.replays",
+    "otel_llm_server.web.experiments",
 )
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory. ``test_config`` overrides settings (e.g. ``DATABASE_URL``, ``SECRET_KEY``,
     ``INSTANCE_PATH`` — the folder where the generated session secret is kept)."""
+    from otel_llm_server.web import db, errors, nav, openapi, templating
+    from otel_llm_server.web.api import IsoJSONProvider
+
     from otel_llm import settings
-    from web import db, errors, nav, openapi, templating
-    from web.api import IsoJSONProvider
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
@@ -82,8 +83,7 @@ def _register_area(app: Flask, module_name: str) -> None:
 def _check_csrf() -> None:
     """Every write needs the CSRF token, except API calls authenticated by a key (no cookie involved)."""
     from flask import request
-
-    from web.access import uses_api_key
+    from otel_llm_server.web.access import uses_api_key
 
     if request.method in ("GET", "HEAD", "OPTIONS") or uses_api_key():
         return

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, redirect, request, session, url_for
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.errors import ApiError, is_api_request
 
 from otel_llm.accounts import authenticate, role_at_least
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.roles import check_role
-from web.db import engine
-from web.errors import ApiError, is_api_request
 
 ACCESS_ATTR = "otel_llm_access"
 PUBLIC = "public"

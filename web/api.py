@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import request
 from flask.json.provider import DefaultJSONProvider
-
-from web.errors import ApiError
+from otel_llm_server.web.errors import ApiError
 
 
 def json_object() -> dict[str, Any]:

@@ -70,7 +70,7 @@ def error_response(status: int, code: str, message: str) -> Response | tuple[str
 def _resolve_caller_quietly() -> None:
     """Let an error page show the navigation of a signed-in user (e.g. on an unknown URL, where no
     view ran ``@require``); never fail the error page itself."""
-    from web.access import current_caller
+    from otel_llm_server.web.access import current_caller
 
     try:
         current_caller()

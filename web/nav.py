@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, render_template, url_for
+from otel_llm_server.web.access import can, require
 from werkzeug.routing import BuildError
-
-from web.access import can, require
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
-
-from web.access import ACCESS_ATTR, public
+from otel_llm_server.web.access import ACCESS_ATTR, public
 
 API_PREFIX = "/api/v1"
 DOC_ATTR = "otel_llm_api_doc"

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, g
+from otel_llm_server.web.access import can
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.nav import nav_items
 
 from otel_llm.accounts import users as users_service
-from web.access import can
-from web.db import engine
-from web.nav import nav_items
 
 
 def init_app(app: Flask) -> None:

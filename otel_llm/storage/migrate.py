@@ -9,9 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import migrations
 from otel_llm import settings
 from otel_llm.storage.db import get_engine, normalize_url
+from otel_llm_server import migrations
 
 
 def alembic_config(url: str | None = None) -> Config:

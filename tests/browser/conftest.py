@@ -85,7 +85,7 @@ class Console:
 
 
 def _run_demo(db_url: str, workdir: Path) -> None:
-    entry = "import sys; from cli.main import main; sys.exit(main())"
+    entry = "import sys; from otel_llm_server.cli.main import main; sys.exit(main())"
     command = [sys.executable, "-c", entry, "--database-url", db_url, "demo", "--no-serve", "--rounds", "1"]
     env = {**os.environ, "OTEL_LLM_SPOOL_DIR": str(workdir / "spool")}
     env.pop("OTEL_LLM_PROJECT", None)

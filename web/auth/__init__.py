@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from otel_llm_server.web.access import public, require, sign_in, sign_out, switch_project
+from otel_llm_server.web.auth import throttle
+from otel_llm_server.web.db import engine
 
 from otel_llm.accounts import users as users_service
-from web.access import public, require, sign_in, sign_out, switch_project
-from web.auth import throttle
-from web.db import engine
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

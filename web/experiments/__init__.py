@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from flask import Flask
+from otel_llm_server.web.errors import map_exception
+from otel_llm_server.web.experiments.api import api
+from otel_llm_server.web.experiments.views import bp
 
 from otel_llm.experiments.errors import (
     ExperimentError,
@@ -12,9 +15,6 @@ from otel_llm.experiments.errors import (
     InvalidTransition,
 )
 from otel_llm.experiments.runs import RunInProgress
-from web.errors import map_exception
-from web.experiments.api import api
-from web.experiments.views import bp
 
 __all__ = ["api", "bp", "init_app"]
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g
+from otel_llm_server.web.access import require
+from otel_llm_server.web.api import json_object, string_field
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.errors import ApiError
+from otel_llm_server.web.experiments import background
+from otel_llm_server.web.experiments.views import base_url
+from otel_llm_server.web.openapi import api_doc
 
 from otel_llm.experiments import runs, service
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import CONFIG_KEYS, METRICS, ExperimentSpec, TestCase, VariantSpec
 from otel_llm.experiments.validation import validate_test_case
-from web.access import require
-from web.api import json_object, string_field
-from web.db import engine
-from web.errors import ApiError
-from web.experiments import background
-from web.experiments.views import base_url
-from web.openapi import api_doc
 
 api = Blueprint("experiments_api", __name__, url_prefix="/api/v1")
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from otel_llm_server.web.access import require
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.experiments import background
+from otel_llm_server.web.experiments.forms import MAX_VARIANTS, spec_from_form
+from otel_llm_server.web.experiments.presenters import chart_data, results_view
 
 from otel_llm.experiments import runs, service
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import METRICS
 from otel_llm.providers import PROVIDERS
-from web.access import require
-from web.db import engine
-from web.experiments import background
-from web.experiments.forms import MAX_VARIANTS, spec_from_form
-from web.experiments.presenters import chart_data, results_view
 
 bp = Blueprint("experiments", __name__, url_prefix="/experiments", template_folder="templates")
 

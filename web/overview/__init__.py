@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
+from otel_llm_server.web.access import require
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.errors import ApiError
+from otel_llm_server.web.openapi import api_doc
 
 from otel_llm.traces import overview as service
-from web.access import require
-from web.db import engine
-from web.errors import ApiError
-from web.openapi import api_doc
 
 bp = Blueprint("overview", __name__, url_prefix="/overview", template_folder="templates")
 api = Blueprint("overview_api", __name__, url_prefix="/api/v1")

@@ -6,21 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
+from otel_llm_server.web.errors import map_exception
+from otel_llm_server.web.prompts.api import api
+from otel_llm_server.web.prompts.views import bp
+from otel_llm_server.web.traces.tabs import SpanTab, register_span_tab
 
 from otel_llm.feedback import FeedbackError
 from otel_llm.prompts.errors import Conflict, InvalidInput, PromptNotFound, VersionNotFound
-from web.errors import map_exception
-from web.prompts.api import api
-from web.prompts.views import bp
-from web.traces.tabs import SpanTab, register_span_tab
 
 __all__ = ["api", "bp", "init_app"]
 
 
 def _span_tab(span: dict[str, Any]) -> dict[str, Any]:
+    from otel_llm_server.web.db import engine
+
     from otel_llm.feedback import Target, list_feedback
     from otel_llm.prompts.links import versions_for_span
-    from web.db import engine
 
     on_span = list_feedback(engine(), g.project_id, Target(None, span["span_id"]), limit=50)
     on_trace = list_feedback(engine(), g.project_id, Target(span["trace_id"], None), limit=50)

@@ -9,17 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, request
+from otel_llm_server.web.access import require
+from otel_llm_server.web.api import json_object, string_field
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.errors import ApiError
+from otel_llm_server.web.openapi import api_doc
 
 from otel_llm import feedback as feedback_service
 from otel_llm.prompts import catalog, labels, metrics, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts.content import validate_config
 from otel_llm.prompts.names import PromptRef, parse_version, validate_label
-from web.access import require
-from web.api import json_object, string_field
-from web.db import engine
-from web.errors import ApiError
-from web.openapi import api_doc
 
 api = Blueprint("prompts_api", __name__, url_prefix="/api/v1")
 

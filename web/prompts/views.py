@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from otel_llm_server.web.access import require
+from otel_llm_server.web.db import engine
 
 from otel_llm import feedback as feedback_service
 from otel_llm.prompts import catalog, labels, metrics, versions
@@ -16,8 +18,6 @@ from otel_llm.prompts.content import parse_config
 from otel_llm.prompts.errors import Conflict, InvalidInput, VersionNotFound
 from otel_llm.prompts.models import Version
 from otel_llm.prompts.names import parse_version
-from web.access import require
-from web.db import engine
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts", template_folder="templates")
 

@@ -6,20 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
+from otel_llm_server.web.errors import map_exception
+from otel_llm_server.web.replays.api import api
+from otel_llm_server.web.replays.views import bp
+from otel_llm_server.web.traces.tabs import SpanTab, register_span_tab
 
 from otel_llm.replay import InvalidOverride, NotReplayable, ReplayError, SpanNotFound
-from web.errors import map_exception
-from web.replays.api import api
-from web.replays.views import bp
-from web.traces.tabs import SpanTab, register_span_tab
 
 __all__ = ["api", "bp", "init_app"]
 
 
 def _tab_context(span: dict[str, Any]) -> dict[str, Any]:
+    from otel_llm_server.web.db import engine
+    from otel_llm_server.web.replays import forms
+
     from otel_llm.replay import store
-    from web.db import engine
-    from web.replays import forms
 
     return {
         "defaults": forms.defaults_for(span),

@@ -4,19 +4,19 @@ as JSON (the same calls as the pages and the CLI)."""
 from __future__ import annotations
 
 from flask import Blueprint, g, request
+from otel_llm_server.web.access import require
+from otel_llm_server.web.api import json_object
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.errors import ApiError
+from otel_llm_server.web.openapi import api_doc
+from otel_llm_server.web.replays import background
+from otel_llm_server.web.replays.views import base_url
+from otel_llm_server.web.traces.presenters import jsonable
 
 from otel_llm.replay import Overrides, store
 from otel_llm.replay import batch as batch_service
 from otel_llm.replay.detail import replay_detail, run_detail
 from otel_llm.replay.run import replay_span
-from web.access import require
-from web.api import json_object
-from web.db import engine
-from web.errors import ApiError
-from web.openapi import api_doc
-from web.replays import background
-from web.replays.views import base_url
-from web.traces.presenters import jsonable
 
 api = Blueprint("replays_api", __name__, url_prefix="/api/v1")
 

@@ -4,14 +4,14 @@ form posts (replay a span from its Replay tab; start a batch run)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from otel_llm_server.web.access import require
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.replays import background, forms
 
 from otel_llm import traces
 from otel_llm.replay import ReplayError, store
 from otel_llm.replay.detail import replay_detail, run_detail
 from otel_llm.replay.run import replay_span
-from web.access import require
-from web.db import engine
-from web.replays import background, forms
 
 bp = Blueprint("replays", __name__, url_prefix="/replays", template_folder="templates")
 

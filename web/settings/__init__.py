@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.settings.api import api
-from web.settings.views import bp
+from otel_llm_server.web.settings.api import api
+from otel_llm_server.web.settings.views import bp
 
 __all__ = ["api", "bp"]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, g
+from otel_llm_server.web.access import require
+from otel_llm_server.web.api import json_object, role_field, string_field
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.openapi import api_doc
+from otel_llm_server.web.settings import members
+from otel_llm_server.web.traces.presenters import jsonable
 
 from otel_llm.accounts import create_key, list_keys, revoke_key
 from otel_llm.accounts import users as users_service
-from web.access import require
-from web.api import json_object, role_field, string_field
-from web.db import engine
-from web.openapi import api_doc
-from web.settings import members
-from web.traces.presenters import jsonable
 
 api = Blueprint("settings_api", __name__, url_prefix="/api/v1")
 

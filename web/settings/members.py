@@ -4,10 +4,10 @@ a project always keeps at least one admin."""
 from __future__ import annotations
 
 from flask import g
+from otel_llm_server.web.db import engine
 
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.errors import AccountError
-from web.db import engine
 
 
 class LastAdmin(AccountError):

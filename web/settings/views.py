@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from otel_llm_server.web.access import require
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.settings import members
 
 from otel_llm.accounts import ROLES, create_key, list_keys, revoke_key
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.errors import AccountError
-from web.access import require
-from web.db import engine
-from web.settings import members
 
 bp = Blueprint("settings", __name__, url_prefix="/settings", template_folder="templates")
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask
+from otel_llm_server.web.errors import map_exception
+from otel_llm_server.web.traces.api import api
+from otel_llm_server.web.traces.views import bp
 
 from otel_llm.traces import InvalidCursor
-from web.errors import map_exception
-from web.traces.api import api
-from web.traces.views import bp
 
 __all__ = ["api", "bp", "init_app"]
 

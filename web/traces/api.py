@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, request
+from otel_llm_server.web.access import require
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.errors import ApiError
+from otel_llm_server.web.openapi import api_doc
+from otel_llm_server.web.traces.filters import MAX_LIMIT, parse_list_query
+from otel_llm_server.web.traces.presenters import jsonable
 
 from otel_llm import traces
 from otel_llm.traces.tree import build_tree
-from web.access import require
-from web.db import engine
-from web.errors import ApiError
-from web.openapi import api_doc
-from web.traces.filters import MAX_LIMIT, parse_list_query
-from web.traces.presenters import jsonable
 
 api = Blueprint("traces_api", __name__, url_prefix="/api/v1")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from otel_llm_server.web.errors import ApiError
 from werkzeug.datastructures import MultiDict
 
 from otel_llm.traces import SORTS, STATUSES, SpanFilter
-from web.errors import ApiError
 
 RANGES = {
     "1h": timedelta(hours=1),

@@ -1,6 +1,6 @@
 """Extension point of the span page: other areas add a tab (e.g. Replay) without touching it.
 
-    from web.traces.tabs import SpanTab, register_span_tab
+    from otel_llm_server.web.traces.tabs import SpanTab, register_span_tab
     register_span_tab(SpanTab("replay", "Replay", "replays/_span_tab.html", role="viewer",
                               context=lambda span: {"replays": ...}))
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request
+from otel_llm_server.web.access import can, require
+from otel_llm_server.web.db import engine
+from otel_llm_server.web.traces.filters import RANGES, parse_list_query
+from otel_llm_server.web.traces.presenters import message_list, tree_rows
+from otel_llm_server.web.traces.tabs import span_tabs
 
 from otel_llm import traces
 from otel_llm.traces import overview
-from web.access import can, require
-from web.db import engine
-from web.traces.filters import RANGES, parse_list_query
-from web.traces.presenters import message_list, tree_rows
-from web.traces.tabs import span_tabs
 
 bp = Blueprint("traces", __name__, url_prefix="/traces", template_folder="templates")
 
