@@ -1,4 +1,4 @@
-"""``python -m cli`` runs the ``otel-llm`` command."""
+"""``python -m otel_llm_server.cli`` runs the ``otel-llm`` command."""
 
 from otel_llm_server.cli.main import main
 
