@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from otel_llm.pricing import PricingTable
+from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, should_store, to_row
 from otel_llm.storage.writer import ensure_project, insert_rows
@@ -223,7 +224,8 @@ class GroupCommitter:
                     rows = []
                     for principal, records in parts:
                         project_id = _project_id(connection, principal)
-                        rows.extend(to_row(r, project_id, self.pricing) for r in records if should_store(r))
+                        pricing = project_pricing(connection, project_id, self.pricing)
+                        rows.extend(to_row(r, project_id, pricing) for r in records if should_store(r))
                     insert_rows(connection, rows)  # sorted by primary key there: no deadlocks
                 return
             except Exception as exc:

@@ -56,9 +56,57 @@ def test_dated_and_aliased_names_match_their_model(table, model, priced_as):
     assert table.price(model) == table.price(priced_as) is not None
 
 
-@pytest.mark.parametrize("model", ["o3-mini", "gpt-4o-audio-preview", "gpt-5.1", "gpt-4"])
-def test_other_models_sharing_a_prefix_are_unknown(table, model):
-    assert table.price(model) is None
+@pytest.mark.parametrize(
+    "model, sibling",
+    [("o3-mini", "o3"), ("gpt-4", "gpt-4o"), ("gpt-5-mini", "gpt-5"), ("claude-opus-4-5", "claude-opus-4")],
+)
+def test_models_sharing_a_prefix_have_their_own_price(table, model, sibling):
+    assert table.price(model) is not None and table.price(sibling) is not None
+    assert table.lookup(model)[1] == f"book:{model}"
+    assert table.price(model) != table.price(sibling)
+
+
+def test_the_book_knows_many_providers_and_their_naming(table):
+    # Gemini, Mistral and Groq models; a "provider/model" alias; a provider's own table first.
+    assert table.price("gemini-2.5-flash", provider="gcp.gemini") is not None
+    assert table.price("mistral-large-latest", provider="mistral_ai") is not None
+    assert table.price("llama-3.1-8b-instant", provider="groq") is not None
+    assert table.price("openai/gpt-4o-mini") == table.price("gpt-4o-mini")
+    assert table.price("gpt-4o", provider="azure.ai.openai") is not None  # Azure resells OpenAI's models
+
+
+def test_prices_are_taken_as_of_the_call(table):
+    # A book entry with two dated prices: the call is priced by the one in force when it started.
+    from datetime import UTC, datetime
+
+    from otel_llm.pricing.book import PriceBook
+
+    book = PriceBook(
+        {
+            "acme": {
+                "models": [
+                    {
+                        "id": "acme-1",
+                        "match": "^acme-1$",
+                        "prices": [
+                            {"from": None, "input": 10, "output": 20},
+                            {"from": "2026-06-01", "input": 1, "output": 2},
+                        ],
+                    }
+                ]
+            }
+        }
+    )
+    dated = PricingTable(book=book)
+    before = dated.cost("acme-1", 1000, 1000, at=datetime(2026, 5, 31, 23, tzinfo=UTC))
+    after = dated.cost("acme-1", 1000, 1000, at=datetime(2026, 6, 1, 1, tzinfo=UTC))
+    assert (before, after) == (pytest.approx(0.03), pytest.approx(0.003))
+
+
+def test_long_context_tiers_apply_to_every_token(table):
+    # claude-sonnet-4-5: 3 USD/1M input up to 200k tokens, 6 USD/1M for all tokens of a longer call.
+    assert table.cost("claude-sonnet-4-5", 200_000, 0) == pytest.approx(0.6)
+    assert table.cost("claude-sonnet-4-5", 200_001, 0) == pytest.approx(200_001 * 6 / 1e6)
 
 
 def test_user_file_overrides_and_extends(tmp_path, monkeypatch):

@@ -148,7 +148,14 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
     cost = None
     if is_llm:
         cost = (pricing or default_table()).cost(
-            response_model or request_model, input_tokens, output_tokens, cache_read, cache_write
+            response_model or request_model,
+            input_tokens,
+            output_tokens,
+            cache_read,
+            cache_write,
+            provider=provider,
+            at=_timestamp(record.start_ns),
+            reasoning_tokens=_int(a.get(attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
         )
     return {
         "project_id": project_id,

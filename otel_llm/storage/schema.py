@@ -132,6 +132,7 @@ __all__ = [
 from otel_llm.storage import (  # noqa: E402,F401
     schema_console,
     schema_experiments,
+    schema_prices,
     schema_prompts,
     schema_replays,
 )

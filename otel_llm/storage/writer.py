@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from otel_llm.pricing import PricingTable
+from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, should_store, to_row
 from otel_llm.storage.schema import projects, spans
@@ -92,6 +93,7 @@ def write_records(
     """
     kept = [r for r in records if should_store(r)]
     project_id = _project_id(engine, project)
+    pricing = project_pricing(engine, project_id, pricing)
     pairs, bad = _normalise(kept, project_id, pricing, strict=on_rejected is None)
     try:
         stored = _insert(engine, pairs)
