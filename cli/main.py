@@ -34,6 +34,10 @@ COMMANDS = {
         "otel_llm_server.cli.mockllm:mock_llm",
         "Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages.",
     ),
+    "prices": (
+        "otel_llm_server.cli.prices:prices",
+        "Model prices: look one up, set the project's own, reprice stored spans, list missing ones.",
+    ),
     "projects": (
         "otel_llm_server.cli.projects:projects",
         "Create and list projects (each app or team stores its spans in one).",

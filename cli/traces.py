@@ -12,6 +12,7 @@ from otel_llm_server.cli.dbcheck import migrated_engine
 
 from otel_llm import settings
 from otel_llm.accounts import ProjectNotFound, require_project
+from otel_llm.pricing.wording import missing_price
 from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view
 
 # Terminal control characters (ANSI escapes included) from stored content are not echoed as is:
@@ -143,7 +144,11 @@ def list_command(
 def _line(item: dict) -> str:
     model = item["response_model"] or item["request_model"] or item["name"]
     tokens = f"{item['input_tokens'] or 0}/{item['output_tokens'] or 0}" if item["is_llm"] else ""
-    cost = f"{item['cost_usd']:.6f}" if item["cost_usd"] is not None else "-"
+    cost = (
+        f"{item['cost_usd']:.6f}"
+        if item["cost_usd"] is not None
+        else ("no price" if missing_price(item) else "-")
+    )
     tags = []
     if item["prompt_name"]:
         tags.append(f"{item['prompt_name']}@{item['prompt_version'] or '?'}")
@@ -189,7 +194,7 @@ def _describe(v: dict) -> list[str]:
         + (f" ({status['error_type'] or ''} {status['message'] or ''})" if status["code"] == "ERROR" else ""),
     ]
     t = v["tokens"]
-    cost = f"${v['cost_usd']:.6f}" if v["cost_usd"] is not None else "unknown (model not priced)"
+    cost = f"${v['cost_usd']:.6f}" if v["cost_usd"] is not None else (missing_price(v) or "-")
     lines.append(
         f"  tokens in {t['input']} out {t['output']} cache read {t['cache_read']} write {t['cache_write']}; cost {cost}"
     )

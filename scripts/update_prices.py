@@ -58,7 +58,11 @@ def price_value(value):
 
 
 def model_prices(prices) -> dict:
-    return {ours: price_value(getattr(prices, key)) for key, ours in KEYS.items() if getattr(prices, key, None) is not None}
+    return {
+        ours: price_value(getattr(prices, key))
+        for key, ours in KEYS.items()
+        if getattr(prices, key, None) is not None
+    }
 
 
 def dated_prices(model: gp.ModelInfo) -> list[dict]:

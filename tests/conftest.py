@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from otel_llm.storage import db as storage_db
+from otel_llm.pricing import custom as project_prices
 from otel_llm.storage import writer
 
 PG_ADMIN_URL = os.environ.get("OTEL_LLM_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -46,6 +47,7 @@ def _reset_postgres(url: str) -> None:
     """Drop everything in the session database so each test starts from an empty schema."""
     storage_db.dispose_all()
     writer.forget_project_cache()
+    project_prices.forget()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")

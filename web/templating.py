@@ -12,6 +12,7 @@ from otel_llm_server.web.db import engine
 from otel_llm_server.web.nav import nav_items
 
 from otel_llm.accounts import users as users_service
+from otel_llm.pricing.wording import missing_price
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_cost, "cost")
+    app.add_template_filter(span_cost, "span_cost")
     app.add_template_filter(format_count, "count")
     app.add_template_filter(pretty_json, "pretty_json")
 
@@ -49,6 +51,11 @@ def format_duration(ms: float | None) -> str:
     if ms < 1000:
         return f"{ms:.0f} ms"
     return f"{ms / 1000:.2f} s"
+
+
+def span_cost(span) -> str:
+    """A span's cost, or "no price for MODEL" when it has tokens but its model is not priced."""
+    return missing_price(span) or format_cost(span.get("cost_usd"))
 
 
 def format_cost(usd: float | None) -> str:

@@ -20,9 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "model_prices",
         sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
-        sa.Column(
-            "project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
         sa.Column("provider", sa.String(64)),
         sa.Column("model", sa.String(200), nullable=False),
         sa.Column("input", sa.Float, nullable=False),

@@ -188,9 +188,10 @@ def _key(bind: Engine | Connection, project_id: int) -> tuple[str, int]:
     return (str(engine.url), project_id)
 
 
-def forget(bind: Engine | Connection, project_id: int | None = None) -> None:
+def forget(bind: Engine | Connection | None = None, project_id: int | None = None) -> None:
+    """Drop cached project prices: of one project, or (no arguments) all of them."""
     with _lock:
-        if project_id is None:
+        if bind is None or project_id is None:
             _cache.clear()
         else:
             _cache.pop(_key(bind, project_id), None)
