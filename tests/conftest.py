@@ -14,8 +14,8 @@ import uuid
 import psycopg
 import pytest
 
-from otel_llm.storage import db as storage_db
 from otel_llm.pricing import custom as project_prices
+from otel_llm.storage import db as storage_db
 from otel_llm.storage import writer
 
 PG_ADMIN_URL = os.environ.get("OTEL_LLM_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -22,7 +22,11 @@ PRICE_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "model": {"type": "string", "description": "Model name; '*' matches any text."},
-        "provider": {"type": "string", "nullable": True, "description": "Only spans of this gen_ai.provider.name."},
+        "provider": {
+            "type": "string",
+            "nullable": True,
+            "description": "Only spans of this gen_ai.provider.name.",
+        },
         "effective_from": {
             "type": "string",
             "nullable": True,
