@@ -2,7 +2,8 @@
 
 ``with otel_llm.tags(...)`` puts the tags in the OpenTelemetry context; ``LLMSpanProcessor`` copies
 them onto LLM spans started inside the block. The prompt registry and experiments use the same
-context, so nesting works: an inner block overrides only the tags it names.
+context, so nesting works: an inner block overrides only the tags it names. The context can also
+route spans to another tracer provider (``route_spans``), which server-side calls use.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
 
 from otel_llm import attributes as attrs
 
@@ -79,3 +82,20 @@ def tags(
         yield
     finally:
         detach_tags(token)
+
+
+_TRACER_PROVIDER_KEY = otel_context.create_key("otel_llm.call_tracer_provider")
+
+
+def route_spans(provider: object, ctx: otel_context.Context) -> otel_context.Context:
+    """``ctx`` whose spans (our instrumentation's, ``call_tracer``'s) go to ``provider`` instead of
+    the app's: how ``otel_llm.server_calls`` keeps the server's calls out of the app-wide pipeline."""
+    return otel_context.set_value(_TRACER_PROVIDER_KEY, provider, ctx)
+
+
+def call_tracer(name: str, ctx: otel_context.Context | None = None, default: Tracer | None = None) -> Tracer:
+    """The tracer for spans started in ``ctx``: the routed provider's, else ``default`` or the global one."""
+    provider = otel_context.get_value(_TRACER_PROVIDER_KEY, ctx)
+    if provider is not None:
+        return provider.get_tracer(name)  # type: ignore[attr-defined]
+    return default if default is not None else trace.get_tracer(name)

@@ -30,7 +30,8 @@ def configure(
 
     Joins the global SDK ``TracerProvider`` when the app (or ``opentelemetry-instrument``) set one,
     otherwise creates and registers one. Calling it again replaces the earlier exporter. Arguments
-    override the ``OTEL_LLM_*`` environment variables.
+    override the ``OTEL_LLM_*`` environment variables. This is the app's own pipeline: model calls
+    the otel-llm server makes for a user never go through it (``otel_llm.server_calls``).
     """
     from otel_llm.exporter import SQLSpanExporter
 
@@ -55,12 +56,6 @@ def _global_sdk_provider() -> TracerProvider:
     provider = TracerProvider(resource=Resource.create())
     trace.set_tracer_provider(provider)
     return provider
-
-
-def configured_target() -> tuple[str, str] | None:
-    """``(database_url, project)`` that ``configure()`` exports to, or None when not configured."""
-    exporter = _state["exporter"]
-    return None if exporter is None else (exporter.database_url, exporter.project)
 
 
 def capture_content_enabled() -> bool:

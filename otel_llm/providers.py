@@ -16,7 +16,15 @@ PROVIDERS = ("openai", "anthropic")
 _MOCK_KEY = "mock-key-not-secret"
 
 
+# What each SDK reads its credentials from (without them its client cannot authenticate).
+_KEY_VARIABLES = {"openai": ("OPENAI_API_KEY",), "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")}
+
+
 class UnknownProvider(ValueError):
+    pass
+
+
+class MissingCredentials(ValueError):
     pass
 
 
@@ -24,6 +32,18 @@ def check_provider(name: str) -> str:
     if name not in PROVIDERS:
         raise UnknownProvider(f"unknown provider {name!r}; expected one of: {', '.join(PROVIDERS)}")
     return name
+
+
+def check_credentials(provider: str, base_url: str | None = None) -> None:
+    """``MissingCredentials`` (one sentence: what to set) when calls to ``provider`` could not authenticate."""
+    check_provider(provider)
+    names = _KEY_VARIABLES[provider]
+    if settings.mock_url(base_url) or any(os.environ.get(name) for name in names):
+        return
+    raise MissingCredentials(
+        f"no credentials for provider {provider!r}: set {' or '.join(names)}, "
+        "or --base-url (OTEL_LLM_MOCK_URL) to call the local provider."
+    )
 
 
 def _base(provider: str, base_url: str | None) -> tuple[str | None, str | None]:

@@ -11,15 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry import trace
-
 from otel_llm import attributes as attrs
-from otel_llm.context import tags
+from otel_llm.context import call_tracer, tags
 from otel_llm.pricing import PricingTable
 
 ANTHROPIC_DEFAULT_MAX_TOKENS = 1024
-
-_tracer = trace.get_tracer("otel_llm.experiments")
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def call(
 ) -> CallResult:
     """Send ``messages`` to ``variant``; never raises for provider or network errors."""
     started = time.perf_counter()
-    with _tracer.start_as_current_span(
+    with call_tracer("otel_llm.experiments").start_as_current_span(  # the server call's provider
         "experiment.run_item",
         attributes={attrs.EXPERIMENT: experiment, attrs.EXPERIMENT_VARIANT: variant.name},
     ) as span:

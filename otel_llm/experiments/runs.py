@@ -3,8 +3,10 @@
 A run is stored with one item per (test case, variant, repeat) as each call finishes, so a run
 stopped by the cost cap, Ctrl-C or a crash resumes where it left off: the next ``run`` of the same
 experiment with the same ``repeat`` skips the items already recorded (failed calls included — they
-are results). Calls are traced and tagged; the tracing pipeline is configured for the run's
-database and flushed at the end, so results read the spans right away.
+are results). Each call goes through ``otel_llm.server_calls``: traced, tagged, and its spans
+written with its run item, into the experiment's project only (never through the app-wide
+pipeline), so results read them right away. Runs of different experiments and projects go on at
+the same time in one process; one experiment has one run at a time in a process.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from otel_llm import pipeline, providers
+from otel_llm import providers, server_calls
 from otel_llm.experiments import service
 from otel_llm.experiments.calls import CallResult, PreparedVariant, call
 from otel_llm.experiments.errors import ExperimentError
@@ -32,9 +34,8 @@ from otel_llm.storage.schema_experiments import experiment_run_items, experiment
 
 RESUMABLE = ("running", "interrupted", "cost_cap")
 
-# The tracing pipeline exports to one database and project per process, so runs in one process
-# (e.g. started from the console) take turns.
-_run_lock = threading.Lock()
+_turns = threading.Condition()
+_running: set[int] = set()  # experiments with a run going on in this process
 
 
 class RunInProgress(ExperimentError):
@@ -83,56 +84,82 @@ def run_experiment(
 ) -> RunReport:
     """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``.
 
-    A draft experiment is started first. With ``wait=False``, ``RunInProgress`` is raised at once
-    when another run of this process holds the tracing pipeline.
+    A draft experiment is started first. Missing provider credentials are an ``ExperimentError``
+    before anything is called or stored. With ``wait=False``, ``RunInProgress`` is raised at once
+    when this process is already running the experiment.
     """
     _check_options(repeat, concurrency, max_cost_usd)
-    experiment, cases, variants = _plan(engine, project, name)
-    with _pipeline_turn(wait):
+    project_id, experiment, cases, variants = _plan(engine, project, name, base_url)
+    with _experiment_turn(experiment, wait):
         run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
         total = len(cases) * len(variants) * repeat
         report = RunReport(run_id, "completed", total, len(done_keys), cost_usd=spent)
         items = [i for i in _items(cases, variants, repeat) if _key(i) not in done_keys]
         runner = _Runner(
-            engine, experiment.name, report, max_cost_usd, base_url, on_item, stop or threading.Event()
+            engine,
+            project_id,
+            experiment.name,
+            report,
+            max_cost_usd,
+            base_url,
+            on_item,
+            stop or threading.Event(),
         )
-        _execute(engine, project, runner, items, concurrency, on_start)
+        _execute(engine, runner, items, concurrency, on_start)
     return report
 
 
 def _plan(
-    engine: Engine, project: str, name: str
-) -> tuple[Experiment, list[TestCase], list[PreparedVariant]]:
-    """The experiment (a draft one started), its test cases and prepared variants; errors if not runnable."""
+    engine: Engine, project: str, name: str, base_url: str | None
+) -> tuple[int, Experiment, list[TestCase], list[PreparedVariant]]:
+    """The project id, the experiment (a draft one started), its test cases and prepared variants;
+    errors if it cannot run."""
     cases = service.list_test_cases(engine, project, name)
     if not cases:
         raise ExperimentError(
             f"experiment {name!r} has no test cases; add some with `otel-llm experiments add-cases {name} ...`."
         )
-    experiment = service.get_experiment(engine, project, name)
+    with engine.connect() as conn:
+        project_id, experiment = service.load(conn, project, name)
     _check_runnable(experiment)
     variants = [_prepare(engine, project, v) for v in experiment.variants]
+    _check_credentials(variants, base_url)
     if experiment.status == "draft":
         experiment = service.start(engine, project, name)
-    return experiment, cases, variants
+    return project_id, experiment, cases, variants
+
+
+def _check_credentials(variants: list[PreparedVariant], base_url: str | None) -> None:
+    for provider in sorted({v.config["provider"] for v in variants}):
+        try:
+            providers.check_credentials(provider, base_url)
+        except providers.MissingCredentials as exc:
+            raise ExperimentError(str(exc)) from exc
 
 
 @contextmanager
-def _pipeline_turn(wait: bool) -> Iterator[None]:
-    """Hold the process's tracing pipeline for one run; when it is busy, wait or raise ``RunInProgress``."""
-    if not _run_lock.acquire(blocking=wait):
-        raise RunInProgress(
-            "another experiment run is in progress in this process; try again when it finishes."
-        )
+def _experiment_turn(experiment: Experiment, wait: bool) -> Iterator[None]:
+    """One run of an experiment at a time in this process; when it is running, wait or raise
+    ``RunInProgress``. Runs of other experiments (and other projects) do not wait."""
+    with _turns:
+        while experiment.id in _running:
+            if not wait:
+                raise RunInProgress(
+                    f"experiment {experiment.name!r} is already running in this process; "
+                    "try again when that run finishes."
+                )
+            _turns.wait()
+        _running.add(experiment.id)
     try:
         yield
     finally:
-        _run_lock.release()
+        with _turns:
+            _running.discard(experiment.id)
+            _turns.notify_all()
 
 
 def _execute(
     engine: Engine,
-    project: str,
     runner: _Runner,
     items: list[Item],
     concurrency: int,
@@ -143,13 +170,11 @@ def _execute(
     try:
         if on_start:
             on_start(report)
-        _ensure_pipeline(engine, project)
         runner.run(items, concurrency)
     except BaseException:
         report.status = "interrupted"
         raise
     finally:
-        pipeline.flush()
         _close_run(engine, report.run_id, report.status)
 
 
@@ -242,27 +267,12 @@ def _close_run(engine: Engine, run_id: int, status: str) -> None:
         )
 
 
-def _ensure_pipeline(engine: Engine, project: str) -> None:
-    """Make sure LLM calls of this process are traced into the run's database and project."""
-    url = engine.url.render_as_string(hide_password=False)
-    target = pipeline.configured_target()
-    same = target is not None and _same_url(target[0], url) and target[1] == project
-    if not same:
-        pipeline.configure(database_url=url, project=project)
-    pipeline.instrument()
-
-
-def _same_url(a: str, b: str) -> bool:
-    from otel_llm.storage.db import normalize_url
-
-    return normalize_url(a) == normalize_url(b)
-
-
 class _Runner:
     """Keeps at most ``concurrency`` calls in flight; records each result as it lands."""
 
-    def __init__(self, engine, experiment, report, max_cost, base_url, on_item, stop):
+    def __init__(self, engine, project_id, experiment, report, max_cost, base_url, on_item, stop):
         self.engine = engine
+        self.project_id = project_id
         self.experiment = experiment
         self.report = report
         self.max_cost = max_cost
@@ -294,7 +304,7 @@ class _Runner:
                 return
             finished, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
-                self._record(in_flight.pop(future), future.result())
+                self._record(in_flight.pop(future), *future.result())
 
     def _may_start(self) -> bool:
         if self.stop.is_set():
@@ -309,22 +319,26 @@ class _Runner:
         """Let the calls already sent finish and record them, so nothing paid for is lost."""
         for future in list(in_flight):
             try:
-                self._record(in_flight.pop(future), future.result())
+                self._record(in_flight.pop(future), *future.result())
             except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
                 return
 
-    def _call(self, item: Item) -> CallResult:
+    def _call(self, item: Item) -> tuple[CallResult, server_calls.Recording]:
         provider = item.variant.config["provider"]
         with self.lock:
             client = self.clients.get(provider)
             if client is None:
                 client = self.clients[provider] = providers.client(provider, base_url=self.base_url)
-        return call(client, self.experiment, item.variant, item.case.messages, self.pricing)
+        with server_calls.record(self.project_id) as recording:
+            result = call(client, self.experiment, item.variant, item.case.messages, self.pricing)
+        return result, recording
 
-    def _record(self, item: Item, result: CallResult) -> None:
+    def _record(self, item: Item, result: CallResult, recording: server_calls.Recording) -> None:
+        """The item and its spans in one transaction (the spans alone if the item was a duplicate)."""
         case_id, variant, repeat_index = _key(item)
         try:
             with self.engine.begin() as conn:
+                recording.write(conn)
                 conn.execute(
                     insert(experiment_run_items).values(
                         run_id=self.report.run_id,
@@ -338,7 +352,9 @@ class _Runner:
                         trace_id=result.trace_id,
                     )
                 )
-        except IntegrityError:  # another runner recorded the same item first
+        except IntegrityError:  # another runner recorded the same item first; this call was made too
+            with self.engine.begin() as conn:
+                recording.write(conn)
             return
         self.report.done += 1
         self.report.failed += 0 if result.ok else 1

@@ -7,19 +7,20 @@ impossible override) raises ``ReplayError`` before anything is sent or stored.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
-import otel_llm
-from otel_llm.replay import call, diff, prompt_ref, store, tracing
+from otel_llm import attributes as attrs
+from otel_llm import server_calls
+from otel_llm.replay import call, diff, prompt_ref, store
 from otel_llm.replay.errors import SpanNotFound
 from otel_llm.replay.overrides import Overrides, apply
 from otel_llm.replay.request import ReplayRequest, from_span
 from otel_llm.storage import writer
-from otel_llm.storage.normalize import from_readable, to_row
 from otel_llm.traces import get_span
 
 logger = logging.getLogger(__name__)
@@ -97,11 +98,11 @@ def replay_span(
     result = ReplayResult("dry_run", original, request, overrides, notes=list(request.notes))
     if dry_run:
         return result
-    spans, error = _send(request, original, overrides, system.tags, base_url)
-    rows = [to_row(from_readable(s), project_id) for s in spans]
-    replay_row = rows[-1] if rows else None
+    recording, error = _send(project_id, request, original, overrides, system.tags, base_url)
+    rows = recording.rows()
+    replay_row = next((row for row in reversed(rows) if row["is_llm"]), None)
     if error is None and replay_row is None:
-        error = "the replay call was made but no span was recorded (is tracing sampled out in this process?)"
+        error = "the replay call was made but no span was recorded (is the SDK instrumented by another tool?)"
     result.status = "ok" if error is None else "error"
     result.error = error
     result.replay = replay_row
@@ -111,16 +112,26 @@ def replay_span(
 
 
 def _send(
-    request: ReplayRequest, original: dict, overrides: Overrides, tags: dict, base_url: str | None
-) -> tuple[list, str | None]:
+    project_id: int,
+    request: ReplayRequest,
+    original: dict,
+    overrides: Overrides,
+    tags: dict,
+    base_url: str | None,
+) -> tuple[server_calls.Recording, str | None]:
+    """Make the call through the server-call path; its spans are tagged as a replay of ``original``."""
     error = None
-    with tracing.capture(original["span_id"], overrides.to_json()) as sink, otel_llm.tags(**tags):
+    marks = {
+        attrs.REPLAY_OF: original["span_id"],
+        attrs.REPLAY_OVERRIDES: json.dumps(overrides.to_json(), sort_keys=True),
+    }
+    with server_calls.record(project_id, tags=tags, attributes=marks) as recording:
         try:
             call.send(request, base_url)
         except Exception as exc:  # a provider or transport error is the replay's outcome
             logger.info("otel-llm: replay of %s failed: %s", original["span_id"], exc)
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-    return list(sink.spans), error
+    return recording, error
 
 
 def _store(

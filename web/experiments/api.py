@@ -283,7 +283,7 @@ def list_runs(name: str):
     responses={
         202: "{run_id}",
         404: "No such experiment.",
-        409: "Another run is in progress.",
+        409: "This experiment is already running in this process.",
         422: "Cannot run (no test cases, stopped or completed, bad options).",
     },
     tag="experiments",

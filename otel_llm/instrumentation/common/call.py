@@ -16,6 +16,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from otel_llm import attributes as attrs
+from otel_llm.context import call_tracer
 from otel_llm.hashing import recent_text_hash
 from otel_llm.instrumentation.common import content, record
 from otel_llm.instrumentation.common.telemetry import TOKEN_TYPE, Telemetry
@@ -214,7 +215,8 @@ def start_call(
             )
         model = attributes.get(attrs.GEN_AI_REQUEST_MODEL)
         name = f"{handler.operation} {model}" if model else handler.operation
-        span = telemetry.tracer.start_span(name, parent, SpanKind.CLIENT, attributes)
+        tracer = call_tracer(attrs.OUR_SCOPE, parent, telemetry.tracer)  # a server call: its own provider
+        span = tracer.start_span(name, parent, SpanKind.CLIENT, attributes)
         ctx = mark_our_call(trace.set_span_in_context(span, parent))
         return LLMCall(span, ctx, telemetry, handler, capture, model, budget)
     except Exception:
