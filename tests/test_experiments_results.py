@@ -146,7 +146,9 @@ def test_two_experiments_on_the_same_model_at_the_same_time_never_mix(db_url, mo
         )
     runs.run_experiment(engine, P, "first", base_url=mock_llm.url)
     runs.run_experiment(engine, P, "second", repeat=3, base_url=mock_llm.url)
-    # untagged traffic on the same model in the same window
+    # untagged traffic on the same model in the same window, traced by the app's own pipeline
+    otel_llm.configure(database_url=db_url, project=P)
+    otel_llm.instrument()
     sdk = provider_client("openai", base_url=mock_llm.url)
     for _ in range(4):
         sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
@@ -193,7 +195,9 @@ def test_phase_2_plan_compare_models_split_traffic_and_find_a_significant_winner
         counts[otel_llm.experiment("bakeoff", unit_id=user, database_url=db_url).assign().name] += 1
     for name, weight in (("gpt", 50), ("claude", 30), ("mini", 20)):
         assert abs(counts[name] / 30 - weight) <= 2.5, counts
-    # live traffic where claude answers slower and mini faster than gpt
+    # live traffic, traced by the app's own pipeline, where claude answers slower and mini faster than gpt
+    otel_llm.configure(database_url=db_url, project=P)
+    otel_llm.instrument()
     latency = {"gpt": 100, "claude": 220, "mini": 5}
     for user in range(72):
         with otel_llm.experiment("bakeoff", unit_id=f"live-{user}", database_url=db_url) as variant:
