@@ -170,7 +170,8 @@ def _execute(
     try:
         if on_start:
             on_start(report)
-        runner.run(items, concurrency)
+        with server_calls.instrumented():
+            runner.run(items, concurrency)
     except BaseException:
         report.status = "interrupted"
         raise

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from otel_llm import server_calls
 from otel_llm.replay import store
 from otel_llm.replay.errors import InvalidOverride, ReplayError
 from otel_llm.replay.overrides import Overrides
@@ -160,6 +161,25 @@ def execute(
     workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
     results: list[ReplayResult] = []
     skipped: list[dict[str, str]] = []
+    try:
+        with server_calls.instrumented():  # the SDKs stay patched between the run's calls
+            _replay_all(
+                engine, project_id, run, overrides, actor, workers, base_url, progress, results, skipped
+            )
+    except BaseException as exc:  # Ctrl-C or a database failure: stop, and say so on the run
+        message = str(exc) or f"stopped ({type(exc).__name__})"
+        store.finish_run(engine, run.run_id, "error", summarize(results, skipped), error=message)
+        raise
+    stats = summarize(results, skipped)
+    status = "error" if stats["count"] and stats["error_count"] == stats["count"] else "ok"
+    store.finish_run(engine, run.run_id, status, stats)
+    return store.get_run(engine, project_id, run.run_id) or {}
+
+
+def _replay_all(
+    engine, project_id, run, overrides, actor, workers, base_url, progress, results, skipped
+) -> None:
+    """Replay the planned spans ``workers`` at a time, collecting results and skipped spans as they land."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otel-llm-replay")
     try:
         futures = {
@@ -181,16 +201,8 @@ def execute(
                 results.append(result)
             if progress is not None:
                 progress(done, len(run.span_ids), result)
-    except BaseException as exc:  # Ctrl-C or a database failure: stop, and say so on the run
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        message = str(exc) or f"stopped ({type(exc).__name__})"
-        store.finish_run(engine, run.run_id, "error", summarize(results, skipped), error=message)
-        raise
-    pool.shutdown()
-    stats = summarize(results, skipped)
-    status = "error" if stats["count"] and stats["error_count"] == stats["count"] else "ok"
-    store.finish_run(engine, run.run_id, status, stats)
-    return store.get_run(engine, project_id, run.run_id) or {}
 
 
 def _outcome(future, span_id: str, skipped: list[dict[str, str]]) -> ReplayResult | None:

@@ -11,9 +11,11 @@ the request that caused the call, in its own transaction::
         recording.write(connection)  # plus the caller's own rows (a replay, a run item)
 
 Calls of different projects run at the same time in one process: each ``record`` block has its own
-sink, found through the OpenTelemetry context of the thread that makes the call.
+sink, found through the OpenTelemetry context of the thread that makes the call. A job making many
+calls (a run, a batch) holds ``instrumented()`` around them, so the SDKs stay patched in between.
 """
 
+from otel_llm.server_calls.instrumenting import instrumented
 from otel_llm.server_calls.recording import Recording, record
 
-__all__ = ["Recording", "record"]
+__all__ = ["Recording", "instrumented", "record"]
