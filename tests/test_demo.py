@@ -9,7 +9,17 @@ from sqlalchemy import create_engine, text
 def test_demo_records_tagged_calls_and_creates_the_demo_admin(tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "otel_llm_server.cli", "--database-url", url, "demo", "--no-serve", "--rounds", "1"],
+        [
+            sys.executable,
+            "-m",
+            "otel_llm_server.cli",
+            "--database-url",
+            url,
+            "demo",
+            "--no-serve",
+            "--rounds",
+            "1",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -188,7 +188,7 @@ def test_a_recording_takes_only_its_own_calls(sqlite_url, mock_llm):
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "after"}])
     worker.join()
 
-    [row] = rec.rows()
+    [row] = rec.rows(get_engine(sqlite_url))
     assert (row["project_id"], row["request_model"], row["parent_span_id"]) == (7, "gpt-4o", None)
     assert (row["prompt_name"], row["experiment"], row["replay_of"]) == ("support", None, "ab" * 8)
     assert row["service_name"] == server_calls.recording.SERVICE_NAME
@@ -200,3 +200,34 @@ def _no_app_pipeline_left():
     yield
     pipeline.uninstrument()
     pipeline.shutdown()
+
+
+def test_server_call_spans_and_run_items_are_costed_with_the_projects_own_prices(db_url, mock_llm):
+    from otel_llm.experiments import runs, service
+    from otel_llm.experiments.model import ExperimentSpec, VariantSpec
+    from otel_llm.experiments.validation import case_from_text
+    from otel_llm.pricing import custom
+    from otel_llm.storage.schema_experiments import experiment_run_items
+
+    engine = get_engine(db_url)
+    project_id = ensure_project(db_url, "priced")
+    custom.set_price(engine, project_id, "gpt-4o-mini*", actor="test", input=1000.0, output=2000.0)
+    model = {"provider": "openai", "model": "gpt-4o-mini"}
+    variants = [VariantSpec("a", 50, True, model), VariantSpec("b", 50, False, {**model, "temperature": 0.9})]
+    spec = ExperimentSpec(name="priced", variants=variants, test_cases=[case_from_text("Hello")])
+    service.create_experiment(engine, "priced", spec)
+
+    report = runs.run_experiment(engine, "priced", "priced", base_url=mock_llm.url)
+
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(spans.c.input_tokens, spans.c.output_tokens, spans.c.cost_usd).where(
+                spans.c.is_llm.is_(True)
+            )
+        ).all()
+        item_costs = conn.execute(select(experiment_run_items.c.cost_usd)).scalars().all()
+    assert len(stored) == 2
+    for row in stored:
+        assert row.cost_usd == pytest.approx((row.input_tokens * 1000 + row.output_tokens * 2000) / 1e6)
+    assert sorted(item_costs) == pytest.approx(sorted(r.cost_usd for r in stored))
+    assert report.cost_usd == pytest.approx(sum(r.cost_usd for r in stored))

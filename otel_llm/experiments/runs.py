@@ -30,6 +30,7 @@ from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import Experiment, TestCase, VariantSpec
 from otel_llm.experiments.prompt_refs import resolve_prompt
 from otel_llm.pricing import PricingTable
+from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.storage.schema_experiments import experiment_run_items, experiment_runs
 
 RESUMABLE = ("running", "interrupted", "cost_cap")
@@ -279,7 +280,7 @@ class _Runner:
         self.max_cost = max_cost
         self.on_item = on_item
         self.stop = stop
-        self.pricing = PricingTable.load()
+        self.pricing = project_pricing(engine, project_id, PricingTable.load())  # as its spans are
         self.clients: dict[str, Any] = {}
         self.base_url = base_url
         self.lock = threading.Lock()

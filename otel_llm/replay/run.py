@@ -99,7 +99,7 @@ def replay_span(
     if dry_run:
         return result
     recording, error = _send(project_id, request, original, overrides, system.tags, base_url)
-    rows = recording.rows()
+    rows = recording.rows(engine)
     replay_row = next((row for row in reversed(rows) if row["is_llm"]), None)
     if error is None and replay_row is None:
         error = "the replay call was made but no span was recorded (is the SDK instrumented by another tool?)"

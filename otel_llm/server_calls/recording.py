@@ -21,10 +21,11 @@ from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.utils import suppress_http_instrumentation
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from otel_llm.context import route_spans
 from otel_llm.context import tags as context_tags
+from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.processor import LLMSpanProcessor, is_llm_span
 from otel_llm.server_calls.instrumenting import instrumented
 from otel_llm.storage import writer
@@ -47,14 +48,15 @@ class Recording:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     spans: list[ReadableSpan] = field(default_factory=list)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The ``spans`` rows to store, in the order the spans ended."""
+    def rows(self, bind: Engine | Connection) -> list[dict[str, Any]]:
+        """The ``spans`` rows to store, in the order the spans ended, costed with the project's prices."""
+        pricing = project_pricing(bind, self.project_id)
         records = [from_readable(span) for span in list(self.spans)]
-        return [to_row(record, self.project_id) for record in records if should_store(record)]
+        return [to_row(record, self.project_id, pricing) for record in records if should_store(record)]
 
     def write(self, connection: Connection) -> list[dict[str, Any]]:
         """Store the spans in the caller's transaction; the rows written."""
-        rows = self.rows()
+        rows = self.rows(connection)
         writer.insert_rows(connection, rows)
         return rows
 
