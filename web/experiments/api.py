@@ -284,7 +284,7 @@ def list_runs(name: str):
         202: "{run_id}",
         404: "No such experiment.",
         409: "This experiment is already running in this process.",
-        422: "Cannot run (no test cases, stopped or completed, bad options).",
+        422: "Cannot run (no test cases, stopped or completed, bad options, no provider credentials).",
     },
     tag="experiments",
 )
