@@ -7,7 +7,8 @@ One service (``add_feedback``, ``list_feedback``) serves the SDK, ``POST /api/v1
     otel_llm.record_feedback(span, 1.0)          # an OpenTelemetry span: both its ids are stored
 
 A 16-hex-digit id is a span id, a 32-digit one a trace id. The span need not be stored yet (spans are
-exported in batches); when it is, its trace id is filled in. ``record_feedback`` writes to the database
+exported in batches); when it is, its trace id is filled in. A span or trace stored in another project
+only is refused (``TargetNotFound``): feedback never lands on what the caller cannot see. ``record_feedback`` writes to the database
 (``OTEL_LLM_DATABASE_URL``) or, when ``OTEL_LLM_API_URL`` is set, to the console's JSON API with
 ``OTEL_LLM_API_KEY``. Bad input raises ``ValueError``; a backend failure is logged and ``None`` is
 returned — feedback never raises into the app because the backend is down.
@@ -35,6 +36,12 @@ class FeedbackError(ValueError):
     """Bad feedback input (shown to the user as is)."""
 
     code = "invalid"
+
+
+class TargetNotFound(FeedbackError):
+    """The span or trace is another project's (to the caller: it does not exist)."""
+
+    code = "not_found"
 
 
 @dataclass(frozen=True)
@@ -118,18 +125,38 @@ def add_feedback(
     values = {"score": check_score(score), "comment": check_comment(comment), "source": source}
     with engine.begin() as connection:
         trace_id = target.trace_id
-        if trace_id is None and target.span_id is not None:
-            trace_id = connection.execute(
+        if target.span_id is not None:
+            stored_trace = connection.execute(
                 select(spans.c.trace_id)
                 .where(spans.c.project_id == project_id, spans.c.span_id == target.span_id)
                 .limit(1)
             ).scalar()
+            if stored_trace is None:
+                _refuse_if_elsewhere(connection, project_id, spans.c.span_id, target.span_id, "span")
+            trace_id = trace_id or stored_trace
+        else:
+            _refuse_if_elsewhere(connection, project_id, spans.c.trace_id, trace_id, "trace")
         stmt = insert(feedback).values(
             project_id=project_id, trace_id=trace_id, span_id=target.span_id, **values
         )
         new_id = connection.execute(stmt.returning(feedback.c.id)).scalar_one()
         row = connection.execute(select(feedback).where(feedback.c.id == new_id)).one()
     return _to_feedback(row)
+
+
+def _refuse_if_elsewhere(connection, project_id: int, column, value: str, what: str) -> None:
+    """``TargetNotFound`` when ``value`` is stored in another project and not in ``project_id``
+    (one probe of the per-project index for each project)."""
+    from sqlalchemy import select
+
+    from otel_llm.storage.schema import projects, spans
+
+    def stored(in_projects) -> bool:
+        found = select(spans.c.project_id).where(spans.c.project_id.in_(in_projects), column == value)
+        return connection.execute(found.limit(1)).first() is not None
+
+    if not stored([project_id]) and stored(select(projects.c.id).where(projects.c.id != project_id)):
+        raise TargetNotFound(f"no {what} {value} in this project; give a {what} id of the project you use.")
 
 
 def list_feedback(engine, project_id: int, target: Target | None = None, limit: int = 100) -> list[Feedback]:

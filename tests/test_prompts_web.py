@@ -32,8 +32,9 @@ def _create(client, headers, name, template, **extra):
 
 def test_api_create_publish_resolve_diff_history(editor):
     client, headers = editor
-    first = _create(client, headers, "support", "Hello {{customer}}", summary="first", tags=["a"])
+    first = _create(client, headers, "support", "Hello {{customer}}", change_summary="first", tags=["a"])
     assert first.status_code == 201 and first.json["version"]["version"] == 1
+    assert first.json["version"]["change_summary"] == "first"  # one name in and out
     assert first.json["version"]["author"].startswith("key:")
     _create(client, headers, "support", "Hi {{customer}}", config={"model": "gpt-4o"})
     assert client.post(f"{API}/support/versions/2/publish", headers=headers).json["move"]["to_version"] == 2
@@ -64,7 +65,7 @@ def test_api_errors_have_the_shared_shape(editor):
     cases = [
         (_create(client, headers, "p", "text"), 409, "conflict", "p@v1 already has this template"),
         (_create(client, headers, "bad name", "x"), 422, "invalid", "invalid prompt name"),
-        (client.post(f"{API}/p/versions", json={}, headers=headers), 422, "invalid", "'template'"),
+        (client.post(f"{API}/p/versions", json={}, headers=headers), 400, "bad_request", "'template'"),
         (client.get(f"{API}/nope/versions", headers=headers), 404, "not_found", "does not exist"),
         (client.post(f"{API}/p/versions/9/publish", headers=headers), 404, "not_found", "no version 9"),
         (client.post(f"{API}/p/rollback", headers=headers), 409, "conflict", "no earlier published"),

@@ -52,9 +52,13 @@ def test_api_replay_needs_editor_and_checks_input(sqlite_app, web):
 
     assert post_replay(client, span_id, viewer, {}).status_code == 403
     bad = post_replay(client, span_id, editor, {"overrides": {"temperature": 7}})
-    assert bad.status_code == 422 and "temperature" in bad.get_json()["error"]["message"]
+    assert bad.status_code == 400 and "temperature" in bad.get_json()["error"]["message"]
     unknown = post_replay(client, span_id, editor, {"overrides": {"colour": "red"}})
-    assert unknown.status_code == 422 and "unknown override" in unknown.get_json()["error"]["message"]
+    assert unknown.status_code == 400 and "'overrides.colour'" in unknown.get_json()["error"]["message"]
+    top_level = post_replay(client, span_id, editor, {"model": "gpt-4o"})  # belongs in "overrides"
+    assert (
+        top_level.status_code == 400 and "unknown field 'model'" in top_level.get_json()["error"]["message"]
+    )
     missing = post_replay(client, "00000000deadbeef", editor, {})
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     assert sqlite_app.mock.requests == []  # nothing was sent for refused requests

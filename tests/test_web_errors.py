@@ -57,9 +57,12 @@ def test_every_api_error_status_has_the_same_shape(app, sqlite_url):
     assert "GET" in response.headers["Allow"]
     _assert_error_shape(client.get("/api/v1/_test/conflict", headers=admin), 409, "conflict")
     message = _assert_error_shape(
-        client.post("/api/v1/keys", json={"role": "god"}, headers=admin), 422, "invalid"
+        client.post("/api/v1/keys", json={"role": "god"}, headers=admin), 400, "bad_request"
     )
-    assert "viewer, editor, admin" in message
+    assert "'role'" in message and "viewer, editor, admin" in message
+    member = {"email": "not an email", "role": "viewer", "password": "correct horse battery"}
+    message = _assert_error_shape(client.post("/api/v1/members", json=member, headers=admin), 422, "invalid")
+    assert "email" in message
     message = _assert_error_shape(client.get("/api/v1/_test/crash", headers=admin), 500, "internal_error")
     assert "secret internals" not in message
 

@@ -60,7 +60,7 @@ def test_operations_carry_errors_security_and_required_role(app):
         "in": "path",
         "required": True,
         "description": "Key id (from GET /api/v1/keys).",
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
     }
     assert operation["responses"]["404"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"

@@ -1,21 +1,31 @@
-"""Helpers for JSON routes: reading the request body with clear 400/422 errors."""
+"""Helpers for JSON routes: the checked body and query arguments (``web/validation.py`` checks them
+against the route's ``@api_doc`` schemas first: 400), and the value checks schemas cannot say (422)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask.json.provider import DefaultJSONProvider
 from otel_llm_server.web.errors import ApiError
 
 
 def json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or ``ApiError(400)`` saying what to send."""
+    """The request body as a JSON object (already checked against the route's schema), or
+    ``ApiError(400)`` saying what to send."""
+    checked = g.get("api_body")
+    if checked is not None:
+        return checked
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "send a JSON object body with 'Content-Type: application/json'.")
     return body
+
+
+def query_arg(name: str, default: Any = None) -> Any:
+    """A query argument, converted to its documented type and checked (absent or empty: ``default``)."""
+    return g.get("api_query", {}).get(name, default)
 
 
 def string_field(body: dict[str, Any], name: str, required: bool = True) -> str:

@@ -2,13 +2,15 @@
 
 Each API view carries ``@api_doc(...)``; the document walks ``app.url_map``, so a route cannot be
 left out and a documented path cannot outlive its route (``tests/test_web_openapi.py`` checks both).
+The same schemas check every request (``web/validation.py``): what the document does not allow is a
+400 naming the field.
 
     @api.get("/spans/<span_id>")
     @require("viewer")
     @api_doc(
         "One span with its content",
         params={"span_id": "Span id (16 hex digits)."},
-        query={"include": ("string", "…")},
+        query={"include": ("string", "…")},     # a type name, or a schema: ({"type": "integer", ...}, "…")
         request={"type": "object", ...},        # JSON schema of the body (writes only)
         responses={200: "The span.", 404: "No such span in this project."},
     )
@@ -23,11 +25,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from otel_llm_server.web.access import ACCESS_ATTR, public
+from otel_llm_server.web.validation import ID_SCHEMA, checked, query_schema, strict
 
 API_PREFIX = "/api/v1"
 DOC_ATTR = "otel_llm_api_doc"
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
-_TYPES = {"int": "integer", "float": "number"}
+_TYPES = {"int": ID_SCHEMA, "float": {"type": "number"}}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -46,7 +49,7 @@ def api_doc(
     summary: str,
     *,
     params: dict[str, str] | None = None,
-    query: dict[str, tuple[str, str]] | None = None,
+    query: dict[str, tuple[str | dict[str, Any], str]] | None = None,
     request: dict[str, Any] | None = None,
     responses: dict[int, str | dict[str, Any]] | None = None,
     description: str = "",
@@ -55,20 +58,19 @@ def api_doc(
     """Describe an API view for the OpenAPI document (see the module docstring)."""
 
     def decorator(view: Callable) -> Callable:
-        setattr(
-            view,
-            DOC_ATTR,
-            dict(
-                summary=summary,
-                description=description,
-                params=params or {},
-                query=query or {},
-                request=request,
-                responses=responses or {200: "OK"},
-                tag=tag,
-            ),
+        doc = dict(
+            summary=summary,
+            description=description,
+            params=params or {},
+            query=query or {},
+            query_schema=query_schema(query or {}),
+            request=strict(request),
+            responses=responses or {200: "OK"},
+            tag=tag,
         )
-        return view
+        wrapped = checked(doc, view)
+        setattr(wrapped, DOC_ATTR, doc)
+        return wrapped
 
     return decorator
 
@@ -125,7 +127,7 @@ def _operation(rule, view: Callable, doc: dict[str, Any]) -> dict[str, Any]:
         operation["description"] = doc["description"]
     if doc["request"] is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": bool(doc["request"].get("required")),
             "content": {"application/json": {"schema": doc["request"]}},
         }
     return operation
@@ -141,22 +143,27 @@ def _path_params(rule, doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "in": "path",
                 "required": True,
                 "description": doc["params"].get(name, ""),
-                "schema": {"type": _TYPES.get(match.group("conv") or "", "string")},
+                "schema": dict(_TYPES.get(match.group("conv") or "", {"type": "string"})),
             }
         )
     return params
 
 
 def _query_params(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    schemas = doc["query_schema"]["properties"]
     return [
-        {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": kind}}
-        for name, (kind, text) in doc["query"].items()
+        {"name": name, "in": "query", "required": False, "description": text, "schema": schemas[name]}
+        for name, (_, text) in doc["query"].items()
     ]
 
 
 def _responses(doc: dict[str, Any]) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     responses: dict[str, Any] = {
+        "400": {
+            "description": "The request does not follow this document (the message names the field).",
+            **error,
+        },
         "401": {"description": "No or an invalid API key / session.", **error},
         "403": {"description": "The caller's role is too low.", **error},
     }

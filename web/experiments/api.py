@@ -16,10 +16,11 @@ from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.experiments import background
 from otel_llm_server.web.experiments.views import base_url
 from otel_llm_server.web.openapi import api_doc
+from otel_llm_server.web.validation import ID_MAX
 
 from otel_llm.experiments import runs, service
 from otel_llm.experiments.errors import ExperimentError
-from otel_llm.experiments.model import CONFIG_KEYS, METRICS, ExperimentSpec, TestCase, VariantSpec
+from otel_llm.experiments.model import METRICS, ExperimentSpec, TestCase, VariantSpec
 from otel_llm.experiments.validation import validate_test_case
 
 api = Blueprint("experiments_api", __name__, url_prefix="/api/v1")
@@ -29,21 +30,32 @@ EXPERIMENT = (
     "{experiment: {id, name, description, hypothesis, status, primary_metric, author, winner, created_at, "
     "started_at, ended_at, variants: [{name, weight, is_control, config}], test_case_count}}"
 )
+MESSAGE_SCHEMA = {
+    "type": "object",
+    "required": ["role", "content"],
+    "properties": {
+        "role": {"type": "string", "enum": ["system", "user", "assistant"]},
+        "content": {"type": "string"},
+    },
+}
 CASE_SCHEMA = {
     "type": "object",
     "required": ["messages"],
     "properties": {
-        "messages": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "role": {"type": "string", "enum": ["system", "user", "assistant"]},
-                    "content": {"type": "string"},
-                },
-            },
-        },
-        "reference_output": {"type": "string"},
+        "messages": {"type": "array", "items": MESSAGE_SCHEMA},
+        "reference_output": {"type": "string", "nullable": True},
+    },
+}
+CONFIG_SCHEMA = {
+    "type": "object",
+    "description": "The variant's model settings.",
+    "properties": {
+        "provider": {"type": "string"},
+        "model": {"type": "string"},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+        "max_tokens": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+        "system_prompt": {"type": "string"},
+        "prompt_ref": {"type": "string", "description": "Prompt-registry reference NAME@vN or NAME@LABEL."},
     },
 }
 VARIANT_SCHEMA = {
@@ -53,39 +65,25 @@ VARIANT_SCHEMA = {
         "name": {"type": "string"},
         "weight": {"type": "number", "description": "Percent of traffic; all weights add up to 100."},
         "is_control": {"type": "boolean", "description": "Exactly one variant is the control."},
-        "config": {"type": "object", "properties": {key: {"type": "string"} for key in CONFIG_KEYS}},
+        "config": CONFIG_SCHEMA,
     },
 }
+WHOLE = {"type": "integer", "minimum": 1, "maximum": 1000}
 
 
 def _cases(body: dict[str, Any]) -> list[TestCase]:
-    raw = body.get("test_cases") or []
-    if not isinstance(raw, list):
-        raise ApiError(422, "invalid", "'test_cases' must be a list of {messages, reference_output} objects.")
-    cases = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise ApiError(422, "invalid", "each test case must be an object with 'messages'.")
-        cases.append(validate_test_case(TestCase(item.get("messages"), item.get("reference_output"))))
-    return cases
+    """The body's test cases (types checked by CASE_SCHEMA), validated by the service's rules."""
+    return [
+        validate_test_case(TestCase(item["messages"], item.get("reference_output")))
+        for item in body.get("test_cases", [])
+    ]
 
 
 def _variants(body: dict[str, Any]) -> list[VariantSpec]:
-    raw = body.get("variants")
-    if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw):
-        raise ApiError(
-            422, "invalid", "'variants' must be a list of {name, weight, is_control, config} objects."
-        )
-    out = []
-    for v in raw:
-        weight = v.get("weight")
-        if not isinstance(weight, int | float) or isinstance(weight, bool):
-            raise ApiError(422, "invalid", f"variant {v.get('name')!r}: 'weight' must be a number.")
-        config = v.get("config")
-        if not isinstance(config, dict):
-            raise ApiError(422, "invalid", f"variant {v.get('name')!r}: 'config' must be an object.")
-        out.append(VariantSpec(str(v.get("name") or ""), float(weight), bool(v.get("is_control")), config))
-    return out
+    return [
+        VariantSpec(v["name"], float(v["weight"]), v.get("is_control", False), v["config"])
+        for v in body["variants"]
+    ]
 
 
 @api.get("/experiments")
@@ -111,7 +109,7 @@ def list_experiments():
             "name": {"type": "string"},
             "description": {"type": "string"},
             "hypothesis": {"type": "string"},
-            "primary_metric": {"type": "string", "enum": list(METRICS)},
+            "primary_metric": {"type": "string", "enum": list(METRICS), "default": "latency_ms"},
             "variants": {"type": "array", "items": VARIANT_SCHEMA},
             "test_cases": {"type": "array", "items": CASE_SCHEMA},
         },
@@ -275,9 +273,9 @@ def list_runs(name: str):
     request={
         "type": "object",
         "properties": {
-            "repeat": {"type": "integer", "minimum": 1},
-            "concurrency": {"type": "integer", "minimum": 1},
-            "max_cost_usd": {"type": "number"},
+            "repeat": {**WHOLE, "description": "Calls per test case and variant (default 1)."},
+            "concurrency": {**WHOLE, "maximum": 64, "description": "Calls at a time (default 4)."},
+            "max_cost_usd": {"type": "number", "minimum": 0, "description": "Stop once this is spent."},
         },
     },
     responses={
@@ -290,13 +288,8 @@ def list_runs(name: str):
 )
 def start_run(name: str):
     body = json_object()
-    options = {key: body.get(key) for key in ("repeat", "concurrency") if body.get(key) is not None}
-    for key, value in options.items():
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ApiError(422, "invalid", f"'{key}' must be a whole number.")
+    options = {key: body[key] for key in ("repeat", "concurrency") if key in body}
     cap = body.get("max_cost_usd")
-    if cap is not None and (not isinstance(cap, int | float) or isinstance(cap, bool)):
-        raise ApiError(422, "invalid", "'max_cost_usd' must be a number.")
     run_id = background.start(
         engine(), g.project_name, name, max_cost_usd=cap, base_url=base_url(), **options
     )

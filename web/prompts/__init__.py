@@ -11,7 +11,7 @@ from otel_llm_server.web.prompts.api import api
 from otel_llm_server.web.prompts.views import bp
 from otel_llm_server.web.traces.tabs import SpanTab, register_span_tab
 
-from otel_llm.feedback import FeedbackError
+from otel_llm.feedback import FeedbackError, TargetNotFound
 from otel_llm.prompts.errors import Conflict, InvalidInput, PromptNotFound, VersionNotFound
 
 __all__ = ["api", "bp", "init_app"]
@@ -39,3 +39,4 @@ def init_app(app: Flask) -> None:
     map_exception(app, InvalidInput, 422, "invalid")
     map_exception(app, Conflict, 409, "conflict")
     map_exception(app, FeedbackError, 422, "invalid")
+    map_exception(app, TargetNotFound, 404, "not_found")

@@ -8,24 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 from otel_llm_server.web.access import require
-from otel_llm_server.web.api import json_object, string_field
+from otel_llm_server.web.api import json_object, query_arg, string_field
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.openapi import api_doc
+from otel_llm_server.web.validation import ID_MAX
 
 from otel_llm import feedback as feedback_service
 from otel_llm.prompts import catalog, labels, metrics, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts.content import validate_config
-from otel_llm.prompts.names import PromptRef, parse_version, validate_label
+from otel_llm.prompts.names import PromptRef, validate_label
 
 api = Blueprint("prompts_api", __name__, url_prefix="/api/v1")
 
 NAME = {"name": "Prompt name."}
 NAME_VERSION = {"name": "Prompt name.", "version": "Version number (1, 2, 3…)."}
 VERSION_SCHEMA = "{version: {name, version, template, config, version_hash, config_hash, parent_version, change_summary, tags, author, created_at, archived, labels, published}}"
+VERSION_NUMBER = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 MOVE_SCHEMA = "{move: {label, action, from_version, to_version, actor, created_at, changed}}"
 
 
@@ -33,10 +35,11 @@ def _items(rows) -> dict[str, Any]:
     return {"items": [r.to_dict() for r in rows], "next_cursor": None}
 
 
-def _version_arg(value: str | None, name: str) -> int:
-    if value is None or value == "":
+def _version_arg(name: str) -> int:
+    value = query_arg(name)
+    if value is None:
         raise ApiError(400, "bad_request", f"give the '{name}' query argument, e.g. {name}=2.")
-    return parse_version(value)
+    return value
 
 
 @api.get("/prompts")
@@ -62,7 +65,7 @@ def list_prompts():
     tag="prompts",
 )
 def list_versions(name: str):
-    hide = request.args.get("hide_archived", "").lower() in ("1", "true", "yes")
+    hide = query_arg("hide_archived", False)
     return _items(versions.list_versions(engine(), g.project_id, name, include_archived=not hide))
 
 
@@ -78,9 +81,9 @@ def list_versions(name: str):
             "template": {"type": "string", "description": "Prompt text with {{variables}} (≤ 1 MiB)."},
             "config": {
                 "type": "object",
-                "description": "Model config: provider, model, temperature, max_tokens…",
+                "description": "Model config: provider, model, temperature, max_tokens… (other keys are kept).",
             },
-            "summary": {"type": "string", "description": "What changed."},
+            "change_summary": {"type": "string", "description": "What changed."},
             "tags": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -90,16 +93,14 @@ def list_versions(name: str):
 def create_version(name: str):
     body = json_object()
     template = string_field(body, "template")
-    tags = body.get("tags") or []
-    if not isinstance(tags, list):
-        raise ApiError(422, "invalid", "'tags' must be a list of strings.")
+    tags = body.get("tags", [])
     version = versions.create_version(
         engine(),
         g.project_id,
         name,
         template,
         config=validate_config(body.get("config")),
-        summary=string_field(body, "summary", required=False),
+        summary=body.get("change_summary", ""),
         tags=tags,
         author=g.actor,
     )
@@ -125,15 +126,15 @@ def get_version(name: str, version: int):
     params=NAME,
     query={
         "label": ("string", "A label, e.g. production (the default) or staging; 'latest' for the newest."),
-        "version": ("integer", "A version number instead of a label."),
+        "version": (VERSION_NUMBER, "A version number instead of a label."),
     },
     responses={200: VERSION_SCHEMA, 404: "No such prompt, label or version."},
     tag="prompts",
 )
 def resolve(name: str):
-    number = request.args.get("version")
-    label = request.args.get("label") or "production"
-    ref = PromptRef(name, version=parse_version(number)) if number else PromptRef(name, label=label)
+    number = query_arg("version")
+    label = query_arg("label") or "production"
+    ref = PromptRef(name, version=number) if number else PromptRef(name, label=label)
     return {"version": versions.resolve(engine(), g.project_id, ref, strict_label=True).to_dict()}
 
 
@@ -154,17 +155,14 @@ def publish(name: str, version: int):
 @api_doc(
     "Point a label at a version",
     params={"name": "Prompt name.", "label": "Label, e.g. staging (production publishes)."},
-    request={"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}},
+    request={"type": "object", "required": ["version"], "properties": {"version": VERSION_NUMBER}},
     responses={200: MOVE_SCHEMA, 404: "No such prompt or version.", 409: "The version is archived."},
     tag="prompts",
 )
 def set_label(name: str, label: str):
-    body = json_object()
-    version = body.get("version")
-    if version is None:
-        raise ApiError(422, "invalid", "'version' must be a version number, e.g. 3.")
+    version = json_object()["version"]
     versions.list_versions(engine(), g.project_id, name)  # 404 for an unknown prompt before input checks
-    move = labels.set_label(engine(), g.project_id, name, parse_version(version), label, g.actor)
+    move = labels.set_label(engine(), g.project_id, name, version, label, g.actor)
     return {"move": move.to_dict()}
 
 
@@ -189,16 +187,15 @@ def remove_label(name: str, label: str):
     params=NAME,
     request={
         "type": "object",
-        "properties": {"to": {"type": "integer", "description": "Version to publish instead."}},
+        "properties": {"to": {**VERSION_NUMBER, "description": "Version to publish instead."}},
     },
     responses={200: MOVE_SCHEMA, 404: "No such prompt.", 409: "Nothing to roll back to."},
     tag="prompts",
 )
 def rollback(name: str):
-    body = request.get_json(silent=True) or {}
-    to = body.get("to") if isinstance(body, dict) else None
+    to = json_object().get("to")
     versions.list_versions(engine(), g.project_id, name)  # 404 first
-    move = labels.rollback(engine(), g.project_id, name, g.actor, to=parse_version(to) if to else None)
+    move = labels.rollback(engine(), g.project_id, name, g.actor, to=to)
     return {"move": move.to_dict()}
 
 
@@ -212,10 +209,7 @@ def rollback(name: str):
     tag="prompts",
 )
 def archive(name: str, version: int):
-    body = request.get_json(silent=True)
-    archived = body.get("archived", True) if isinstance(body, dict) else True
-    if not isinstance(archived, bool):
-        raise ApiError(422, "invalid", "'archived' must be true or false.")
+    archived = json_object().get("archived", True)
     return {"version": versions.set_archived(engine(), g.project_id, name, version, archived).to_dict()}
 
 
@@ -238,7 +232,7 @@ def duplicate(name: str, version: int):
 @api_doc(
     "Unified diff (template, then config) of two versions",
     params=NAME,
-    query={"a": ("integer", "First version."), "b": ("integer", "Second version.")},
+    query={"a": (VERSION_NUMBER, "First version."), "b": (VERSION_NUMBER, "Second version.")},
     responses={
         200: "{a: version, b: version, unified: [line]}",
         400: "a or b missing.",
@@ -248,8 +242,8 @@ def duplicate(name: str, version: int):
 )
 def diff(name: str):
     versions.list_versions(engine(), g.project_id, name)  # 404 first
-    a = versions.get_version(engine(), g.project_id, name, _version_arg(request.args.get("a"), "a"))
-    b = versions.get_version(engine(), g.project_id, name, _version_arg(request.args.get("b"), "b"))
+    a = versions.get_version(engine(), g.project_id, name, _version_arg("a"))
+    b = versions.get_version(engine(), g.project_id, name, _version_arg("b"))
     return {"a": a.to_dict(), "b": b.to_dict(), "unified": prompt_diff.unified(a, b)}
 
 
@@ -267,7 +261,7 @@ def diff(name: str):
 )
 def stats(name: str):
     versions.list_versions(engine(), g.project_id, name)  # 404 first
-    since = request.args.get("since", "7d")
+    since = query_arg("since", "7d")
     rows = metrics.version_metrics(engine(), g.project_id, name, since=metrics.parse_window(since))
     return {"since": since, "items": [m.to_dict() for m in rows]}
 
@@ -292,22 +286,21 @@ def history(name: str):
         "type": "object",
         "required": ["score"],
         "properties": {
-            "span_id": {"type": "string", "description": "16 hex digits."},
-            "trace_id": {"type": "string", "description": "32 hex digits (when no span_id)."},
+            "span_id": {"type": "string", "nullable": True, "description": "16 hex digits."},
+            "trace_id": {"type": "string", "nullable": True, "description": "32 hex digits."},
             "score": {"type": "number"},
-            "comment": {"type": "string"},
+            "comment": {"type": "string", "nullable": True},
         },
     },
     responses={
         201: "{feedback: {id, trace_id, span_id, score, comment, source, created_at}}",
+        404: "The span or trace is stored in another project only.",
         422: "Invalid input.",
     },
     tag="feedback",
 )
 def add_feedback():
     body = json_object()
-    if "score" not in body:
-        raise ApiError(422, "invalid", "'score' must be a number, e.g. 1 or 0.5.")
     target = _target(body)
     stored = feedback_service.add_feedback(
         engine(), g.project_id, target, body["score"], body.get("comment"), source=_source()
@@ -338,13 +331,16 @@ def _source() -> str:
     query={
         "span_id": ("string", "Only feedback on this span."),
         "trace_id": ("string", "Only feedback on this trace."),
-        "limit": ("integer", "How many (default 100, at most 1000)."),
+        "limit": (
+            {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+            "How many (default 100, at most 1000).",
+        ),
     },
     responses={200: "{items: [feedback], next_cursor: null}", 422: "A bad id."},
     tag="feedback",
 )
 def list_feedback():
-    span_id, trace_id = request.args.get("span_id"), request.args.get("trace_id")
+    span_id, trace_id = query_arg("span_id"), query_arg("trace_id")
     target = feedback_service.parse_target(span_id or trace_id) if (span_id or trace_id) else None
-    limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
+    limit = query_arg("limit", 100)
     return _items(feedback_service.list_feedback(engine(), g.project_id, target, limit=limit))

@@ -3,15 +3,16 @@ as JSON (the same calls as the pages and the CLI)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 from otel_llm_server.web.access import require
-from otel_llm_server.web.api import json_object
+from otel_llm_server.web.api import json_object, query_arg
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.replays import background
 from otel_llm_server.web.replays.views import base_url
 from otel_llm_server.web.traces.presenters import jsonable
+from otel_llm_server.web.validation import ID_MAX, ID_SCHEMA
 
 from otel_llm.replay import Overrides, store
 from otel_llm.replay import batch as batch_service
@@ -27,7 +28,7 @@ OVERRIDES_SCHEMA = {
         "model": {"type": "string"},
         "provider": {"type": "string", "enum": ["openai", "anthropic"]},
         "temperature": {"type": "number", "minimum": 0, "maximum": 2},
-        "max_tokens": {"type": "integer", "minimum": 1},
+        "max_tokens": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
         "system_prompt": {"type": "string"},
         "prompt": {
             "type": "string",
@@ -48,21 +49,14 @@ SELECTION_SCHEMA = {
         "limit": {"type": "integer", "minimum": 1, "maximum": batch_service.MAX_LIMIT},
     },
 }
-LIMIT_QUERY = ("integer", f"How many, 1–{store.MAX_LIST} (default 50).")
-
-
-def _limit() -> int:
-    try:
-        return max(1, min(int(request.args.get("limit", 50)), store.MAX_LIST))
-    except ValueError:
-        raise ApiError(400, "bad_request", "limit must be a whole number.") from None
+LIMIT_QUERY = (
+    {"type": "integer", "minimum": 1, "maximum": store.MAX_LIST, "default": 50},
+    f"How many, 1–{store.MAX_LIST} (default 50).",
+)
 
 
 def _overrides(body: dict) -> Overrides:
-    value = body.get("overrides", {})
-    if not isinstance(value, dict):
-        raise ApiError(422, "invalid", "'overrides' must be a JSON object.")
-    return Overrides.from_json(value)
+    return Overrides.from_json(body.get("overrides", {}))
 
 
 @api.post("/spans/<span_id>/replay")
@@ -89,10 +83,8 @@ def _overrides(body: dict) -> Overrides:
     tag="replays",
 )
 def replay(span_id: str):
-    body = json_object() if request.get_data() else {}
+    body = json_object()
     dry_run = body.get("dry_run", False)
-    if not isinstance(dry_run, bool):
-        raise ApiError(422, "invalid", "'dry_run' must be true or false.")
     result = replay_span(
         engine(), g.project_id, span_id, _overrides(body), actor=g.actor, dry_run=dry_run, base_url=base_url()
     )
@@ -105,22 +97,19 @@ def replay(span_id: str):
     "List replays, newest first",
     query={
         "span_id": ("string", "Only replays of this original span."),
-        "run_id": ("integer", "Only replays of this batch run."),
+        "run_id": (ID_SCHEMA, "Only replays of this batch run."),
         "limit": LIMIT_QUERY,
     },
     responses={200: "{items: [replay]}"},
     tag="replays",
 )
 def list_replays():
-    run_id = request.args.get("run_id")
-    if run_id is not None and not run_id.isdigit():
-        raise ApiError(400, "bad_request", "run_id must be a whole number.")
     items = store.list_replays(
         engine(),
         g.project_id,
-        run_id=int(run_id) if run_id else None,
-        original_span_id=request.args.get("span_id"),
-        limit=_limit(),
+        run_id=query_arg("run_id"),
+        original_span_id=query_arg("span_id"),
+        limit=query_arg("limit", 50),
     )
     return {"items": jsonable(items)}
 
@@ -163,11 +152,7 @@ def get_replay(replay_id: int):
 def start_run():
     body = json_object()
     selection = body.get("selection", {})
-    if not isinstance(selection, dict):
-        raise ApiError(422, "invalid", "'selection' must be a JSON object.")
     concurrency = body.get("concurrency", background.DEFAULT_CONCURRENCY)
-    if not isinstance(concurrency, int) or not 1 <= concurrency <= batch_service.MAX_CONCURRENCY:
-        raise ApiError(422, "invalid", f"'concurrency' must be 1 to {batch_service.MAX_CONCURRENCY}.")
     run_id = background.start(
         engine(),
         g.project_id,
@@ -189,7 +174,7 @@ def start_run():
     tag="replays",
 )
 def list_runs():
-    return {"items": jsonable(store.list_runs(engine(), g.project_id, _limit()))}
+    return {"items": jsonable(store.list_runs(engine(), g.project_id, query_arg("limit", 50)))}
 
 
 @api.get("/replay-runs/<int:run_id>")

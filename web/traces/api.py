@@ -7,16 +7,20 @@ from otel_llm_server.web.access import require
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.openapi import api_doc
-from otel_llm_server.web.traces.filters import MAX_LIMIT, parse_list_query
+from otel_llm_server.web.traces.filters import MAX_LIMIT, RANGES, parse_list_query
 from otel_llm_server.web.traces.presenters import jsonable
 
 from otel_llm import traces
+from otel_llm.traces import SORTS
 from otel_llm.traces.tree import build_tree
 
 api = Blueprint("traces_api", __name__, url_prefix="/api/v1")
 
 LIST_QUERY = {
-    "range": ("string", "Only spans started in the last 1h, 24h, 7d or 30d (or 'all')."),
+    "range": (
+        {"type": "string", "enum": [*RANGES, "all"]},
+        "Only spans started in the last 1h, 24h, 7d or 30d (or 'all').",
+    ),
     "since": ("string", "Only spans started at or after this ISO 8601 time (UTC if no offset)."),
     "until": ("string", "Only spans started before this ISO 8601 time."),
     "provider": ("string", "Provider, e.g. openai or anthropic."),
@@ -27,10 +31,13 @@ LIST_QUERY = {
     "experiment": ("string", "Experiment tag."),
     "variant": ("string", "Experiment variant tag."),
     "text": ("string", "Case-insensitive text in the span name."),
-    "sort": ("string", "time (default), duration or cost."),
-    "order": ("string", "desc (default) or asc."),
+    "sort": ({"type": "string", "enum": list(SORTS)}, "time (default), duration or cost."),
+    "order": ({"type": "string", "enum": ["desc", "asc"]}, "desc (default) or asc."),
     "cursor": ("string", "next_cursor of the previous page."),
-    "limit": ("integer", f"Page size, 1–{MAX_LIMIT} (default 50)."),
+    "limit": (
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        f"Page size, 1–{MAX_LIMIT} (default 50).",
+    ),
 }
 
 
