@@ -5,16 +5,18 @@ Follows the OTLP/HTTP specification: binary protobuf (``application/x-protobuf``
 generic protobuf JSON mapping); bodies ``gzip``- or ``deflate``-encoded or not; the response is
 an ``ExportTraceServiceResponse`` (or a ``google.rpc.Status`` on failure) in the request's format.
 Decompression is streamed with a cap, so a small compressed body cannot expand past the limit.
+Nesting is capped too: a body nested deeper than ``MAX_DEPTH`` messages (the protobuf decoders' own
+limit: 31 levels of ``kvlistValue`` or ``arrayValue`` inside an attribute) is a 400, in either format.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import zlib
 from typing import Any
 
+import orjson
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, status_pb2
@@ -29,6 +31,11 @@ _MEDIA_TYPES = {PROTOBUF: PROTOBUF, "application/protobuf": PROTOBUF, JSON: JSON
 _ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id")
 _INVALID_ID = base64.b64encode(b"\xff").decode("ascii")  # one byte: rejected later as a bad id
+MAX_DEPTH = 100  # nested messages; what upb's binary decoder allows, applied to OTLP/JSON as well
+_TOO_DEEP = (
+    f"body is nested deeper than {MAX_DEPTH} messages (e.g. kvlistValue within kvlistValue); "
+    "flatten the attribute values"
+)
 
 
 class ProtocolError(Exception):
@@ -98,14 +105,20 @@ def parse(body: bytes, fmt: str) -> ExportTraceServiceRequest:
         try:
             return ExportTraceServiceRequest.FromString(body)
         except (DecodeError, ValueError) as exc:
+            if "MaxDepth" in str(exc):
+                raise BadRequest(_TOO_DEEP) from exc
             raise BadRequest(f"body is not a protobuf ExportTraceServiceRequest: {exc}") from exc
     try:
-        document = json.loads(body)
+        document = orjson.loads(body)  # its own nesting cap (1024) raises JSONDecodeError, not RecursionError
         if not isinstance(document, dict):
             raise ValueError("top level is not an object")
         _hex_ids_to_base64(document)
-        return json_format.ParseDict(document, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+        return json_format.ParseDict(
+            document, ExportTraceServiceRequest(), ignore_unknown_fields=True, max_recursion_depth=MAX_DEPTH
+        )
     except (ValueError, TypeError, json_format.ParseError) as exc:
+        if "too deep" in str(exc) or "depth limit" in str(exc):
+            raise BadRequest(_TOO_DEEP) from exc
         raise BadRequest(f"body is not an OTLP/JSON ExportTraceServiceRequest: {exc}") from exc
 
 

@@ -127,3 +127,41 @@ def test_zero_and_short_ids_are_rejected():
     ]
     converted = from_otlp(_request(*spans))
     assert [r.name for r in converted.records] == ["fine"] and converted.rejected == 3
+
+
+def _nested_attribute(levels: int) -> AnyValue:
+    value = AnyValue(string_value="leaf")
+    for _ in range(levels):
+        value = AnyValue(kvlist_value=KeyValueList(values=[KeyValue(key="k", value=value)]))
+    return value
+
+
+def _nested_json(levels: int) -> bytes:
+    """OTLP/JSON text with ``levels`` of kvlistValue in one attribute (written as text: json.dumps
+    itself cannot nest 1,000 levels)."""
+    value = (
+        '{"kvlistValue":{"values":[{"key":"k","value":' * levels + '{"stringValue":"leaf"}' + "}]}}" * levels
+    )
+    span = f'{{"traceId":"{TRACE.hex()}","spanId":"{SPAN.hex()}","name":"deep","attributes":[{{"key":"a","value":{value}}}]}}'
+    return f'{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{span}]}}]}}]}}'.encode()
+
+
+@pytest.mark.parametrize("levels", [32, 1_000, 5_000])
+def test_bodies_nested_past_the_documented_depth_are_bad_requests_in_both_formats(levels):
+    with pytest.raises(protocol.BadRequest, match=f"deeper than {protocol.MAX_DEPTH} messages"):
+        protocol.parse(_nested_json(levels), protocol.JSON)
+    if levels == 32:  # the protobuf encoder itself refuses to write deeper ones
+        span = Span(trace_id=TRACE, span_id=SPAN, attributes=[KeyValue(key="a", value=_nested_attribute(32))])
+        with pytest.raises(protocol.BadRequest, match=f"deeper than {protocol.MAX_DEPTH} messages"):
+            protocol.parse(_request(span).SerializeToString(), protocol.PROTOBUF)
+
+
+def test_nesting_up_to_the_depth_is_kept_whole():
+    [record] = from_otlp(protocol.parse(_nested_json(31), protocol.JSON)).records
+    value = record.attributes["a"]
+    for _ in range(31):
+        value = value["k"]
+    assert value == "leaf"
+    span = Span(trace_id=TRACE, span_id=SPAN, attributes=[KeyValue(key="a", value=_nested_attribute(31))])
+    [binary] = from_otlp(protocol.parse(_request(span).SerializeToString(), protocol.PROTOBUF)).records
+    assert binary.attributes == record.attributes
