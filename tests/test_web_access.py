@@ -149,7 +149,9 @@ def test_every_route_needing_more_than_viewer_refuses_a_viewer_key(app, sqlite_u
             continue
         path = rule.rule
         for name in rule.arguments:
-            path = path.replace(f"<int:{name}>", "1").replace(f"<{name}>", "x")
+            path = (
+                path.replace(f"<int:{name}>", "1").replace(f"<bigint:{name}>", "1").replace(f"<{name}>", "x")
+            )
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             response = client.open(path, method=method, headers=bearer(viewer_key), json={})
             assert response.status_code == 403, f"{method} {rule.rule} → {response.status_code}"

@@ -45,7 +45,7 @@ def _fill(rule, values: dict[str, str]) -> str:
     path = rule.rule
     for name in rule.arguments:
         path = path.replace(f"<{name}>", values[name])
-        for converter in ("int", "string", "path", "uuid", "float"):
+        for converter in ("int", "bigint", "string", "path", "uuid", "float"):
             path = path.replace(f"<{converter}:{name}>", values[name])
     return path
 

@@ -179,3 +179,26 @@ def test_feedback_on_another_projects_span_or_trace_is_not_found_and_not_stored(
     assert own.status_code == 201 and own.get_json()["feedback"]["trace_id"] == trace_id
     not_yet_stored = client.post("/api/v1/feedback", json={"span_id": "d" * 16, "score": 1}, headers=beta)
     assert not_yet_stored.status_code == 201  # spans are exported in batches: a span of no project is fine
+
+
+def test_ids_past_an_integer_column_are_not_found_on_both_databases(db_url):
+    """Postgres refuses to compare an INTEGER column with 2**31 (a 500 before); BIGINT ids go further."""
+    client = make_app(db_url).test_client()
+    admin = bearer(api_key(db_url, "alpha", "admin"))
+    client.post("/api/v1/prompts/greet/versions", json={"template": "Hi"}, headers=admin)
+    big = 2**31
+    for method, path in [
+        ("GET", f"/api/v1/prompts/greet/versions/{big}"),
+        ("POST", f"/api/v1/prompts/greet/versions/{big}/publish"),
+        ("DELETE", f"/api/v1/keys/{big}"),
+        ("DELETE", f"/api/v1/members/{big}"),
+        ("GET", f"/api/v1/replays/{2**63}"),
+    ]:
+        _error(client.open(path, method=method, headers=admin), 404)
+    assert client.get(f"/api/v1/replays/{big}", headers=admin).status_code == 404  # a BIGINT id: looked up
+    assert "'a' must be at most" in _error(
+        client.get(f"/api/v1/prompts/greet/diff?a={big}&b=1", headers=admin), 400
+    )
+    assert "'to' must be at most" in _error(
+        client.post("/api/v1/prompts/greet/rollback", json={"to": big}, headers=admin), 400
+    )

@@ -31,14 +31,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     ``INSTANCE_PATH`` — the folder where the generated session secret is kept)."""
     from otel_llm_server.web import db, errors, nav, openapi, templating
     from otel_llm_server.web.api import IsoJSONProvider
-    from otel_llm_server.web.validation import IdConverter
+    from otel_llm_server.web.validation import CONVERTERS
 
     from otel_llm import settings
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.json = IsoJSONProvider(app)
-    app.url_map.converters["int"] = IdConverter  # before any route: ids past the databases' range are 404
+    app.url_map.converters.update(CONVERTERS)  # before any route: ids past their column's range are 404
     app.config.from_mapping(
         DATABASE_URL=settings.database_url(),
         PROJECT=settings.project(),

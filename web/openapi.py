@@ -25,12 +25,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from otel_llm_server.web.access import ACCESS_ATTR, public
-from otel_llm_server.web.validation import ID_SCHEMA, checked, query_schema, strict
+from otel_llm_server.web.validation import BIGINT_ID_SCHEMA, ID_SCHEMA, checked, query_schema, strict
 
 API_PREFIX = "/api/v1"
 DOC_ATTR = "otel_llm_api_doc"
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
-_TYPES = {"int": ID_SCHEMA, "float": {"type": "number"}}
+_TYPES = {"int": ID_SCHEMA, "bigint": BIGINT_ID_SCHEMA, "float": {"type": "number"}}
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -8,8 +8,10 @@ NUL characters. Views read the checked values with ``web.api.json_object()`` and
 
 Object schemas are closed: ``strict(schema)`` adds ``additionalProperties: false`` to every object
 that lists its ``properties`` (an object meant to stay open says ``additionalProperties: true``).
-Integer path variables (``<int:id>``) are bounded by ``IdConverter``: a larger number matches no
-route, so it is a 404 like any id that does not exist.
+Integer path variables are bounded by the column they look up: ``<int:id>`` (``IdConverter``) by an
+INTEGER column's 2**31-1, ``<bigint:id>`` by a BIGINT's 2**63-1. A larger number matches no route,
+so it is a 404 like any id that does not exist (Postgres refuses to compare an INTEGER column with
+a larger number, SQLite any column with one past 2**63-1).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from otel_llm_server.web.errors import ApiError
 from werkzeug.routing import IntegerConverter
 
-ID_MAX = 2**63 - 1  # the largest id a SQLite or Postgres BIGINT column holds
+ID_MAX = 2**31 - 1  # the largest value of a Postgres INTEGER column (most ids, version numbers)
+BIGINT_MAX = 2**63 - 1  # of a BIGINT column (replays, replay runs) and of any SQLite integer
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _INTEGER = re.compile(r"^[+-]?\d{1,25}$")
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
@@ -45,12 +48,22 @@ _KINDS = {
 class IdConverter(IntegerConverter):
     """``<int:…>`` path variables: 0 to ``ID_MAX`` (larger numbers match no route: 404)."""
 
+    limit = ID_MAX
+
     def __init__(self, map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", ID_MAX)
+        kwargs.setdefault("max", self.limit)
         super().__init__(map, *args, **kwargs)
 
 
+class BigIdConverter(IdConverter):
+    """``<bigint:…>`` path variables: 0 to ``BIGINT_MAX``."""
+
+    limit = BIGINT_MAX
+
+
+CONVERTERS = {"int": IdConverter, "bigint": BigIdConverter}
 ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": ID_MAX}
+BIGINT_ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}
 
 
 def strict(schema: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.replays import background
 from otel_llm_server.web.replays.views import base_url
 from otel_llm_server.web.traces.presenters import jsonable
-from otel_llm_server.web.validation import ID_MAX, ID_SCHEMA
+from otel_llm_server.web.validation import BIGINT_ID_SCHEMA, ID_MAX
 
 from otel_llm.replay import Overrides, store
 from otel_llm.replay import batch as batch_service
@@ -97,7 +97,7 @@ def replay(span_id: str):
     "List replays, newest first",
     query={
         "span_id": ("string", "Only replays of this original span."),
-        "run_id": (ID_SCHEMA, "Only replays of this batch run."),
+        "run_id": (BIGINT_ID_SCHEMA, "Only replays of this batch run."),
         "limit": LIMIT_QUERY,
     },
     responses={200: "{items: [replay]}"},
@@ -114,7 +114,7 @@ def list_replays():
     return {"items": jsonable(items)}
 
 
-@api.get("/replays/<int:replay_id>")
+@api.get("/replays/<bigint:replay_id>")
 @require("viewer")
 @api_doc(
     "One replay with the comparison of its two spans",
@@ -177,7 +177,7 @@ def list_runs():
     return {"items": jsonable(store.list_runs(engine(), g.project_id, query_arg("limit", 50)))}
 
 
-@api.get("/replay-runs/<int:run_id>")
+@api.get("/replay-runs/<bigint:run_id>")
 @require("viewer")
 @api_doc(
     "One batch replay run: its summary and its replays",
