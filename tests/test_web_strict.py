@@ -76,6 +76,7 @@ def test_unknown_fields_are_refused_by_name_and_nothing_is_created(editor):
         ("/api/v1/experiments/e/runs", {"repeat": 1.5}, "'repeat' must be a whole number"),
         ("/api/v1/experiments/e/runs", {"concurrency": 0}, "'concurrency' must be at least 1"),
         ("/api/v1/replay-runs", {"selection": {"limit": -1}}, "'selection.limit' must be at least 1"),
+        ("/api/v1/replay-runs", {"selection": {"model": ["a", "b"]}}, "'selection.model' must be a string"),
         ("/api/v1/feedback", {"span_id": "b" * 16, "score": "high"}, "'score' must be a number"),
         ("/api/v1/feedback", {"span_id": "b" * 16}, "'score' is required"),
         ("/api/v1/feedback", {"trace_id": "a" * 32, "score": 1, "comment": "a\x00b"}, "NUL"),
@@ -123,7 +124,7 @@ def test_ids_past_the_databases_range_are_not_found(editor, path):
 
 def test_bodies_that_are_not_json_objects_are_refused(editor):
     client, headers = editor
-    for data in ("[1]", '{"template": NaN}', '{"template": "x"'):
+    for data in ("[1]", '{"template": NaN}', '{"template": "x"', '{"t": ' * 5_000, '"\\ud800"'):
         response = client.post(
             "/api/v1/prompts/greet/versions",
             data=data,
