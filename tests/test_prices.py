@@ -143,7 +143,7 @@ def test_api_prices_need_admin_to_change_and_stay_in_their_project(db_url):
     assert made.status_code == 200, made.get_json()
     price_id = made.get_json()["id"]
     bad = client.post("/api/v1/prices", json={**body, "input": -1}, headers=bearer(admin))
-    assert bad.status_code == 422 and "between 0" in bad.get_json()["error"]["message"]
+    assert bad.status_code == 400 and "'input' must be at least 0" in bad.get_json()["error"]["message"]
     assert client.get("/api/v1/prices", headers=bearer(other)).get_json()["items"] == []
     assert client.delete(f"/api/v1/prices/{price_id}", headers=bearer(other)).status_code == 404
     looked = client.get("/api/v1/prices/lookup?model=house-llm", headers=bearer(viewer)).get_json()
