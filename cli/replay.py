@@ -18,7 +18,7 @@ import click
 from otel_llm_server.cli import replay_output as out
 from otel_llm_server.cli.dbcheck import migrated_engine
 
-from otel_llm import settings
+from otel_llm import providers, settings
 from otel_llm.replay import Overrides, ReplayError
 
 SUBCOMMANDS = ("batch", "runs", "show", "list")
@@ -103,7 +103,11 @@ def _overrides(model, provider, temperature, max_tokens, system, system_file, pr
 
 def _common_overrides(command: Callable) -> Callable:
     options = [
-        click.option("--temperature", type=click.FloatRange(0, 2), help="Sampling temperature to use."),
+        click.option(
+            "--temperature",
+            type=click.FloatRange(*providers.temperature_bounds()),
+            help="Sampling temperature to use (each provider's own range applies).",
+        ),
         click.option("--max-tokens", type=click.IntRange(min=1), help="Output token limit to use."),
         click.option("--system-prompt", "system", metavar="TEXT", help="System prompt to use instead."),
         click.option(
@@ -122,7 +126,7 @@ def _common_overrides(command: Callable) -> Callable:
     return command
 
 
-PROVIDER_CHOICE = click.Choice(["openai", "anthropic"])
+PROVIDER_CHOICE = click.Choice(providers.names())
 
 
 @click.group(cls=ReplayGroup, invoke_without_command=False)
@@ -133,7 +137,7 @@ def replay(ctx: click.Context, project: str | None) -> None:
 
     \b
     One span (options: otel-llm replay SPAN_ID --help):
-      otel-llm replay SPAN_ID [--model M] [--provider openai|anthropic]
+      otel-llm replay SPAN_ID [--model M] [--provider P]
         [--temperature T] [--max-tokens N] [--system-prompt TEXT |
         --system-prompt-file F | --prompt NAME@vN] [--no-cache] [--dry-run] [--json]
 

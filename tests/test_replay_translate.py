@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import pytest
 
+from otel_llm import providers
 from otel_llm.replay import InvalidOverride, Overrides
 from otel_llm.replay.overrides import apply
-from otel_llm.replay.request import ANTHROPIC_MESSAGES, OPENAI_CHAT, ReplayRequest
-from otel_llm.replay.translate import DEFAULT_ANTHROPIC_MAX_TOKENS, to_anthropic, to_openai
+from otel_llm.replay.request import ReplayRequest
+from otel_llm.replay.translate import between
+
+OPENAI_CHAT = providers.adapter("openai").chat_api
+ANTHROPIC_MESSAGES = providers.adapter("anthropic").chat_api
+DEFAULT_ANTHROPIC_MAX_TOKENS = providers.adapter("anthropic").max_tokens.default
+
+
+def to_anthropic(params):
+    """OpenAI chat → neutral form → Anthropic messages."""
+    return between("openai", "anthropic", params)
+
+
+def to_openai(params):
+    """Anthropic messages → neutral form → OpenAI chat."""
+    return between("anthropic", "openai", params)
+
 
 TOOL = {
     "type": "function",

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from otel_llm import attributes as attrs
+from otel_llm import providers
 from otel_llm.context import call_tracer, tags
 from otel_llm.pricing import PricingTable
-
-ANTHROPIC_DEFAULT_MAX_TOKENS = 1024
+from otel_llm.providers.neutral import Neutral, text_part
 
 
 @dataclass(frozen=True)
@@ -62,38 +62,32 @@ def call(
 
 
 def _send(client: Any, variant: PreparedVariant, messages: list[dict[str, str]]) -> Any:
+    """The variant's request, written by its provider's adapter from the neutral form."""
     config = variant.config
-    system_parts = [variant.system_prompt] if variant.system_prompt else []
-    system_parts += [m["content"] for m in messages if m["role"] == "system"]
-    conversation = [m for m in messages if m["role"] != "system"]
-    if config["provider"] == "anthropic":
-        kwargs: dict[str, Any] = {
-            "model": config["model"],
-            "messages": conversation,
-            "max_tokens": config.get("max_tokens") or ANTHROPIC_DEFAULT_MAX_TOKENS,
-        }
-        if system_parts:
-            kwargs["system"] = "\n\n".join(system_parts)
-        if config.get("temperature") is not None:
-            kwargs["temperature"] = config["temperature"]
-        return client.messages.create(**kwargs)
-    system = [{"role": "system", "content": "\n\n".join(system_parts)}] if system_parts else []
-    kwargs = {"model": config["model"], "messages": system + conversation}
-    if config.get("temperature") is not None:
-        kwargs["temperature"] = config["temperature"]
-    if config.get("max_tokens"):
-        kwargs["max_tokens"] = config["max_tokens"]
-    return client.chat.completions.create(**kwargs)
+    adapter = providers.adapter(config["provider"])
+    system = [variant.system_prompt] if variant.system_prompt else []
+    system += [m["content"] for m in messages if m["role"] == "system"]
+    conversation = [
+        {"role": m["role"], "parts": [text_part(m["content"])]} for m in messages if m["role"] != "system"
+    ]
+    params = {k: config[k] for k in ("temperature", "max_tokens") if config.get(k) is not None}
+    kwargs, _ = adapter.from_neutral(
+        Neutral(config["model"], conversation, ["\n\n".join(system)] if system else [], params=params)
+    )
+    return adapter.resource(client, adapter.chat_api).create(**kwargs)
 
 
 def _cost(variant: PreparedVariant, response: Any, pricing: PricingTable) -> float | None:
-    usage = getattr(response, "usage", None)
+    provider = variant.config["provider"]
+    usage = providers.adapter(provider).usage(response)
     if usage is None:
         return None
     model = getattr(response, "model", None) or variant.config["model"]
-    if variant.config["provider"] == "anthropic":
-        cache_read = getattr(usage, "cache_read_input_tokens", None) or 0
-        cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
-        total_input = (usage.input_tokens or 0) + cache_read + cache_write
-        return pricing.cost(model, total_input, usage.output_tokens, cache_read, cache_write)
-    return pricing.cost(model, usage.prompt_tokens, usage.completion_tokens)
+    return pricing.cost(
+        model,
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        provider=provider,
+    )

@@ -10,6 +10,7 @@ import math
 import re
 from typing import Any
 
+from otel_llm import providers
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import (
     CONFIG_KEYS,
@@ -18,7 +19,6 @@ from otel_llm.experiments.model import (
     TestCase,
     VariantSpec,
 )
-from otel_llm.providers import PROVIDERS
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 PROMPT_REF_PATTERN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._/-]*)@(?P<ref>v\d+|[A-Za-z0-9._-]+)$")
@@ -97,9 +97,9 @@ def validate_config(config: dict[str, Any], variant: str) -> dict[str, Any]:
             f"variant {variant!r}: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(CONFIG_KEYS)}."
         )
     provider = config.get("provider")
-    if provider not in PROVIDERS:
+    if provider not in providers.names():
         raise ExperimentError(
-            f"variant {variant!r}: unknown provider {provider!r}; use one of: {', '.join(PROVIDERS)}."
+            f"variant {variant!r}: unknown provider {provider!r}; use one of: {', '.join(providers.names())}."
         )
     if not str(config.get("model") or "").strip():
         raise ExperimentError(f"variant {variant!r}: set a model (e.g. model=gpt-4o-mini).")
@@ -116,10 +116,11 @@ def _numbers(config: dict[str, Any], variant: str) -> dict[str, Any]:
             temperature = float(config["temperature"])
         except (TypeError, ValueError):
             temperature = -1.0
-        highest = 1 if config.get("provider") == "anthropic" else 2
-        if not 0 <= temperature <= highest:
+        allowed = providers.adapter(config["provider"]).temperature
+        if not allowed.contains(temperature):
             raise ExperimentError(
-                f"variant {variant!r}: temperature must be a number from 0 to {highest} for {config.get('provider')}."
+                f"variant {variant!r}: temperature must be a number from {allowed.low:g} to {allowed.high:g} "
+                f"for {config['provider']}."
             )
         out["temperature"] = temperature
     if config.get("max_tokens") not in (None, ""):

@@ -6,16 +6,16 @@ import importlib.util
 
 
 def available_instrumentors() -> list:
-    """Instrumentor instances (singletons) for the SDKs installed in this environment."""
+    """Instrumentor instances (singletons) of every registered provider adapter whose SDK is
+    installed in this environment."""
+    from otel_llm import providers
+
     found = []
-    if importlib.util.find_spec("openai") is not None:
-        from otel_llm.instrumentation.openai import OpenAIInstrumentor
-
-        found.append(OpenAIInstrumentor())
-    if importlib.util.find_spec("anthropic") is not None:
-        from otel_llm.instrumentation.anthropic import AnthropicInstrumentor
-
-        found.append(AnthropicInstrumentor())
+    for adapter in providers.adapters().values():
+        if not adapter.instrumentor or importlib.util.find_spec(adapter.sdk) is None:
+            continue
+        module, _, name = adapter.instrumentor.partition(":")
+        found.append(getattr(importlib.import_module(module), name)())
     return found
 
 

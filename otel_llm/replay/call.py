@@ -7,26 +7,15 @@ last; ``create(stream=True)`` does not).
 
 from __future__ import annotations
 
-from typing import Any
-
 from otel_llm import providers
-from otel_llm.replay.request import ANTHROPIC_MESSAGES, OPENAI_CHAT, OPENAI_RESPONSES, ReplayRequest
-
-
-def _resource(client: Any, api: str):
-    if api == OPENAI_CHAT:
-        return client.chat.completions
-    if api == OPENAI_RESPONSES:
-        return client.responses
-    if api == ANTHROPIC_MESSAGES:
-        return client.messages
-    raise ValueError(f"unknown api {api!r}")
+from otel_llm.replay.request import ReplayRequest
 
 
 def send(request: ReplayRequest, base_url: str | None = None) -> None:
     """Make the call; a streamed answer is read to its end. Provider errors are raised as the SDK's."""
+    adapter = request.adapter
     client = providers.client(request.provider, base_url=base_url)
-    resource = _resource(client, request.api)
+    resource = adapter.resource(client, request.api)
     try:
         if request.stream and "stream" not in request.params:
             with resource.stream(**request.call_params(helper=True)) as stream:

@@ -11,20 +11,10 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from otel_llm.providers import PROVIDERS
+from otel_llm import providers
 from otel_llm.replay import translate
 from otel_llm.replay.errors import InvalidOverride
-from otel_llm.replay.request import (
-    ANTHROPIC_MESSAGES,
-    OPENAI_CHAT,
-    OPENAI_RESPONSES,
-    PROVIDER_API,
-    ReplayRequest,
-)
-
-TEMPERATURE_RANGE = {"openai": (0.0, 2.0), "anthropic": (0.0, 1.0)}
-OPENAI_CACHE_PARAMS = ("prompt_cache_key", "prompt_cache_options", "prompt_cache_retention")
-CACHE_MARKERS = ("cache_control", "prompt_cache_breakpoint")
+from otel_llm.replay.request import ReplayRequest
 
 
 @dataclass
@@ -41,10 +31,15 @@ class Overrides:
     no_cache: bool = False
 
     def __post_init__(self) -> None:
-        if self.provider is not None and self.provider not in PROVIDERS:
-            raise InvalidOverride(f"unknown provider {self.provider!r}; use one of {', '.join(PROVIDERS)}.")
-        if self.temperature is not None and not 0 <= self.temperature <= 2:
-            raise InvalidOverride(f"temperature {self.temperature} is out of range; use a value from 0 to 2.")
+        if self.provider is not None and self.provider not in providers.names():
+            raise InvalidOverride(
+                f"unknown provider {self.provider!r}; use one of {', '.join(providers.names())}."
+            )
+        low, high = providers.temperature_bounds()
+        if self.temperature is not None and not low <= self.temperature <= high:
+            raise InvalidOverride(
+                f"temperature {self.temperature} is out of range; use a value from {low:g} to {high:g}."
+            )
         if self.max_tokens is not None and self.max_tokens < 1:
             raise InvalidOverride(f"max tokens {self.max_tokens} must be at least 1.")
         if self.system_prompt is not None and self.prompt is not None:
@@ -119,92 +114,45 @@ def apply(request: ReplayRequest, overrides: Overrides, system_text: str | None 
 
 
 def _switch_provider(out: ReplayRequest, overrides: Overrides) -> None:
-    target = overrides.provider
-    if out.api == OPENAI_RESPONSES:
-        raise InvalidOverride(
-            "this span used the OpenAI Responses API, which replay translates to no other provider; "
-            "replay it on openai (drop --provider)."
-        )
+    target = providers.adapter(overrides.provider)
     if not overrides.model:
         raise InvalidOverride(
-            f"switching to {target} needs a model of that provider (the original model {out.model!r} is "
-            f"a {out.provider} model); add --model."
+            f"switching to {overrides.provider} needs a model of that provider (the original model "
+            f"{out.model!r} is a {out.provider} model); add --model."
         )
-    convert = translate.to_anthropic if target == "anthropic" else translate.to_openai
-    params, warnings = convert(out.params | ({"stream": True} if out.stream else {}))
-    out.api, out.params, out.stream = PROVIDER_API[target], params, bool(params.get("stream"))
-    out.notes.append(_TRANSLATED[target])
+    source, out.provider = out.adapter, overrides.provider
+    if target is source:  # another endpoint of the same API: nothing to translate
+        return
+    params = out.params | ({"stream": True} if out.stream else {})
+    out.api, out.params, warnings = translate.translate(out.api, overrides.provider, params)
+    out.stream = bool(out.params.get("stream"))
+    out.notes.append(f"translated from {source.label} to {target.label}")
     out.notes.extend(warnings)
 
 
-_TRANSLATED = {
-    "anthropic": "translated from OpenAI chat to Anthropic messages",
-    "openai": "translated from Anthropic messages to OpenAI chat",
-}
-
-
 def _set_temperature(out: ReplayRequest, value: float) -> None:
-    low, high = TEMPERATURE_RANGE[out.provider]
-    if not low <= value <= high:
-        raise InvalidOverride(f"temperature {value} is out of range for {out.provider}; use {low} to {high}.")
-    if out.api == ANTHROPIC_MESSAGES and "temperature" not in out.params:
-        # The installed Anthropic SDK has no temperature keyword; the API takes it in the body.
-        out.params["extra_body"] = {**(out.params.get("extra_body") or {}), "temperature": value}
-    else:
-        out.params["temperature"] = value
+    adapter = out.adapter
+    if not adapter.temperature.contains(value):
+        raise InvalidOverride(
+            f"temperature {value} is out of range for {out.provider}; use {adapter.temperature.words()}."
+        )
+    adapter.set_temperature(out.api, out.params, value)
 
 
 def _set_max_tokens(out: ReplayRequest, value: int) -> None:
-    if out.api == OPENAI_RESPONSES:
-        out.params["max_output_tokens"] = value
-    elif out.api == OPENAI_CHAT and "max_tokens" in out.params and "max_completion_tokens" not in out.params:
-        out.params["max_tokens"] = value
-    elif out.api == OPENAI_CHAT:
-        out.params["max_completion_tokens"] = value
-    else:
-        out.params["max_tokens"] = value
+    out.adapter.set_max_tokens(out.api, out.params, value)
 
 
 def _set_system(out: ReplayRequest, text: str) -> None:
-    if out.api == OPENAI_RESPONSES:
-        out.params["instructions"] = text
-    elif out.api == ANTHROPIC_MESSAGES:
-        _set_anthropic_system(out, text)
-    else:
-        messages = list(out.params.get("messages") or [])
-        index = next((i for i, m in enumerate(messages) if m.get("role") in ("system", "developer")), None)
-        if index is None:
-            messages.insert(0, {"role": "system", "content": text})
-        else:
-            messages[index] = {**messages[index], "content": text}
-            later = [
-                i for i, m in enumerate(messages) if i > index and m.get("role") in ("system", "developer")
-            ]
-            if later:
-                out.notes.append(
-                    f"only the first system message was replaced; {len(later)} later one(s) kept"
-                )
-        out.params["messages"] = messages
-
-
-def _set_anthropic_system(out: ReplayRequest, text: str) -> None:
-    current = out.params.get("system")
-    if (
-        isinstance(current, list)
-        and current
-        and isinstance(current[-1], dict)
-        and current[-1].get("cache_control")
-    ):
-        out.params["system"] = [{"type": "text", "text": text, "cache_control": current[-1]["cache_control"]}]
-    else:
-        out.params["system"] = text
+    out.notes.extend(out.adapter.set_system(out.api, out.params, text))
 
 
 def _remove_cache(out: ReplayRequest) -> None:
-    removed = [key for key in OPENAI_CACHE_PARAMS if out.params.pop(key, None) is not None]
-    markers = _strip_markers(out.params)
+    removed = [key for key in out.adapter.cache_params if out.params.pop(key, None) is not None]
+    names = providers.cache_markers()
+    markers = _strip_markers(out.params, names)
     if markers:
-        removed.append(f"{markers} cache marker(s) ({'/'.join(CACHE_MARKERS)})")
+        removed.append(f"{markers} cache marker(s) ({'/'.join(names)})")
     out.notes.append(
         "caching disabled: removed " + ", ".join(removed)
         if removed
@@ -212,16 +160,16 @@ def _remove_cache(out: ReplayRequest) -> None:
     )
 
 
-def _strip_markers(value: Any) -> int:
+def _strip_markers(value: Any, names: tuple[str, ...]) -> int:
     """Remove cache marker keys everywhere in ``value`` (in place); returns how many."""
     count = 0
     if isinstance(value, dict):
-        for key in CACHE_MARKERS:
+        for key in names:
             if value.pop(key, None) is not None:
                 count += 1
         for child in value.values():
-            count += _strip_markers(child)
+            count += _strip_markers(child, names)
     elif isinstance(value, list):
         for child in value:
-            count += _strip_markers(child)
+            count += _strip_markers(child, names)
     return count

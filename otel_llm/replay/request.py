@@ -1,8 +1,11 @@
 """The request a replay sends, rebuilt from a stored span.
 
 Spans made by otel-llm carry the request record (``otel_llm.request``): the SDK method and every
-keyword argument the app passed, so replaying it sends the very same request body. Spans from other
-instrumentations are rebuilt from the GenAI semantic-convention attributes (``rebuild.py``).
+keyword argument the app passed. The record is untrusted input (anyone with an editor key can send
+spans over OTLP), so only the body parameters the provider's API defines are kept (the adapter's
+allow-list); everything else, transport options such as headers, query, base URL, key, timeout and
+retries included, is dropped and reported. Spans from other instrumentations are rebuilt from the
+GenAI semantic-convention attributes (``rebuild.py``).
 """
 
 from __future__ import annotations
@@ -13,22 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from otel_llm import attributes as attrs
+from otel_llm import providers
+from otel_llm.providers.base import ProviderAdapter
 from otel_llm.replay.errors import CAPTURE_HINT, NotReplayable
-
-OPENAI_CHAT = "openai.chat.completions"
-OPENAI_RESPONSES = "openai.responses"
-ANTHROPIC_MESSAGES = "anthropic.messages"
-
-API_PROVIDER = {OPENAI_CHAT: "openai", OPENAI_RESPONSES: "openai", ANTHROPIC_MESSAGES: "anthropic"}
-"""Every SDK method replay can call, with the provider that serves it."""
-
-PROVIDER_API = {"openai": OPENAI_CHAT, "anthropic": ANTHROPIC_MESSAGES}
-"""The API a replay switched to another provider is sent to."""
 
 
 @dataclass
 class ReplayRequest:
-    """An SDK call: ``client.<api>(**call_params())``.
+    """An SDK call: ``client.<api>(**call_params())`` sent to provider ``provider`` (an adapter's
+    name or an endpoint it reaches; default: the adapter that serves ``api``).
 
     ``exact`` is true when the request comes from the span's request record (the same body the app
     sent); ``notes`` say what a rebuild or an override changed or could not carry over.
@@ -39,10 +35,18 @@ class ReplayRequest:
     stream: bool = False
     exact: bool = True
     notes: list[str] = field(default_factory=list)
+    provider: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.provider:
+            self.provider = self.adapter.name
 
     @property
-    def provider(self) -> str:
-        return API_PROVIDER[self.api]
+    def adapter(self) -> ProviderAdapter:
+        found = providers.for_api(self.api)
+        if found is None:
+            raise NotReplayable(f"no provider adapter serves {self.api!r}.")
+        return found
 
     @property
     def model(self) -> str | None:
@@ -57,7 +61,8 @@ class ReplayRequest:
         return params
 
     def copy(self) -> ReplayRequest:
-        return ReplayRequest(self.api, copy.deepcopy(self.params), self.stream, self.exact, list(self.notes))
+        params = copy.deepcopy(self.params)
+        return ReplayRequest(self.api, params, self.stream, self.exact, list(self.notes), self.provider)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,7 +89,7 @@ def from_span(row: dict[str, Any]) -> ReplayRequest:
     span_id = row.get("span_id")
     record = _decode(a.get(attrs.REQUEST))
     if isinstance(record, dict):
-        return _from_record(span_id, record)
+        return _from_record(span_id, record, row.get("provider"))
     if not row.get("is_llm"):
         raise NotReplayable(f"span {span_id} is not an LLM call, so there is no request to replay.")
     from otel_llm.replay import rebuild
@@ -92,12 +97,12 @@ def from_span(row: dict[str, Any]) -> ReplayRequest:
     return rebuild.from_semconv(row)
 
 
-def _from_record(span_id: str | None, record: dict[str, Any]) -> ReplayRequest:
+def _from_record(span_id: str | None, record: dict[str, Any], provider: str | None) -> ReplayRequest:
     api = record.get("api")
-    if api not in API_PROVIDER:
-        supported = ", ".join(API_PROVIDER)
+    adapter = providers.for_api(api) if isinstance(api, str) else None
+    if adapter is None:
         raise NotReplayable(
-            f"span {span_id} called {api!r}, which replay cannot send (supported: {supported})."
+            f"span {span_id} called {api!r}, which replay cannot send (supported: {', '.join(providers.apis())})."
         )
     if not record.get("content", True):
         raise NotReplayable(
@@ -109,4 +114,28 @@ def _from_record(span_id: str | None, record: dict[str, Any]) -> ReplayRequest:
         raise NotReplayable(
             f"span {span_id} has an incomplete request record (no model); it cannot be replayed."
         )
-    return ReplayRequest(api=api, params=params, stream=bool(record.get("stream")))
+    kept, dropped = adapter.allowed(api, params)
+    notes = [dropped_note(dropped)] if dropped else []
+    target, note = endpoint_of(adapter, provider)
+    notes += [note] if note else []
+    return ReplayRequest(api, kept, bool(record.get("stream")), notes=notes, provider=target)
+
+
+def dropped_note(dropped: list[str]) -> str:
+    return (
+        "not part of the provider's request body, so not sent (a stored record never sets headers, "
+        "query, base URL, key, timeout or retries): " + ", ".join(dropped)
+    )
+
+
+def endpoint_of(adapter: ProviderAdapter, provider: str | None) -> tuple[str, str | None]:
+    """The provider a replay goes back to: the span's own when ``adapter`` reaches it by a known
+    name, else the adapter's (with a note). Never a URL: only names the product knows."""
+    if not provider or provider == adapter.name:
+        return adapter.name, None
+    if provider in adapter.provider_names():
+        return provider, None
+    return adapter.name, (
+        f"the span's provider is {provider!r}, which no adapter or configured endpoint names; "
+        f"the request is sent to {adapter.name}"
+    )

@@ -18,6 +18,7 @@ from otel_llm_server.web.experiments.views import base_url
 from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.validation import ID_MAX
 
+from otel_llm import providers
 from otel_llm.experiments import runs, service
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import METRICS, ExperimentSpec, TestCase, VariantSpec
@@ -50,9 +51,13 @@ CONFIG_SCHEMA = {
     "type": "object",
     "description": "The variant's model settings.",
     "properties": {
-        "provider": {"type": "string"},
+        "provider": {"type": "string", "enum": list(providers.names())},
         "model": {"type": "string"},
-        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+        "temperature": {
+            "type": "number",
+            "minimum": providers.temperature_bounds()[0],
+            "maximum": providers.temperature_bounds()[1],
+        },
         "max_tokens": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
         "system_prompt": {"type": "string"},
         "prompt_ref": {"type": "string", "description": "Prompt-registry reference NAME@vN or NAME@LABEL."},

@@ -9,10 +9,10 @@ from otel_llm_server.web.experiments import background
 from otel_llm_server.web.experiments.forms import MAX_VARIANTS, spec_from_form
 from otel_llm_server.web.experiments.presenters import chart_data, results_view
 
+from otel_llm import providers
 from otel_llm.experiments import runs, service
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import METRICS
-from otel_llm.providers import PROVIDERS
 
 bp = Blueprint("experiments", __name__, url_prefix="/experiments", template_folder="templates")
 
@@ -28,7 +28,7 @@ def _index(form=None, status: int = 200):
         "experiments": found,
         "form": form or {},
         "metrics": METRICS,
-        "providers": PROVIDERS,
+        "providers": providers.names(),
         "max_variants": MAX_VARIANTS,
     }
     return render_template("experiments/index.html", **context), status

@@ -14,6 +14,7 @@ from otel_llm_server.web.replays.views import base_url
 from otel_llm_server.web.traces.presenters import jsonable
 from otel_llm_server.web.validation import BIGINT_ID_SCHEMA, ID_MAX
 
+from otel_llm import providers
 from otel_llm.replay import Overrides, store
 from otel_llm.replay import batch as batch_service
 from otel_llm.replay.detail import replay_detail, run_detail
@@ -26,8 +27,12 @@ OVERRIDES_SCHEMA = {
     "description": "What to change; an empty object replays the original request as it was.",
     "properties": {
         "model": {"type": "string"},
-        "provider": {"type": "string", "enum": ["openai", "anthropic"]},
-        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+        "provider": {"type": "string", "enum": list(providers.names())},
+        "temperature": {
+            "type": "number",
+            "minimum": providers.temperature_bounds()[0],
+            "maximum": providers.temperature_bounds()[1],
+        },
         "max_tokens": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
         "system_prompt": {"type": "string"},
         "prompt": {

@@ -10,6 +10,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from otel_llm import providers
 from otel_llm.replay import InvalidOverride, Overrides
 
 FIELDS = ("model", "provider", "temperature", "max_tokens", "system_prompt", "prompt", "no_cache")
@@ -18,14 +19,13 @@ FIELDS = ("model", "provider", "temperature", "max_tokens", "system_prompt", "pr
 def defaults_for(span: dict[str, Any]) -> dict[str, Any]:
     """The form's initial values, from a ``span_view``."""
     params = span.get("parameters") or {}
-    extra = params.get("extra_body") if isinstance(params.get("extra_body"), dict) else {}
-    max_tokens = (
-        params.get("max_tokens") or params.get("max_completion_tokens") or params.get("max_output_tokens")
-    )
-    temperature = params.get("temperature", extra.get("temperature"))
+    provider = span.get("provider") if span.get("provider") in providers.names() else ""
+    adapter = providers.adapter(provider) if provider else providers.ProviderAdapter()
+    max_tokens = adapter.max_tokens_of(params)
+    temperature = adapter.temperature_of(params)
     return {
         "model": span.get("request_model") or "",
-        "provider": span.get("provider") if span.get("provider") in ("openai", "anthropic") else "",
+        "provider": provider,
         "temperature": "" if temperature is None else temperature,
         "max_tokens": "" if max_tokens is None else max_tokens,
         "system_prompt": span.get("system") or "",
