@@ -49,7 +49,9 @@ def test_span_of_another_instrumentation_is_rebuilt_from_semconv_attributes(db_u
         {"role": "user", "content": "Where is my parcel?"},
     ]
     # Built by the OpenAI adapter from the neutral form: the limit under the API's current name.
-    assert body["temperature"] == 0.4 and body["max_completion_tokens"] == 30 and body["model"] == "gpt-4o-mini"
+    assert (
+        body["temperature"] == 0.4 and body["max_completion_tokens"] == 30 and body["model"] == "gpt-4o-mini"
+    )
     assert REBUILT_NOTE in result.notes and result.request.exact is False
     assert get_span(engine, project_id, result.replay["span_id"])["replay_of"] == span_id
     # The process had no instrumentation on: the replay turned it on for its call only.

@@ -63,10 +63,19 @@ class LLMCall:
         "request_model",
         "pending",
         "budget",
+        "provider",
     )
 
     def __init__(
-        self, span, context, telemetry: Telemetry, handler: Handler, capture: bool, model, budget: int
+        self,
+        span,
+        context,
+        telemetry: Telemetry,
+        handler: Handler,
+        capture: bool,
+        model,
+        budget: int,
+        provider: str | None = None,
     ) -> None:
         self.span = span
         self.context = context
@@ -81,6 +90,7 @@ class LLMCall:
         self.request_model = model
         self.pending: dict[str, Any] = {}
         self.budget = budget
+        self.provider = provider or handler.provider
 
     def set_usage(
         self,
@@ -148,7 +158,7 @@ class LLMCall:
 
     def _record_metrics(self, error_type: str | None) -> None:
         handler = self.handler
-        key = (handler.operation, handler.provider, self.request_model, self.response_model, error_type)
+        key = (handler.operation, self.provider, self.request_model, self.response_model, error_type)
         sets = _METRIC_ATTRIBUTES.get(key)
         if sets is None:
             sets = _metric_attribute_sets(key)
@@ -191,9 +201,12 @@ def error_type_of(error: BaseException) -> str:
 
 
 def start_call(
-    telemetry: Telemetry, handler: Handler, kwargs: dict[str, Any], stream: bool
+    telemetry: Telemetry, handler: Handler, kwargs: dict[str, Any], stream: bool, instance: Any = None
 ) -> LLMCall | None:
     """Start the span of a call (not yet current). ``None`` when we must stay out of the way.
+
+    A handler with ``provider_of(instance)`` names the provider from the SDK object called (the
+    OpenAI SDK reaches many providers through a ``base_url``); others always are ``handler.provider``.
 
     ``kwargs`` may be changed in place: iterator arguments become lists (the SDK then gets those).
     """
@@ -204,6 +217,10 @@ def start_call(
         record.materialise(kwargs)
         capture = content.capture_enabled()
         attributes = handler.request_attributes(kwargs)
+        provider = None
+        provider_of = getattr(handler, "provider_of", None)
+        if provider_of is not None:
+            provider = attributes[attrs.GEN_AI_PROVIDER_NAME] = provider_of(instance)
         attributes[attrs.REQUEST] = record.build(handler.api, handler.record_params(kwargs), capture, stream)
         system = handler.system_text(kwargs)
         if system is not None:
@@ -218,7 +235,7 @@ def start_call(
         tracer = call_tracer(attrs.OUR_SCOPE, parent, telemetry.tracer)  # a server call: its own provider
         span = tracer.start_span(name, parent, SpanKind.CLIENT, attributes)
         ctx = mark_our_call(trace.set_span_in_context(span, parent))
-        return LLMCall(span, ctx, telemetry, handler, capture, model, budget)
+        return LLMCall(span, ctx, telemetry, handler, capture, model, budget, provider)
     except Exception:
         logger.debug("otel-llm: starting the LLM span failed", exc_info=True)
         return None

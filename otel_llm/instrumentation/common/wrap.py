@@ -21,7 +21,7 @@ def sync_call(telemetry: Telemetry, handler: Handler, sdk) -> Callable:
     """Wrapper of a sync SDK method that sends one request (``create``, ``parse``)."""
 
     def wrapper(wrapped, instance, args, kwargs):
-        call = start_call(telemetry, handler, kwargs, bool(kwargs.get("stream")))
+        call = start_call(telemetry, handler, kwargs, bool(kwargs.get("stream")), instance)
         if call is None:
             return wrapped(*args, **kwargs)
         token = otel_context.attach(call.context)
@@ -41,7 +41,7 @@ def async_call(telemetry: Telemetry, handler: Handler, sdk) -> Callable:
     """Wrapper of an async SDK method that sends one request."""
 
     async def wrapper(wrapped, instance, args, kwargs):
-        call = start_call(telemetry, handler, kwargs, bool(kwargs.get("stream")))
+        call = start_call(telemetry, handler, kwargs, bool(kwargs.get("stream")), instance)
         if call is None:
             return await wrapped(*args, **kwargs)
         token = otel_context.attach(call.context)
@@ -67,7 +67,9 @@ def sync_stream_manager(telemetry: Telemetry, handler: Handler, hook: StreamHook
     def wrapper(wrapped, instance, args, kwargs):
         _materialise(kwargs)
         manager = wrapped(*args, **kwargs)
-        return StreamManagerProxy(manager, lambda: start_call(telemetry, handler, kwargs, True), hook)
+        return StreamManagerProxy(
+            manager, lambda: start_call(telemetry, handler, kwargs, True, instance), hook
+        )
 
     return wrapper
 
@@ -76,7 +78,9 @@ def async_stream_manager(telemetry: Telemetry, handler: Handler, hook: StreamHoo
     def wrapper(wrapped, instance, args, kwargs):
         _materialise(kwargs)
         manager = wrapped(*args, **kwargs)
-        return AsyncStreamManagerProxy(manager, lambda: start_call(telemetry, handler, kwargs, True), hook)
+        return AsyncStreamManagerProxy(
+            manager, lambda: start_call(telemetry, handler, kwargs, True, instance), hook
+        )
 
     return wrapper
 

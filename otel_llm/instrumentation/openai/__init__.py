@@ -14,6 +14,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from otel_llm.instrumentation.common import content, patching
 from otel_llm.instrumentation.common.telemetry import Telemetry
 from otel_llm.instrumentation.openai.patch import PATCHES, sdk_types
+from otel_llm.providers.openai import endpoints
 
 _INSTRUMENTS = ("openai >= 1.40",)
 
@@ -26,6 +27,7 @@ class OpenAIInstrumentor(BaseInstrumentor):
 
     def _instrument(self, **kwargs: Any) -> None:
         content.read_settings()
+        endpoints.forget()  # OTEL_LLM_PROVIDER_ENDPOINTS is read afresh
         telemetry = Telemetry.create(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         sdk = sdk_types()
         patching.apply([(m, c, f, factory(telemetry, sdk)) for m, c, f, factory in PATCHES])

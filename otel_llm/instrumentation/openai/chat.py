@@ -16,6 +16,7 @@ from otel_llm.instrumentation.common.fields import (
     string_list,
     texts,
 )
+from otel_llm.providers.openai import endpoints
 
 _SYSTEM_ROLES = ("system", "developer")
 _NUMERIC_PARAMS = (
@@ -32,6 +33,10 @@ class ChatHandler:
 
     def record_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return kwargs
+
+    def provider_of(self, resource: Any) -> str:
+        """The provider the client's base URL reaches (an OpenAI-compatible endpoint or OpenAI)."""
+        return endpoints.provider_of_client(getattr(resource, "_client", None))
 
     def request_attributes(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         a: dict[str, Any] = {attrs.GEN_AI_OPERATION_NAME: "chat", attrs.GEN_AI_PROVIDER_NAME: "openai"}

@@ -8,6 +8,7 @@ from otel_llm import attributes as attrs
 from otel_llm.instrumentation.common import content
 from otel_llm.instrumentation.common.call import LLMCall
 from otel_llm.instrumentation.common.fields import get, integer, set_number, texts
+from otel_llm.providers.openai import endpoints
 
 _SYSTEM_ROLES = ("system", "developer")
 _TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
@@ -17,6 +18,9 @@ class ResponsesHandler:
     api = "openai.responses"
     provider = "openai"
     operation = "chat"
+
+    def provider_of(self, resource: Any) -> str:
+        return endpoints.provider_of_client(getattr(resource, "_client", None))
 
     def record_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return kwargs
