@@ -42,9 +42,16 @@ def test_a_crafted_record_sent_through_the_collector_replays_without_its_transpo
     project = create_project(engine, "shop")
     _, token = create_key(engine, "shop", "editor")
     params = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.2}
-    record = {"api": "openai.chat.completions", "params": {**params, **ATTACK}, "content": True, "stream": False}
+    record = {
+        "api": "openai.chat.completions",
+        "params": {**params, **ATTACK},
+        "content": True,
+        "stream": False,
+    }
     with running_collector(pg_url, tmp_path, "--no-spool") as collector:
-        sent = export_spans([_crafted(record)], [{"endpoint": collector.endpoint, "token": token, "batches": [[0]]}])
+        sent = export_spans(
+            [_crafted(record)], [{"endpoint": collector.endpoint, "token": token, "batches": [[0]]}]
+        )
     assert sent.results == [["SUCCESS"]], sent.stderr
     span_id = sent.spans[0]["span_id"]
 
