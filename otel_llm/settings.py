@@ -41,6 +41,14 @@ the span carries ``otel_llm.content.truncated``."""
 OTEL_LLM_MOCK_URL = "OTEL_LLM_MOCK_URL"
 """Base URL of the local provider (``otel-llm mock-llm``), used by the demo and by automated runs."""
 
+OTEL_LLM_PROVIDER_ENDPOINTS = "OTEL_LLM_PROVIDER_ENDPOINTS"
+"""Self-hosted or extra OpenAI-compatible endpoints: ``NAME=BASE_URL`` pairs separated by commas,
+e.g. ``vllm=http://gpu:8000/v1,ollama=http://localhost:11434/v1``. A client whose base URL starts
+with one is recorded as provider ``NAME``; a replay of such a span is sent there with the key in
+``NAME_API_KEY`` (upper case, e.g. ``VLLM_API_KEY``), if set. A name may also redefine a known one
+(``azure.ai.openai=https://my-resource.openai.azure.com/openai/v1``). See
+``otel_llm/providers/openai/endpoints.py``."""
+
 OTEL_LLM_SECRET_KEY = "OTEL_LLM_SECRET_KEY"
 """Secret that signs console sessions. Default: a random key kept in the instance folder."""
 
@@ -141,6 +149,10 @@ def max_content_bytes(override: int | None = None) -> int:
 
 def mock_url(override: str | None = None) -> str | None:
     return override or os.environ.get(OTEL_LLM_MOCK_URL) or None
+
+
+def provider_endpoints(override: str | None = None) -> str:
+    return override if override is not None else os.environ.get(OTEL_LLM_PROVIDER_ENDPOINTS, "")
 
 
 def secret_key(override: str | None = None) -> str | None:

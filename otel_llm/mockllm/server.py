@@ -14,16 +14,15 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from otel_llm.mockllm import anthropic_messages, openai_chat, openai_responses
 from otel_llm.mockllm.cache import PromptCache
 from otel_llm.mockllm.errors import ANTHROPIC, OPENAI, APIError
 from otel_llm.mockllm.errors import body as error_body
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply, controls, injected_status
+from otel_llm.mockllm.routes import Route, routes
 
 logger = logging.getLogger(__name__)
 
@@ -33,30 +32,6 @@ REQUEST_HISTORY = 10_000  # the most recent requests kept (a long-running server
 HANG_SECONDS = 30.0  # how long an injected ``timeout`` holds the answer back
 POLL_SECONDS = 0.1  # how quickly stop() is noticed
 STREAM_SPACING_SHARE = 1 / 50  # with latency L, stream chunks are L/50 apart
-
-# path -> (API whose error shape and auth apply, user-text reader for controls, handler(call, server))
-ROUTES: dict[str, tuple[str, Callable[[Any], str], Callable[[Call, MockLLMServer], Any]]] = {
-    "/v1/chat/completions": (
-        OPENAI,
-        openai_chat.user_text,
-        lambda call, server: openai_chat.handle(call, server.prompt_cache),
-    ),
-    "/v1/responses": (
-        OPENAI,
-        openai_responses.user_text,
-        lambda call, server: openai_responses.handle(call, server.prompt_cache),
-    ),
-    "/v1/messages": (
-        ANTHROPIC,
-        anthropic_messages.user_text,
-        lambda call, server: anthropic_messages.handle(call, server.prompt_cache),
-    ),
-    "/v1/messages/count_tokens": (
-        ANTHROPIC,
-        anthropic_messages.user_text,
-        lambda call, _: anthropic_messages.count_tokens(call),
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -238,11 +213,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.mock.record(
             ReceivedRequest("POST", self.path, headers, raw, parsed if isinstance(parsed, dict) else None)
         )
-        route = ROUTES.get(self.path.split("?")[0])
+        route = routes().get(self.path.split("?")[0])
         if route is None:
             self._not_found()
             return
-        api = route[0]
+        api = route.api
         call = Call(parsed, headers, "req_" + uuid.uuid4().hex, int(time.time()))
         try:
             reply = self._answer(route, call)
@@ -259,17 +234,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_reply(reply, call)
 
-    def _answer(self, route: tuple, call: Call) -> JSONReply | StreamReply:
-        api, user_text, handler = route
-        _check_auth(api, call.headers)
+    def _answer(self, route: Route, call: Call) -> JSONReply | StreamReply:
+        route.check_auth(call.headers)
         if not isinstance(call.body, dict):
             raise APIError(
                 400, "We could not parse the JSON body of your request. The body must be a JSON object."
             )
-        control = controls(call.headers, user_text(call.body))
+        control = controls(call.headers, route.user_text(call.body))
         call.latency_ms = self.server.mock.latency_ms if control.latency_ms is None else control.latency_ms
         call.error = self._inject(control.error, call.latency_ms)
-        reply = handler(call, self.server.mock)
+        reply = route.handle(call, self.server.mock)
         if call.latency_ms:
             self.server.mock.wait(call.latency_ms / 1000)
         return reply
@@ -357,21 +331,6 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             self.wfile.write(chunk)
         self.wfile.write(b"0\r\n\r\n")
-
-
-def _check_auth(api: str, headers: dict[str, str]) -> None:
-    bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if api == ANTHROPIC:
-        if not (headers.get("x-api-key") or bearer):
-            raise APIError(401, "x-api-key header is required")
-        if not headers.get("anthropic-version"):
-            raise APIError(400, "anthropic-version: header is required")
-    elif not bearer:
-        raise APIError(
-            401,
-            "You didn't provide an API key. You need to provide your API key in an Authorization header "
-            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-        )
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -108,3 +108,19 @@ class AnthropicAdapter(ProviderAdapter):
         cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
         total = (usage.input_tokens or 0) + cache_read + cache_write
         return Usage(total, usage.output_tokens, cache_read, cache_write)
+
+    def local_routes(self) -> dict[str, Any]:
+        from otel_llm.mockllm import anthropic_messages, errors
+        from otel_llm.mockllm.routes import Route, versioned_key_auth
+
+        def answer(call, server):
+            return anthropic_messages.handle(call, server.prompt_cache)
+
+        def count(call, _server):
+            return anthropic_messages.count_tokens(call)
+
+        text = anthropic_messages.user_text
+        return {
+            "/v1/messages": Route(errors.ANTHROPIC, text, answer, versioned_key_auth),
+            "/v1/messages/count_tokens": Route(errors.ANTHROPIC, text, count, versioned_key_auth),
+        }

@@ -128,3 +128,18 @@ class OpenAIAdapter(ProviderAdapter):
             output_tokens = getattr(usage, "completion_tokens", None)
         cached = getattr(details, "cached_tokens", None) or 0
         return Usage(input_tokens, output_tokens, cache_read_tokens=cached)
+
+    def local_routes(self) -> dict[str, Any]:
+        from otel_llm.mockllm import errors, openai_chat, openai_responses
+        from otel_llm.mockllm.routes import Route, bearer_auth
+
+        def chat_answer(call, server):
+            return openai_chat.handle(call, server.prompt_cache)
+
+        def responses_answer(call, server):
+            return openai_responses.handle(call, server.prompt_cache)
+
+        return {
+            "/v1/chat/completions": Route(errors.OPENAI, openai_chat.user_text, chat_answer, bearer_auth),
+            "/v1/responses": Route(errors.OPENAI, openai_responses.user_text, responses_answer, bearer_auth),
+        }

@@ -3,29 +3,25 @@
 Many providers serve the OpenAI API (Azure OpenAI, Mistral, Groq, Together, OpenRouter, vLLM,
 Ollama…); apps reach them with the ``openai`` SDK and a ``base_url``. The span's
 ``gen_ai.provider.name`` is the provider the URL names (``KNOWN`` below, or a name the user gave a
-self-hosted endpoint in ``OTEL_LLM_PROVIDER_ENDPOINTS``), so cost uses that provider's prices and a
+self-hosted endpoint in ``OTEL_LLM_PROVIDER_ENDPOINTS``, see ``otel_llm.settings``), so cost uses that provider's prices and a
 replay goes back to that provider, by name: a replay never takes a URL from a span.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from otel_llm import settings
 from otel_llm.providers.base import Endpoint
 
 logger = logging.getLogger(__name__)
 
 OPENAI = "openai"
 
-OTEL_LLM_PROVIDER_ENDPOINTS = "OTEL_LLM_PROVIDER_ENDPOINTS"
-"""Self-hosted or extra OpenAI-compatible endpoints: ``NAME=BASE_URL`` pairs separated by commas,
-e.g. ``vllm=http://gpu:8000/v1,ollama=http://localhost:11434/v1``. A client whose base URL starts
-with one is recorded as provider ``NAME``; a replay of such a span is sent there with the key in
-``NAME_API_KEY`` (upper case, e.g. ``VLLM_API_KEY``), if set. A name may also redefine a known one
-(``azure.ai.openai=https://my-resource.openai.azure.com/openai/v1``)."""
+OTEL_LLM_PROVIDER_ENDPOINTS = settings.OTEL_LLM_PROVIDER_ENDPOINTS
 
 # host (or host suffix, with a leading dot) -> the provider's public endpoint.
 # Names follow the GenAI semantic conventions where they have one.
@@ -61,8 +57,12 @@ def _key_env(name: str) -> str:
 
 
 def configured(raw: str | None = None) -> dict[str, Endpoint]:
-    """The endpoints of ``OTEL_LLM_PROVIDER_ENDPOINTS``; a malformed pair is logged and skipped."""
-    raw = os.environ.get(OTEL_LLM_PROVIDER_ENDPOINTS, "") if raw is None else raw
+    """The endpoints of ``OTEL_LLM_PROVIDER_ENDPOINTS``; a malformed pair is logged (once) and skipped."""
+    return dict(_parse(settings.provider_endpoints(raw)))
+
+
+@lru_cache(maxsize=8)
+def _parse(raw: str) -> tuple[tuple[str, Endpoint], ...]:
     found: dict[str, Endpoint] = {}
     for pair in filter(None, (p.strip() for p in raw.split(","))):
         name, _, url = (s.strip() for s in pair.partition("="))
@@ -75,7 +75,7 @@ def configured(raw: str | None = None) -> dict[str, Endpoint]:
             )
             continue
         found[name] = Endpoint(name, url.rstrip("/"), _key_env(name))
-    return found
+    return tuple(found.items())
 
 
 def known_names() -> tuple[str, ...]:
