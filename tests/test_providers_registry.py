@@ -111,3 +111,16 @@ def test_a_broken_plug_in_is_skipped_not_fatal(tmp_path, monkeypatch, caplog):
         assert "no_such_module:Adapter" in caplog.text
     finally:
         providers.adapters.cache_clear()
+
+
+def test_credentials_are_checked_per_endpoint(monkeypatch):
+    for name in ("GROQ_API_KEY", "OTEL_LLM_MOCK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(providers.MissingCredentials, match="GROQ_API_KEY"):
+        providers.check_credentials("groq")
+    monkeypatch.setenv("GROQ_API_KEY", "k")
+    providers.check_credentials("groq")
+    with pytest.raises(providers.MissingCredentials, match="OTEL_LLM_PROVIDER_ENDPOINTS=azure.ai.openai="):
+        providers.check_credentials("azure.ai.openai")  # its base URL is the user's own resource
+    monkeypatch.setenv("OTEL_LLM_PROVIDER_ENDPOINTS", "vllm=http://gpu:8000/v1")
+    providers.check_credentials("vllm")  # a self-hosted endpoint may need no key

@@ -90,7 +90,9 @@ class PricingTable:
             mine = [c for c in self.custom if c.applies(key, provider, when)]
             if mine:
                 return max(mine, key=CustomPrice.rank).price, "project"
-        user = self._user_price(key)
+        # ``provider/model`` first: a provider reached through another's API keeps its own rates.
+        own = self._user_price(f"{provider.lower()}/{key}") if provider and "/" not in key else None
+        user = own or self._user_price(key)
         if user is not None:
             return user, "file"
         dated = self._book.lookup(model, provider)

@@ -91,7 +91,10 @@ def check_credentials(provider: str, base_url: str | None = None) -> None:
     """``MissingCredentials`` (one sentence: what to set) when calls to ``provider`` could not
     authenticate: none of its key variables is set and no local provider is given."""
     found, endpoint = resolve(provider)
-    names = found.key_variables(endpoint)
+    try:
+        names = found.key_variables(endpoint)
+    except ProviderNotConfigured as exc:
+        raise MissingCredentials(str(exc)) from exc
     if not names or settings.mock_url(base_url) or any(os.environ.get(name) for name in names):
         return
     raise MissingCredentials(
