@@ -10,6 +10,8 @@ read from the cache; the rest up to the last breakpoint is written.
 - OpenAI: caching is automatic for prompts of at least 1024 tokens, in steps of 128; every
   message boundary past 1024 tokens is a breakpoint; only reads are reported
   (``cached_tokens``, included in ``prompt_tokens``).
+- Gemini: implicit caching for 2.5 and later models, the same way from 1,024 tokens (4,096 for Pro),
+  counted exactly (``cachedContentTokenCount``, included in ``promptTokenCount``).
 """
 
 from __future__ import annotations
@@ -61,11 +63,19 @@ def breakpoints(namespace: str, model: str, segments: list[Segment]) -> tuple[li
 
 def openai_cached_tokens(cache: PromptCache, namespace: str, model: str, segments: list[Segment]) -> int:
     """Tokens OpenAI's automatic prompt cache would serve for this prompt (0 below 1024)."""
+    return implicit_cached_tokens(cache, namespace, model, segments, OPENAI_MIN_CACHED, OPENAI_CACHE_STEP)
+
+
+def implicit_cached_tokens(
+    cache: PromptCache, namespace: str, model: str, segments: list[Segment], minimum: int, step: int = 1
+) -> int:
+    """Tokens an automatic prompt cache serves: every segment boundary past ``minimum`` tokens is a
+    breakpoint; the longest prefix seen before is read, in whole ``step``s past the minimum."""
     marked, running = [], 0
     for key, tokens, _ in segments:
         running += tokens
-        marked.append((key, tokens, running >= OPENAI_MIN_CACHED))
+        marked.append((key, tokens, running >= minimum))
     read, _ = cache.account(breakpoints(namespace, model, marked)[0])
-    if read < OPENAI_MIN_CACHED:
+    if read < minimum:
         return 0
-    return read - (read - OPENAI_MIN_CACHED) % OPENAI_CACHE_STEP
+    return read - (read - minimum) % step

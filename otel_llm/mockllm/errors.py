@@ -2,6 +2,7 @@
 
 OpenAI: ``{"error": {"message", "type", "param", "code"}}``.
 Anthropic: ``{"type": "error", "error": {"type", "message"}, "request_id"}``.
+Gemini (Google APIs): ``{"error": {"code", "message", "status"}}``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 OPENAI = "openai"
 ANTHROPIC = "anthropic"
+GEMINI = "gemini"
 
 # status -> (OpenAI type, OpenAI code, Anthropic type, default message)
 _KINDS = {
@@ -30,6 +32,23 @@ _KINDS = {
     504: ("timeout", None, "timeout_error", "The request timed out (injected by the mock)."),
     529: ("server_error", None, "overloaded_error", "Overloaded (injected by the mock)."),
 }
+
+_GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "NOT_IMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+"""HTTP status -> google.rpc status name."""
 
 RETRY_AFTER_SECONDS = "1"
 MIDSTREAM_MESSAGE = "Stream interrupted (injected by the mock)."
@@ -58,8 +77,11 @@ def invalid(message: str, param: str | None = None, code: str | None = None) -> 
 
 
 def body(error: APIError, api: str, request_id: str) -> dict:
-    """The JSON body of ``error`` as ``api`` (``openai`` or ``anthropic``) would send it."""
+    """The JSON body of ``error`` as ``api`` (``openai``, ``anthropic`` or ``gemini``) would send it."""
     openai_type, openai_code, anthropic_type, _ = _KINDS.get(error.status, _KINDS[500])
+    if api == GEMINI:
+        status = _GOOGLE_STATUS.get(error.status, "UNKNOWN")
+        return {"error": {"code": error.status, "message": error.message, "status": status}}
     if api == ANTHROPIC:
         return {
             "type": "error",

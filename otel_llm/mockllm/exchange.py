@@ -31,6 +31,7 @@ class Call:
     created: int
     error: str | None = None  # the injected error control, if any
     latency_ms: float = 0
+    path: str = ""  # the request's path and query (Gemini names the model there)
 
 
 @dataclass

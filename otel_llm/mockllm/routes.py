@@ -1,6 +1,9 @@
 """The local provider's routes, from the provider registry: each adapter's ``local_routes()`` names
 the paths of its API and the module of this package that answers them.
 
+A key is a path, or a compiled pattern for APIs that name the model in the path (Gemini's
+``/v1beta/models/{model}:generateContent``); ``find`` tries the paths first.
+
 ``Route.api`` is the error shape and request-id header of that API (``errors.OPENAI``,
 ``errors.ANTHROPIC``…); ``check_auth`` refuses a request without the credentials its SDK sends.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -45,12 +49,31 @@ def versioned_key_auth(headers: dict[str, str]) -> None:
         raise APIError(400, "anthropic-version: header is required")
 
 
+def google_key_auth(headers: dict[str, str]) -> None:
+    """An ``x-goog-api-key`` (or bearer) credential, as Google's generative APIs want."""
+    if not (headers.get("x-goog-api-key") or _bearer(headers)):
+        raise APIError(
+            403,
+            "Method doesn't allow unregistered callers (callers without established identity). "
+            "Please use API Key or other form of API consumer identity to call this API.",
+        )
+
+
 @lru_cache(maxsize=1)
-def routes() -> dict[str, Route]:
-    """Every registered adapter's local routes, by path."""
+def routes() -> dict[Any, Route]:
+    """Every registered adapter's local routes, by path (or path pattern)."""
     from otel_llm import providers
 
-    found: dict[str, Route] = {}
+    found: dict[Any, Route] = {}
     for adapter in providers.adapters().values():
         found.update(adapter.local_routes())
     return found
+
+
+def find(path: str) -> Route | None:
+    """The route of a request path (its query aside for plain paths; patterns see all of it)."""
+    table = routes()
+    route = table.get(path.split("?")[0])
+    if route is not None:
+        return route
+    return next((r for key, r in table.items() if isinstance(key, re.Pattern) and key.match(path)), None)

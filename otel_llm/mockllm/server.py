@@ -19,10 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from otel_llm.mockllm.cache import PromptCache
-from otel_llm.mockllm.errors import ANTHROPIC, OPENAI, APIError
+from otel_llm.mockllm.errors import ANTHROPIC, GEMINI, OPENAI, APIError
 from otel_llm.mockllm.errors import body as error_body
 from otel_llm.mockllm.exchange import Call, JSONReply, StreamReply, controls, injected_status
-from otel_llm.mockllm.routes import Route, routes
+from otel_llm.mockllm.routes import Route, find
 
 logger = logging.getLogger(__name__)
 
@@ -213,12 +213,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.mock.record(
             ReceivedRequest("POST", self.path, headers, raw, parsed if isinstance(parsed, dict) else None)
         )
-        route = routes().get(self.path.split("?")[0])
+        route = find(self.path)
         if route is None:
             self._not_found()
             return
         api = route.api
-        call = Call(parsed, headers, "req_" + uuid.uuid4().hex, int(time.time()))
+        call = Call(parsed, headers, "req_" + uuid.uuid4().hex, int(time.time()), path=self.path)
         try:
             reply = self._answer(route, call)
         except APIError as error:
@@ -282,7 +282,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def _not_found(self) -> None:
-        api = ANTHROPIC if "messages" in self.path else OPENAI
+        api = ANTHROPIC if "messages" in self.path else GEMINI if "models/" in self.path else OPENAI
         error = APIError(404, f"Invalid URL ({self.command} {self.path})")
         self._send_error(api, error, "req_" + uuid.uuid4().hex)
 
