@@ -83,7 +83,7 @@ def instrument(
     capture_content: bool | None = None,
     meter_provider: MeterProvider | None = None,
 ) -> None:
-    """Patch the installed ``openai`` and ``anthropic`` SDKs. Idempotent.
+    """Patch the installed ``openai``, ``anthropic`` and ``google-genai`` SDKs. Idempotent.
 
     Spans go to ``tracer_provider`` (default: the one ``configure()`` set up, else the global one);
     the GenAI client metrics (``gen_ai.client.operation.duration``, ``gen_ai.client.token.usage``)

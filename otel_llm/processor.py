@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otel_llm import attributes as attrs
 from otel_llm.context import current_tags
+from otel_llm.storage.foreign import provider_name
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _provider(attributes) -> str | None:
     for name in (attrs.GEN_AI_PROVIDER_NAME, attrs.GEN_AI_SYSTEM, "llm.provider", "llm.system"):
         value = attributes.get(name)
         if value:
-            return str(value).lower()
+            return provider_name(value)
     return None
 
 

@@ -12,11 +12,18 @@ def available_instrumentors() -> list:
 
     found = []
     for adapter in providers.adapters().values():
-        if not adapter.instrumentor or importlib.util.find_spec(adapter.sdk) is None:
+        if not adapter.instrumentor or not _importable(adapter.sdk):
             continue
         module, _, name = adapter.instrumentor.partition(":")
         found.append(getattr(importlib.import_module(module), name)())
     return found
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # the parent package (``google``) is not installed
+        return False
 
 
 def set_redactor(redactor) -> None:

@@ -9,11 +9,14 @@ Sources:
 - OpenLLMetry's flattened style (``gen_ai.prompt.N.role`` / ``.content``, ``gen_ai.completion.N.*``,
   ``llm.request.type``);
 - OpenInference (``llm.model_name``, ``llm.token_count.*``, ``llm.input_messages.N.message.*``,
-  ``llm.invocation_parameters``);
+  ``llm.invocation_parameters``, ``llm.tools.N.tool.json_schema``), including its google-genai spans;
+- the official google-genai instrumentation (semconv, with ``gemini`` / ``vertex_ai`` as provider
+  names, renamed to ``gcp.gemini`` / ``gcp.vertex_ai``);
 - the Anthropic SDK's own spans (``anthropic.message.stop_reason``).
 
 The input is never modified; the result keeps every original attribute and adds the semconv ones
-that were missing (an attribute already present always wins).
+that were missing (an attribute already present always wins), except that other instrumentations'
+names of Google's providers are renamed to the conventions' (``PROVIDER_RENAMES``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 from typing import Any
 
 from otel_llm import attributes as attrs
+from otel_llm.storage import flat_messages
 
 _RENAMES = {
     "gen_ai.usage.prompt_tokens": attrs.GEN_AI_USAGE_INPUT_TOKENS,
@@ -34,18 +38,24 @@ _RENAMES = {
     "llm.token_count.completion": attrs.GEN_AI_USAGE_OUTPUT_TOKENS,
     "llm.token_count.prompt_details.cache_read": attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
     "llm.token_count.prompt_details.cache_write": attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+    "llm.token_count.completion_details.reasoning": attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
     "llm.model_name": attrs.GEN_AI_RESPONSE_MODEL,
 }
-_SYSTEM_ROLES = ("system", "developer")
-_OPENINFERENCE_MESSAGE = re.compile(r"^llm\.(input|output)_messages\.(\d+)\.message\.(role|content)$")
-_OPENLLMETRY_MESSAGE = re.compile(r"^gen_ai\.(prompt|completion)\.(\d+)\.(role|content|finish_reason)$")
-_FLAT_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
+_SYSTEM_ROLES = flat_messages.SYSTEM_ROLES
+_OPENINFERENCE_TOOL = re.compile(r"^llm\.tools\.(\d+)\.tool\.json_schema$")
+PROVIDER_RENAMES = {"gemini": "gcp.gemini", "vertex_ai": "gcp.vertex_ai", "google": "gcp.gen_ai"}
+"""Names other instrumentations give Google's providers -> the conventions' ``gen_ai.provider.name``
+(the official google-genai instrumentation says ``gemini`` / ``vertex_ai``, OpenInference ``google``
+for either backend, which the conventions call ``gcp.gen_ai``)."""
+_ENUM_NAME = re.compile(r"^(?:[A-Za-z]+\.)?([A-Z][A-Z_]*)$")
 _INVOCATION_PARAMETERS = {
     "model": attrs.GEN_AI_REQUEST_MODEL,
     "temperature": attrs.GEN_AI_REQUEST_TEMPERATURE,
     "top_p": attrs.GEN_AI_REQUEST_TOP_P,
     "max_tokens": attrs.GEN_AI_REQUEST_MAX_TOKENS,
     "max_completion_tokens": attrs.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_output_tokens": attrs.GEN_AI_REQUEST_MAX_TOKENS,
+    "top_k": attrs.GEN_AI_REQUEST_TOP_K,
 }
 
 
@@ -58,16 +68,47 @@ def to_semconv(attributes: dict[str, Any]) -> dict[str, Any]:
     _provider_and_operation(out, added)
     if "llm.invocation_parameters" in out:
         _invocation_parameters(out["llm.invocation_parameters"], added)
-    _flattened_messages(out, added)
+    flat_messages.add_messages(out, added)
+    _openinference_tools(out, added)
     stop_reason = out.get("anthropic.message.stop_reason") or out.get("llm.finish_reason")
     if stop_reason:
-        added.setdefault(attrs.GEN_AI_RESPONSE_FINISH_REASONS, [stop_reason])
+        added.setdefault(attrs.GEN_AI_RESPONSE_FINISH_REASONS, [_reason(stop_reason)])
     if attrs.GEN_AI_REQUEST_MODEL not in out and "llm.model_name" in out:
         added.setdefault(attrs.GEN_AI_REQUEST_MODEL, out["llm.model_name"])
     for name, value in added.items():
         out.setdefault(name, value)
+    provider = out.get(attrs.GEN_AI_PROVIDER_NAME)
+    if provider in PROVIDER_RENAMES:
+        out[attrs.GEN_AI_PROVIDER_NAME] = PROVIDER_RENAMES[provider]
     _system_from_input(out)
     return out
+
+
+def provider_name(value: object) -> str:
+    """A provider name as the conventions spell it (``gemini`` -> ``gcp.gemini``)."""
+    name = str(value).lower()
+    return PROVIDER_RENAMES.get(name, name)
+
+
+def _reason(value: object) -> str:
+    """``STOP`` / ``FinishReason.STOP`` (enum names) as ``stop``; other reasons as they are."""
+    match = _ENUM_NAME.match(str(value))
+    return match.group(1).lower() if match else str(value)
+
+
+def _openinference_tools(out: dict[str, Any], added: dict[str, Any]) -> None:
+    """``llm.tools.N.tool.json_schema`` (one JSON string per tool) as ``gen_ai.tool.definitions``."""
+    tools = {}
+    for key, value in out.items():
+        if key.startswith("llm.tools."):
+            match = _OPENINFERENCE_TOOL.match(key)
+            if match is not None:
+                try:
+                    tools[int(match.group(1))] = json.loads(value) if isinstance(value, str) else value
+                except ValueError:
+                    continue
+    if tools:
+        added.setdefault(attrs.GEN_AI_TOOL_DEFINITIONS, json.dumps([tools[i] for i in sorted(tools)]))
 
 
 def _provider_and_operation(out: dict[str, Any], added: dict[str, Any]) -> None:
@@ -94,47 +135,6 @@ def _invocation_parameters(raw: Any, added: dict[str, Any]) -> None:
         value = params.get(key)
         if isinstance(value, int | float | str) and not isinstance(value, bool):
             added.setdefault(name, value)
-
-
-def _flattened_messages(out: dict[str, Any], added: dict[str, Any]) -> None:
-    """``llm.input_messages.N.message.*`` (OpenInference) and ``gen_ai.prompt.N.*`` (OpenLLMetry)."""
-    inputs: dict[int, dict[str, Any]] = {}
-    outputs: dict[int, dict[str, Any]] = {}
-    for key, value in out.items():
-        if not key.startswith(_FLAT_PREFIXES):  # cheap test first: most spans have none of these
-            continue
-        match = _OPENINFERENCE_MESSAGE.match(key) or _OPENLLMETRY_MESSAGE.match(key)
-        if match is None:
-            continue
-        side, index, field = match.groups()
-        target = inputs if side in ("input", "prompt") else outputs
-        target.setdefault(int(index), {})[field] = value
-    if inputs:
-        system = [m for _, m in sorted(inputs.items()) if m.get("role") in _SYSTEM_ROLES]
-        rest = [m for _, m in sorted(inputs.items()) if m.get("role") not in _SYSTEM_ROLES]
-        if system:
-            parts = [_text(m.get("content")) for m in system]
-            added.setdefault(attrs.GEN_AI_SYSTEM_INSTRUCTIONS, json.dumps(parts, ensure_ascii=False))
-        added.setdefault(
-            attrs.GEN_AI_INPUT_MESSAGES, json.dumps([_message(m) for m in rest], ensure_ascii=False)
-        )
-    if outputs:
-        messages = [_message(m) for _, m in sorted(outputs.items())]
-        added.setdefault(attrs.GEN_AI_OUTPUT_MESSAGES, json.dumps(messages, ensure_ascii=False))
-        reasons = [m["finish_reason"] for _, m in sorted(outputs.items()) if m.get("finish_reason")]
-        if reasons:
-            added.setdefault(attrs.GEN_AI_RESPONSE_FINISH_REASONS, reasons)
-
-
-def _text(content: Any) -> dict[str, Any]:
-    return {"type": "text", "content": "" if content is None else str(content)}
-
-
-def _message(flat: dict[str, Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": flat.get("role") or "user", "parts": [_text(flat.get("content"))]}
-    if flat.get("finish_reason"):
-        message["finish_reason"] = flat["finish_reason"]
-    return message
 
 
 def _system_from_input(out: dict[str, Any]) -> None:

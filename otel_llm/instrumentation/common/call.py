@@ -98,7 +98,9 @@ class LLMCall:
         output_tokens: int | None,
         cache_read: int | None = None,
         cache_write: int | None = None,
+        reasoning: int | None = None,
     ) -> None:
+        """Token counts; ``output_tokens`` includes the ``reasoning`` (thinking) tokens."""
         pending = self.pending
         if input_tokens is not None:
             pending[attrs.GEN_AI_USAGE_INPUT_TOKENS] = input_tokens
@@ -108,6 +110,8 @@ class LLMCall:
             pending[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = cache_read
         if cache_write is not None:
             pending[attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = cache_write
+        if reasoning is not None:
+            pending[attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = reasoning
         self.usage = (input_tokens, output_tokens)
 
     def set_response(self, response_id: Any, model: Any, finish_reasons: list | None) -> None:
@@ -195,8 +199,12 @@ def _metric_attribute_sets(key: tuple) -> tuple[dict, dict, dict]:
 
 
 def error_type_of(error: BaseException) -> str:
-    """HTTP status for provider status errors, else the exception's class name."""
+    """HTTP status for provider status errors, else the exception's class name. (google-genai's
+    errors carry the HTTP status as ``code``.)"""
     status = getattr(error, "status_code", None)
+    if status is None and not isinstance(error, SystemExit):
+        code = getattr(error, "code", None)
+        status = code if isinstance(code, int) and 400 <= code <= 599 else None
     return str(status) if isinstance(status, int) else type(error).__qualname__
 
 

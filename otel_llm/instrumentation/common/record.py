@@ -21,7 +21,9 @@ from otel_llm.instrumentation.common.encoding import make_encoder
 logger = logging.getLogger(__name__)
 
 TRANSPORT_ONLY = frozenset({"extra_headers", "extra_query", "timeout"})
-CONTENT_PARAMS = frozenset({"messages", "system", "input", "instructions", "prompt"})
+CONTENT_PARAMS = frozenset({"messages", "system", "input", "instructions", "prompt", "contents"})
+NESTED_CONTENT = (("config", "system_instruction"), ("config", "systemInstruction"))
+"""Content fields inside an object parameter (a JSON object by the time the record is built)."""
 _NOT_RECORDED_WITHOUT_CONTENT = TRANSPORT_ONLY | CONTENT_PARAMS
 
 _LEAVES = (str, int, float, bool, type(None))
@@ -73,17 +75,35 @@ def build(api: str, kwargs: Mapping[str, Any], capture: bool, stream: bool) -> s
     """The record as a JSON string (one encoding)."""
     left_out = TRANSPORT_ONLY if capture else _NOT_RECORDED_WITHOUT_CONTENT
     params = {k: v for k, v in kwargs.items() if k not in left_out and type(v).__name__ not in _SENTINELS}
+    if not capture:
+        _drop_nested(params)
     fn = content.redactor() if capture else None
     if fn is not None:
         try:
             for key in CONTENT_PARAMS.intersection(params):
                 params[key] = content.redact(jsonable(params[key]), fn)
+            _redact_nested(params, fn)
         except Exception:
             logger.debug("otel-llm: redactor failed; the request record keeps no content", exc_info=True)
             params = {k: v for k, v in params.items() if k not in CONTENT_PARAMS}
+            _drop_nested(params)
             capture = False
     record = {"api": api, "params": params, "content": capture, "stream": stream}
     return _encode(record)
+
+
+def _drop_nested(params: dict[str, Any]) -> None:
+    for outer, inner in NESTED_CONTENT:
+        value = params.get(outer)
+        if isinstance(value, dict) and inner in value:
+            params[outer] = {k: v for k, v in value.items() if k != inner}
+
+
+def _redact_nested(params: dict[str, Any], fn: content.Redactor) -> None:
+    for outer, inner in NESTED_CONTENT:
+        value = params.get(outer)
+        if isinstance(value, dict) and inner in value:
+            params[outer] = {**value, inner: content.redact(jsonable(value[inner]), fn)}
 
 
 def jsonable(value: Any) -> Any:
