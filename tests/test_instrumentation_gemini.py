@@ -151,7 +151,8 @@ def test_stream_left_early_still_ends_its_span(traced, client):
 
 
 def test_async_generate_and_stream(traced, mock_llm):
-    aio = make_client(mock_llm).aio
+    client = make_client(mock_llm)  # kept: a dropped client closes its connection pool
+    aio = client.aio
 
     async def run():
         reply = await aio.models.generate_content(model=MODEL, contents=QUESTION, config=config())
@@ -189,7 +190,8 @@ def test_each_chat_message_is_one_span_with_the_history_sent(traced, client, moc
 
 
 def test_async_chat_is_one_span(traced, mock_llm):
-    chat = make_client(mock_llm).aio.chats.create(model=MODEL)
+    client = make_client(mock_llm)
+    chat = client.aio.chats.create(model=MODEL)
     asyncio.run(chat.send_message(QUESTION))
     assert traced.one().attributes[attrs.GEN_AI_PROVIDER_NAME] == "gcp.gemini"
 
