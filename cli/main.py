@@ -32,7 +32,7 @@ COMMANDS = {
     ),
     "mock-llm": (
         "otel_llm_server.cli.mockllm:mock_llm",
-        "Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages.",
+        "Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages, Gemini.",
     ),
     "prices": (
         "otel_llm_server.cli.prices:prices",

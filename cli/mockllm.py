@@ -1,4 +1,4 @@
-"""``otel-llm mock-llm``: run the local OpenAI/Anthropic-compatible provider in the foreground."""
+"""``otel-llm mock-llm``: run the local OpenAI/Anthropic/Gemini-compatible provider in the foreground."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import click
     help="Delay before each answer; stream chunks are spaced by 1/50 of it.",
 )
 def mock_llm(host: str, port: int, latency_ms: float) -> None:
-    """Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages.
+    """Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages, Gemini.
 
     Answers are deterministic (same request, same answer; another model, temperature or system
     prompt, another answer), with realistic token usage, streamed (SSE) or not. Per request, the
@@ -33,6 +33,7 @@ def mock_llm(host: str, port: int, latency_ms: float) -> None:
       otel-llm mock-llm --port 8765 --latency-ms 50
       export OPENAI_BASE_URL=http://127.0.0.1:8765/v1 OPENAI_API_KEY=any
       export ANTHROPIC_BASE_URL=http://127.0.0.1:8765 ANTHROPIC_API_KEY=any
+      export GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8765 GEMINI_API_KEY=any
       # or, for otel-llm's own runs and replays:
       export OTEL_LLM_MOCK_URL=http://127.0.0.1:8765
     """
@@ -46,6 +47,7 @@ def mock_llm(host: str, port: int, latency_ms: float) -> None:
     click.echo(f"Local LLM provider listening on {server.url}")
     click.echo(f"  OpenAI:    OPENAI_BASE_URL={server.url}/v1  (any OPENAI_API_KEY)")
     click.echo(f"  Anthropic: ANTHROPIC_BASE_URL={server.url}  (any ANTHROPIC_API_KEY)")
+    click.echo(f"  Gemini:    GOOGLE_GEMINI_BASE_URL={server.url}  (any GEMINI_API_KEY)")
     click.echo(f"  otel-llm:  OTEL_LLM_MOCK_URL={server.url}")
     click.echo("Press Ctrl-C to stop.")
     sys.stdout.flush()  # the banner reaches a pipe (scripts wait for it) before the first request
