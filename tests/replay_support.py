@@ -6,6 +6,8 @@ from __future__ import annotations
 import anthropic
 import openai
 import pytest
+from google import genai
+from google.genai import types
 from sqlalchemy import select
 
 import otel_llm
@@ -26,6 +28,9 @@ class App:
         self.engine = get_engine(url)
         self.openai = openai.OpenAI(api_key="sk-app-secret", base_url=mock.url + "/v1", max_retries=0)
         self.anthropic = anthropic.Anthropic(api_key="sk-ant-app-secret", base_url=mock.url, max_retries=0)
+        self.gemini = genai.Client(
+            api_key="AIza-app-secret", http_options=types.HttpOptions(base_url=mock.url)
+        )
 
     @property
     def project_id(self) -> int:
@@ -76,6 +81,19 @@ class App:
         kwargs.setdefault("instructions", SYSTEM)
         kwargs.setdefault("input", "Where is my order?")
         self.openai.responses.create(**kwargs)
+        return self.last_span_id()
+
+    def generate(self, stream: bool = False, **kwargs) -> str:
+        """A google-genai ``generate_content`` (or ``_stream``, read to the end) call; returns the
+        stored span's id."""
+        kwargs.setdefault("model", "gemini-2.5-flash")
+        kwargs.setdefault("contents", "Where is my order?")
+        kwargs.setdefault("config", {"system_instruction": SYSTEM})
+        if stream:
+            for _ in self.gemini.models.generate_content_stream(**kwargs):
+                pass
+        else:
+            self.gemini.models.generate_content(**kwargs)
         return self.last_span_id()
 
     def chat_stream(self, **kwargs) -> str:

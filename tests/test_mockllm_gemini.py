@@ -201,9 +201,10 @@ def test_error_in_the_middle_of_a_stream(client):
     assert len(received) == 3
 
 
-def test_json_array_stream_without_sse_and_key_in_query(mock_llm):
-    url = f"{mock_llm.url}/v1beta/models/gemini-2.0-flash:streamGenerateContent?key=test"
-    reply = httpx.post(url, json={"contents": [{"role": "user", "parts": [{"text": HELLO}]}]})
+def test_json_array_stream_without_sse(mock_llm):
+    url = f"{mock_llm.url}/v1beta/models/gemini-2.0-flash:streamGenerateContent"
+    body = {"contents": [{"role": "user", "parts": [{"text": HELLO}]}]}
+    reply = httpx.post(url, json=body, headers={"x-goog-api-key": "test"})
     chunks = reply.json()
     assert reply.status_code == 200 and isinstance(chunks, list) and len(chunks) > 3
     assert chunks[-1]["candidates"][0]["finishReason"] == "STOP"

@@ -10,9 +10,9 @@ A key is a path, or a compiled pattern for APIs that name the model in the path 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-import re
 from functools import lru_cache
 from typing import Any
 
