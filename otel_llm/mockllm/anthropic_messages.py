@@ -222,7 +222,7 @@ def _text_pieces(body: dict, key: bytes) -> list[str]:
         return generate.json_pieces(
             generate.schema_value(fmt.get("schema", {}), generate.rng_for(key, "json"))
         )
-    return generate.sentence_pieces(key)
+    return generate.reply_pieces(key, body["model"], user_text(body), content_text(body.get("system")))
 
 
 def _tool_answer(body: dict, key: bytes, tool: dict, preamble: bool) -> Answer:

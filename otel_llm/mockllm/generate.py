@@ -1,7 +1,8 @@
 """Deterministic output for the local provider: text, token counts, JSON from a schema, model names.
 
 Everything here is a pure function of the request, so the same request always gets the same answer
-and a change of model, temperature, system prompt or messages gets a different one.
+and a change of model, temperature, system prompt or messages gets a different one. Text answers
+are coherent sentences from a small built-in corpus (``corpus.py``) that fit the question.
 
 Token counts are approximations that stay consistent between streamed and non-streamed answers:
 input text counts ``ceil(len / 4)`` tokens, each generated answer piece (a word, or four characters
@@ -17,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from otel_llm.mockllm import corpus
+
 VOCABULARY = (
     "the model answers with a short deterministic reply about data signal prompt version latency "
     "token cost trace span replay experiment variant metric quality result sample value window "
@@ -24,8 +27,6 @@ VOCABULARY = (
     "and of to for with from into over under across through between while because so then also"
 ).split()
 
-MIN_WORDS = 12
-MAX_WORDS = 48
 JSON_PIECE_CHARS = 4
 
 # Dated snapshot names the OpenAI API reports for its aliases; other models are echoed unchanged.
@@ -86,13 +87,41 @@ def words(rng: random.Random, count: int) -> list[str]:
     return [rng.choice(VOCABULARY) for _ in range(count)]
 
 
-def sentence_pieces(seed: bytes) -> list[str]:
-    """A sentence of 12–48 words as stream pieces: ``["Signal", " the", ..., " value."]``."""
+def reply_pieces(seed: bytes, model: str, question: str, system: str = "") -> list[str]:
+    """A coherent answer to ``question`` as stream pieces (``["Open", " the", ..., " in."]``).
+
+    The topic comes from the question's words, the tone from the model's family, the wordings from
+    ``seed`` (which covers model, temperature and messages); a brief system prompt drops a fact and one
+    that asks for a next step adds it. Every API the local provider serves calls this for its text.
+    """
     rng = rng_for(seed, "text")
-    chosen = words(rng, rng.randint(MIN_WORDS, MAX_WORDS))
-    chosen[0] = chosen[0].capitalize()
-    chosen[-1] += "."
+    topic = topic_for(question)
+    tone = corpus.TONES.get(model_family(model), corpus.DEFAULT_TONE)
+    instructions = system.lower()
+    facts = topic.facts
+    if any(word in instructions for word in corpus.BRIEF_WORDS) and len(facts) > 1:
+        facts = facts[:-1]
+    opener = "" if topic.plain else rng.choice(tone.openers)
+    sentences = [opener] + [rng.choice(wordings) for wordings in facts]
+    if any(word in instructions for word in corpus.NEXT_STEP_WORDS):
+        sentences.append(rng.choice(topic.next_step))
+    sentences.append(rng.choice(tone.closers))
+    chosen = " ".join(s for s in sentences if s).split()
     return [chosen[0]] + [" " + word for word in chosen[1:]]
+
+
+def topic_for(question: str) -> corpus.Topic:
+    """The corpus topic whose keywords the question mentions most (the general answer if none)."""
+    text = " " + " ".join(_hint_text(question, limit=None).lower().split()) + " "
+    scored = [(sum(text.count(k) for k in topic.keywords), -i) for i, topic in enumerate(corpus.TOPICS)]
+    hits, index = max(scored)
+    return corpus.TOPICS[-index] if hits else corpus.GENERAL
+
+
+def model_family(model: str) -> str:
+    """``gpt-4o-mini`` -> ``gpt``, ``claude-haiku-4-5`` -> ``claude``, ``o3-mini`` -> ``o``."""
+    found = re.match(r"[a-z]+", model.lower().rsplit("/", 1)[-1])
+    return found.group(0) if found else ""
 
 
 def split(text: str) -> list[str]:
@@ -207,7 +236,7 @@ def _string(schema: dict, rng: random.Random, hint: str) -> str:
     return text[: int(max_len)] if max_len is not None else text
 
 
-def _hint_text(hint: str) -> str:
+def _hint_text(hint: str, limit: int | None = 60) -> str:
     """The input text a tool argument is derived from, without mock control tokens, bounded."""
     cleaned = re.sub(r"\[\[mock:[^\]]*\]\]", "", hint).strip()
-    return " ".join(cleaned.split())[:60]
+    return " ".join(cleaned.split())[:limit]

@@ -212,8 +212,15 @@ def _answer_pieces(body: dict, key: bytes) -> list[str]:
         schema = (response_format.get("json_schema") or {}).get("schema", {})
         return generate.json_pieces(generate.schema_value(schema, generate.rng_for(key, "json")))
     if response_format.get("type") == "json_object":
-        return generate.json_pieces({"answer": "".join(generate.sentence_pieces(key))})
-    return generate.sentence_pieces(key)
+        return generate.json_pieces({"answer": "".join(_reply(body, key))})
+    return _reply(body, key)
+
+
+def _reply(body: dict, key: bytes) -> list[str]:
+    system = " ".join(
+        content_text(m.get("content")) for m in body["messages"] if m.get("role") in ("system", "developer")
+    )
+    return generate.reply_pieces(key, body["model"], user_text(body), system)
 
 
 def _max_tokens(body: dict) -> int | None:

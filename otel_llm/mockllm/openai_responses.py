@@ -186,8 +186,15 @@ def _text_pieces(body: dict, key: bytes) -> list[str]:
             generate.schema_value(fmt.get("schema", {}), generate.rng_for(key, "json"))
         )
     if fmt.get("type") == "json_object":
-        return generate.json_pieces({"answer": "".join(generate.sentence_pieces(key))})
-    return generate.sentence_pieces(key)
+        return generate.json_pieces({"answer": "".join(_reply(body, key))})
+    return _reply(body, key)
+
+
+def _reply(body: dict, key: bytes) -> list[str]:
+    system = [body.get("instructions") or ""] + [
+        item_text(i) for i in _items(body) if isinstance(i, dict) and i.get("role") in ("system", "developer")
+    ]
+    return generate.reply_pieces(key, body["model"], user_text(body), " ".join(system))
 
 
 def usage(prompt: int, completion: int, cached: int) -> dict:
