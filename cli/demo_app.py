@@ -1,18 +1,21 @@
 """The demo's sample app: what an instrumented app looks like, calling the real SDKs.
 
 ``seed`` registers what a team would have set up in the console (two versions of a prompt, an A/B
-experiment); ``run`` is the app: it fetches the prompt with ``otel_llm.get_prompt``, asks
+experiment); ``SampleApp`` is the app: it fetches the prompt with ``otel_llm.get_prompt``, asks
 ``otel_llm.experiment`` which model each user gets, and calls the official ``openai`` and
-``anthropic`` clients. otel-llm's instrumentation turns each call into a stored, tagged span.
+``anthropic`` clients; its order-lookup agent wraps model calls and a tool in an agent span.
+otel-llm's instrumentation turns each model call into a stored, tagged span. When the calls are made
+(spread over a week, with incidents) is ``demo_traffic``'s business.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
 
 import anthropic
 import openai
+from opentelemetry import trace
 from sqlalchemy import Engine
 
 import otel_llm
@@ -21,6 +24,23 @@ PROMPT_NAME = "support-agent"
 PROMPT_V1 = "You are a support agent for {{company}}. Answer briefly."
 PROMPT_V2 = "You are a friendly support agent for {{company}}. Answer briefly, then offer one next step."
 EXPERIMENT = "model-bakeoff"
+AGENT = "order-assistant"
+LOOKUP_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "lookup_order",
+        "description": "Status and tracking of an order",
+        "parameters": {
+            "type": "object",
+            "properties": {"order_id": {"type": "string"}},
+            "required": ["order_id"],
+        },
+    },
+}
+TICKET = (
+    "Customer: my parcel for order #{n} is late and the tracking page has not changed for days. "
+    "Agent: I am sorry, I have asked the carrier for an update. Customer: it was a birthday present. "
+)
 
 QUESTIONS = [
     "How do I reset my password?",
@@ -34,12 +54,6 @@ QUESTIONS = [
     "How do I update my billing email?",
     "Is there a student discount?",
 ]
-
-
-@dataclass
-class DemoSummary:
-    calls: int = 0
-    errors: int = 0
 
 
 def seed(engine: Engine, project: str) -> None:
@@ -77,8 +91,9 @@ def seed(engine: Engine, project: str) -> None:
 
     spec = ExperimentSpec(
         name=EXPERIMENT,
-        description="Is Claude Haiku as good as GPT-4o mini for support answers, and faster?",
-        hypothesis="Variant b answers with lower latency at similar cost.",
+        description="Is Claude Haiku worth its price against GPT-4o mini for support answers?",
+        hypothesis="Variant b costs more per answer; keep it only if its answers are clearly better.",
+        primary_metric="cost_usd",
         author="demo",
         variants=[
             VariantSpec("a", 50, True, {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.3}),
@@ -95,71 +110,121 @@ def seed(engine: Engine, project: str) -> None:
         pass  # already there from an earlier demo run
 
 
-def _ask(oa, an, config: dict, system: str, question: str, stream: bool) -> None:
-    model = config["model"]
-    if config["provider"] == "openai":
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+class SampleApp:
+    """The instrumented app: support answers, ticket summaries and an order-lookup agent."""
+
+    def __init__(self, mock_url: str):
+        self.oa = openai.OpenAI(base_url=mock_url + "/v1", api_key="demo-key", max_retries=0)
+        self.an = anthropic.Anthropic(base_url=mock_url, api_key="demo-key", max_retries=0)
+        self.mock_url = mock_url
+        self.tracer = trace.get_tracer("otel-llm-demo")
+
+    def close(self) -> None:
+        self.oa.close()
+        self.an.close()
+
+    def answer(
+        self, user_id: str, question: str, label: str, stream: bool, headers: dict | None = None
+    ) -> None:
+        """One support answer: the prompt version under ``label``, the model of the user's variant."""
+        prompt = otel_llm.get_prompt(PROMPT_NAME, label=label)
+        with prompt, otel_llm.experiment(EXPERIMENT, unit_id=user_id) as variant:
+            self._ask(variant.config, prompt.render(company="Acme"), question, stream, headers or {})
+
+    def _ask(self, config: dict, system: str, question: str, stream: bool, headers: dict) -> None:
+        model = config["model"]
+        if config["provider"] == "openai":
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+            if stream:
+                chunks = self.oa.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    extra_headers=headers,
+                )
+                for _ in chunks:
+                    pass
+            else:
+                self.oa.chat.completions.create(
+                    model=model,
+                    messages=messages,
+                    temperature=config.get("temperature"),
+                    extra_headers=headers,
+                )
+            return
+        messages = [{"role": "user", "content": question}]
+        params = {
+            "model": model,
+            "system": system,
+            "messages": messages,
+            "max_tokens": config.get("max_tokens", 200),
+        }
         if stream:
-            for _ in oa.chat.completions.create(
-                model=model, messages=messages, stream=True, stream_options={"include_usage": True}
-            ):
-                pass
+            with self.an.messages.stream(**params, extra_headers=headers) as events:
+                events.get_final_message()
         else:
-            oa.chat.completions.create(model=model, messages=messages, temperature=config.get("temperature"))
-        return
-    messages = [{"role": "user", "content": question}]
-    max_tokens = config.get("max_tokens", 200)
-    if stream:
-        with an.messages.stream(
-            model=model, system=system, messages=messages, max_tokens=max_tokens
-        ) as events:
-            events.get_final_message()
-    else:
-        an.messages.create(model=model, system=system, messages=messages, max_tokens=max_tokens)
+            self.an.messages.create(**params, extra_headers=headers)
 
-
-async def _async_calls(mock_url: str, system: str) -> int:
-    oa = openai.AsyncOpenAI(base_url=mock_url + "/v1", api_key="demo-key", max_retries=0)
-    an = anthropic.AsyncAnthropic(base_url=mock_url, api_key="demo-key", max_retries=0)
-    await asyncio.gather(
-        oa.chat.completions.create(
-            model="gpt-4o",
+    def summarise(self, model: str, ticket: int) -> None:
+        """A ticket summary for the support dashboard (long input: the whole conversation)."""
+        transcript = TICKET.format(n=ticket) * 40
+        self.oa.chat.completions.create(
+            model=model,
             messages=[
-                {"role": "system", "content": system},
-                {"role": "user", "content": "Summarise my last ticket."},
+                {"role": "system", "content": "Summarise support tickets for the team in three sentences."},
+                {"role": "user", "content": f"Summarise ticket #{ticket}:\n{transcript}"},
             ],
-        ),
-        an.messages.create(
-            model="claude-haiku-4-5",
-            system=system,
-            max_tokens=300,
-            messages=[{"role": "user", "content": "Draft a polite apology."}],
-        ),
-    )
-    await oa.close()
-    await an.close()
-    return 2
+        )
 
+    def lookup_agent(self, question: str) -> int:
+        """An agent turn: the model asks for a tool, the tool runs, the model answers. Returns model calls."""
+        messages = [
+            {"role": "system", "content": "You help customers with their orders. Use lookup_order."},
+            {"role": "user", "content": question},
+        ]
+        attributes = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": AGENT}
+        with self.tracer.start_as_current_span(f"invoke_agent {AGENT}", attributes=attributes):
+            first = self.oa.chat.completions.create(
+                model="gpt-4o-mini", messages=messages, tools=[LOOKUP_TOOL]
+            )
+            call = first.choices[0].message.tool_calls[0]
+            messages.append(first.choices[0].message.model_dump(exclude_none=True))
+            result = self._lookup_order(call.id, json.loads(call.function.arguments))
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
+            self.oa.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[LOOKUP_TOOL])
+        return 2
 
-def run(mock_url: str, rounds: int = 4) -> DemoSummary:
-    """Several dozen calls from simulated users: two prompt versions, two variants, streamed and not."""
-    oa = openai.OpenAI(base_url=mock_url + "/v1", api_key="demo-key", max_retries=0)
-    an = anthropic.Anthropic(base_url=mock_url, api_key="demo-key", max_retries=0)
-    summary = DemoSummary()
-    for round_no in range(rounds):
-        for i, question in enumerate(QUESTIONS):
-            user_id = f"user-{round_no * len(QUESTIONS) + i}"
-            prompt = otel_llm.get_prompt(PROMPT_NAME, label="production" if i % 2 else "legacy")
-            if i == 7 and round_no == 0:
-                question += " [[mock:error=500]]"  # the local provider fails this one: an error span
-            with prompt, otel_llm.experiment(EXPERIMENT, unit_id=user_id) as variant:
-                try:
-                    _ask(oa, an, variant.config, prompt.render(company="Acme"), question, stream=(i % 3 == 0))
-                except (openai.APIError, anthropic.APIError):
-                    summary.errors += 1
-            summary.calls += 1
-    with otel_llm.get_prompt(PROMPT_NAME) as prompt:
-        summary.calls += asyncio.run(_async_calls(mock_url, prompt.render(company="Acme")))
-    oa.close()
-    an.close()
-    return summary
+    def _lookup_order(self, call_id: str, arguments: dict) -> dict:
+        attributes = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "lookup_order",
+            "gen_ai.tool.call.id": call_id,
+        }
+        with self.tracer.start_as_current_span("execute_tool lookup_order", attributes=attributes):
+            with self.tracer.start_as_current_span("SELECT orders"):
+                pass  # the app's own database query, traced by its own instrumentation
+            return {"order_id": arguments.get("order_id"), "status": "shipped", "eta_days": 2}
+
+    async def concurrent_drafts(self, system: str) -> int:
+        """Two calls at once from asyncio clients (a summary and an apology draft)."""
+        oa = openai.AsyncOpenAI(base_url=self.mock_url + "/v1", api_key="demo-key", max_retries=0)
+        an = anthropic.AsyncAnthropic(base_url=self.mock_url, api_key="demo-key", max_retries=0)
+        await asyncio.gather(
+            oa.chat.completions.create(
+                model="gpt-4o",
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": "Summarise my last ticket."},
+                ],
+            ),
+            an.messages.create(
+                model="claude-haiku-4-5",
+                system=system,
+                max_tokens=300,
+                messages=[{"role": "user", "content": "Draft a polite apology."}],
+            ),
+        )
+        await oa.close()
+        await an.close()
+        return 2

@@ -90,9 +90,11 @@ def _system_text(text: str | None, path: str | None) -> str | None:
 
 
 def _overrides(model, provider, temperature, max_tokens, system, system_file, prompt, no_cache) -> Overrides:
+    from otel_llm.providers import provider_for_model
+
     return Overrides(
         model=model,
-        provider=provider,
+        provider=provider or provider_for_model(model),  # --model claude-* is sent to Anthropic
         temperature=temperature,
         max_tokens=max_tokens,
         system_prompt=_system_text(system, system_file),
@@ -120,6 +122,11 @@ def _common_overrides(command: Callable) -> Callable:
             "--no-cache", is_flag=True, help="Remove prompt-cache markers (cache_control, prompt_cache_key…)."
         ),
         click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+        click.option(
+            "--base-url",
+            envvar="OTEL_LLM_MOCK_URL",
+            help="Send the calls to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -139,7 +146,8 @@ def replay(ctx: click.Context, project: str | None) -> None:
     One span (options: otel-llm replay SPAN_ID --help):
       otel-llm replay SPAN_ID [--model M] [--provider P]
         [--temperature T] [--max-tokens N] [--system-prompt TEXT |
-        --system-prompt-file F | --prompt NAME@vN] [--no-cache] [--dry-run] [--json]
+        --system-prompt-file F | --prompt NAME@vN] [--no-cache] [--base-url URL]
+        [--dry-run] [--json]
 
     \b
     Example:
@@ -153,7 +161,9 @@ def replay(ctx: click.Context, project: str | None) -> None:
 
 @replay.command("span", hidden=True)
 @click.argument("span_id")
-@click.option("--model", help="Model to use instead of the original.")
+@click.option(
+    "--model", help="Model to use instead of the original (claude-* goes to Anthropic, gpt-* to OpenAI)."
+)
 @click.option("--provider", type=PROVIDER_CHOICE, help="Send to this provider (translating the request).")
 @click.option("--prompt", metavar="NAME@vN", help="Use this prompt-registry version as the system prompt.")
 @_common_overrides
@@ -172,6 +182,7 @@ def span(
     system_file,
     no_cache,
     as_json,
+    base_url,
     dry_run,
 ):
     """Replay one stored span: rebuild its request, apply the overrides, send it, diff the outcome.
@@ -184,12 +195,15 @@ def span(
       otel-llm replay 3f9a1c2b4d5e6f70 --model gpt-4o --temperature 0.2
       otel-llm replay 3f9a1c2b4d5e6f70 --provider anthropic --model claude-haiku-4-5 --dry-run
       otel-llm replay 3f9a1c2b4d5e6f70 --prompt support@v4 --no-cache --json
+      otel-llm replay 3f9a1c2b4d5e6f70 --model claude-haiku-4-5 --base-url http://127.0.0.1:8765
     """
     from otel_llm.replay.run import replay_span
 
     overrides = _overrides(model, provider, temperature, max_tokens, system, system_file, prompt, no_cache)
     engine, project_id = _context(ctx)
-    result = replay_span(engine, project_id, span_id, overrides, actor=_actor(), dry_run=dry_run)
+    result = replay_span(
+        engine, project_id, span_id, overrides, actor=_actor(), dry_run=dry_run, base_url=base_url
+    )
     data = result.to_json()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -239,6 +253,7 @@ def batch(
     system_file,
     no_cache,
     as_json,
+    base_url,
     concurrency,
 ):
     """Replay a selection of stored spans with the same overrides (a regression run).
@@ -277,6 +292,7 @@ def batch(
             overrides,
             actor,
             concurrency=concurrency,
+            base_url=base_url,
             progress=lambda *_: bar.update(1),
         )
     _print_run(engine, project_id, run, as_json)

@@ -133,3 +133,25 @@ def test_help_has_examples():
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0 and "Example:" in result.output
     assert "--system-prompt-file" in CliRunner().invoke(main, ["replay", "abc", "--help"]).output
+
+
+def test_a_claude_model_on_an_openai_span_is_sent_to_anthropic(sqlite_app, run):
+    span_id = sqlite_app.chat(model="gpt-4o-mini")
+    result = run(span_id, "--model", "claude-haiku-4-5", "--json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["status"] == "ok" and data["overrides"]["provider"] == "anthropic"
+    sent = sqlite_app.mock.requests[-1]
+    assert sent.path == "/v1/messages" and sent.json["model"] == "claude-haiku-4-5"
+
+
+def test_base_url_sends_the_replay_there(sqlite_app, run, monkeypatch):
+    span_id = sqlite_app.chat(model="gpt-4o-mini")
+    monkeypatch.delenv("OTEL_LLM_MOCK_URL")
+    before = len(sqlite_app.mock.requests)
+    result = run(span_id, "--model", "gpt-4o", "--base-url", sqlite_app.mock.url)
+
+    assert result.exit_code == 0, result.output
+    assert len(sqlite_app.mock.requests) == before + 1
+    assert sqlite_app.mock.requests[-1].json["model"] == "gpt-4o"

@@ -140,7 +140,7 @@ def test_span_page_replay_tab_form_prefilled_and_csrf_protected(sqlite_app, web)
     token = csrf_token(editor, f"/traces/span/{span_id}")
     form = {
         "csrf_token": token,
-        "model": "gpt-4o",
+        "model": "gpt-4.1",  # a model whose answer differs by both insertions and deletions
         "provider": "openai",
         "temperature": "0.3",
         "max_tokens": "50",
@@ -149,13 +149,13 @@ def test_span_page_replay_tab_form_prefilled_and_csrf_protected(sqlite_app, web)
     done = editor.post(f"/replays/span/{span_id}", data=form)
     assert done.status_code == 302 and "/replays/" in done.headers["Location"]
     page = editor.get(done.headers["Location"]).get_data(as_text=True)
-    assert "diff-ins" in page and "diff-del" in page and "model=gpt-4o" in page
+    assert "diff-ins" in page and "diff-del" in page and "model=gpt-4.1" in page
     assert "temperature=" not in page and "system_prompt=" not in page  # unchanged fields are not overrides
-    assert 'id="replay-request"' in page and "&#34;model&#34;: &#34;gpt-4o&#34;" in page
+    assert 'id="replay-request"' in page and "&#34;model&#34;: &#34;gpt-4.1&#34;" in page
     replay_span_id = re.search(r'id="replay-span-link" href="/traces/span/([0-9a-f]{16})"', page).group(1)
     replay_page = editor.get(f"/traces/span/{replay_span_id}").get_data(as_text=True)
     assert 'id="replay-of"' in replay_page and f"/traces/span/{span_id}" in replay_page
-    assert json.loads(sqlite_app.mock.requests[-1].body)["model"] == "gpt-4o"
+    assert json.loads(sqlite_app.mock.requests[-1].body)["model"] == "gpt-4.1"
 
     index = editor.get("/replays").get_data(as_text=True)
     assert span_id in index and "Single replays" in index

@@ -337,10 +337,12 @@ GENERAL = Topic(
         (
             "Here is a short answer to your question.",
             "Here is what I can tell you about that.",
+            "Let me answer that briefly.",
         ),
         (
             "The details depend on your account, but the usual steps are in the help centre.",
             "The help centre covers this in its account section, step by step.",
+            "You will find the exact steps for your plan in the help centre.",
         ),
         (
             "Most people sort this out in a few minutes.",
@@ -355,10 +357,19 @@ GENERAL = Topic(
 
 # Tone by model family (the model name's prefix); a family not listed answers in the default tone.
 TONES: dict[str, Tone] = {
-    "gpt": Tone(("", "Sure.", "Certainly."), ("",)),
+    "gpt": Tone(
+        ("", "Sure.", "Certainly.", "Of course.", "Glad to help."),
+        ("", "Hope this helps.", "Anything else I can do?"),
+    ),
     "o": Tone(("", "Short answer:"), ("",)),
     "claude": Tone(
-        ("Happy to help with that.", "Thanks for asking.", "Good question."),
+        (
+            "Happy to help with that.",
+            "Thanks for asking.",
+            "Good question.",
+            "I can help with that.",
+            "Great question.",
+        ),
         ("I hope that helps!", "", "Let me know if anything is unclear."),
     ),
     "gemini": Tone(("Okay, here is the answer.", "Got it."), ("", "Anything else?")),

@@ -82,6 +82,15 @@ def names() -> tuple[str, ...]:
     return tuple(out)
 
 
+def provider_for_model(model: str | None) -> str | None:
+    """The provider whose models are named like ``model`` (``claude-*`` -> anthropic), or None."""
+    name = (model or "").strip().lower().rsplit("/", 1)[-1]
+    for adapter_ in adapters().values():
+        if any(name.startswith(prefix) for prefix in adapter_.model_prefixes):
+            return adapter_.name
+    return None
+
+
 def check_provider(name: str) -> str:
     resolve(name)
     return name

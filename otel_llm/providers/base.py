@@ -88,6 +88,8 @@ class ProviderAdapter:
     max_tokens = Range(1, float("inf"))
     """``default`` is sent when the API requires a limit and none was given."""
     example_model: str = ""
+    # How this provider's own model names start (``claude``): ``--model`` alone picks the provider.
+    model_prefixes: tuple[str, ...] = ()
     cache_params: tuple[str, ...] = ()
     """Top-level parameters that steer prompt caching (removed by ``--no-cache``)."""
     cache_markers: tuple[str, ...] = ()

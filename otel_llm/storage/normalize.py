@@ -18,6 +18,9 @@ from otel_llm.hashing import text_hash
 from otel_llm.pricing import PricingTable, default_table
 from otel_llm.storage import foreign
 
+# GenAI operations that are not model calls (agents and tools): stored, never counted as LLM calls.
+NON_MODEL_OPERATIONS = ("invoke_agent", "create_agent", "execute_tool")
+
 
 @dataclass
 class SpanRecord:
@@ -144,7 +147,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         )
     )
     system = system_text(a)
-    is_llm = bool(operation or provider)
+    is_llm = bool(operation or provider) and operation not in NON_MODEL_OPERATIONS
     cost = None
     if is_llm:
         cost = (pricing or default_table()).cost(

@@ -27,7 +27,7 @@ RANGES: dict[str, tuple[timedelta, int]] = {
     "7d": (timedelta(days=7), 6 * 3600),
     "30d": (timedelta(days=30), 86400),
 }
-DEFAULT_RANGE = "24h"
+DEFAULT_RANGE = "7d"
 OPTIONS_WINDOW = timedelta(days=30)
 OPTIONS_LIMIT = 200
 

@@ -21,7 +21,7 @@ def health():
 @bp.get("/")
 @require("viewer")
 def home():
-    return redirect(url_for("traces.index"))
+    return redirect(url_for("overview.index"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

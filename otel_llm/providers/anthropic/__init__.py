@@ -48,6 +48,7 @@ class AnthropicAdapter(ProviderAdapter):
     max_tokens = Range(1, float("inf"), default=1024)
     cache_markers = ("cache_control",)
     example_model = "claude-haiku-4-5"
+    model_prefixes = ("claude",)
 
     def endpoint(self, name: str | None = None) -> Endpoint:
         return Endpoint(self.name, os.environ.get("ANTHROPIC_BASE_URL") or None, "ANTHROPIC_API_KEY")

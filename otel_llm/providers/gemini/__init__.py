@@ -36,6 +36,7 @@ class GeminiAdapter(ProviderAdapter):
     temperature = Range(0.0, 2.0)
     max_tokens = Range(1, float("inf"))
     example_model = "gemini-2.5-flash"
+    model_prefixes = ("gemini",)
 
     def provider_names(self) -> tuple[str, ...]:
         return (GEMINI, VERTEX, ANY_GOOGLE)

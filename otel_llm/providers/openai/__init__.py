@@ -29,6 +29,7 @@ class OpenAIAdapter(ProviderAdapter):
     max_tokens = Range(1, float("inf"))
     cache_markers = ("prompt_cache_breakpoint",)
     example_model = "gpt-4o-mini"
+    model_prefixes = ("gpt", "chatgpt", "o1", "o3", "o4", "text-embedding")
     cache_params = ("prompt_cache_key", "prompt_cache_options", "prompt_cache_retention")
 
     def provider_names(self) -> tuple[str, ...]:
