@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
+from otel_llm_server.cli import output
 from otel_llm_server.cli.dbcheck import migrated_engine
 
 from otel_llm import settings
 from otel_llm.accounts import ProjectNotFound, require_project
 from otel_llm.pricing.wording import missing_price
 from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view
+from otel_llm.traces.view import status_label
 
 # Terminal control characters (ANSI escapes included) from stored content are not echoed as is:
 # a span's text must not be able to rewrite the user's terminal.
@@ -32,7 +34,7 @@ def _project_id(engine, name: str | None) -> int:
 
 
 def _json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    output.print_json(data)
 
 
 _AGO = re.compile(r"^(\d+)\s*([smhd])$")
@@ -133,7 +135,7 @@ def list_command(
         click.echo("No spans match. Is the app configured with otel_llm.configure() and this project?")
         return
     click.echo(
-        f"{'START (UTC)':<19}  {'SPAN':<16}  {'MODEL':<24} {'STATUS':<6} {'MS':>7} {'TOKENS':>11} {'COST $':>10}  TAGS"
+        f"{'START (UTC)':<20}  {'SPAN':<16}  {'MODEL':<24} {'STATUS':<6} {'MS':>7} {'TOKENS':>11} {'COST $':>10}  TAGS"
     )
     for item in page.items:
         click.echo(_safe(_line(item)))
@@ -154,9 +156,9 @@ def _line(item: dict) -> str:
         tags.append(f"{item['prompt_name']}@{item['prompt_version'] or '?'}")
     if item["experiment"]:
         tags.append(f"{item['experiment']}:{item['variant'] or '?'}")
-    start = item["start_time"].strftime("%Y-%m-%d %H:%M:%S")
-    status = item["status_code"].lower()
-    return f"{start:<19}  {item['span_id']:<16}  {model[:24]:<24} {status:<6} {item['duration_ms']:>7.0f} {tokens:>11} {cost:>10}  {' '.join(tags)}"
+    start = output.iso(item["start_time"])
+    status = status_label(item["status_code"])
+    return f"{start:<20}  {item['span_id']:<16}  {model[:24]:<24} {status:<6} {item['duration_ms']:>7.0f} {tokens:>11} {cost:>10}  {' '.join(tags)}"
 
 
 @traces.command("show")
@@ -187,17 +189,17 @@ def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
 
 def _describe(v: dict) -> list[str]:
     status = v["status"]
+    failure = " ".join(str(part) for part in (status["error_type"], status["message"]) if part)
+    model = " -> ".join(m for m in (v["request_model"], v["response_model"]) if m) or "no model recorded"
+    service = v["service_name"] or "-"
     lines = [
         f"{v['name']}  span {v['span_id']}  trace {v['trace_id']}",
-        f"  {v['provider'] or '-'} {v['operation'] or ''}  model {v['request_model'] or '-'} -> {v['response_model'] or '-'}",
-        f"  started {v['start_time']:%Y-%m-%d %H:%M:%S.%f} UTC, {v['duration_ms']:.1f} ms, status {status['code']}"
-        + (f" ({status['error_type'] or ''} {status['message'] or ''})" if status["code"] == "ERROR" else ""),
+        f"  service {service}" + (f" ({v['service_hint']})" if v["service_hint"] else ""),
+        "  " + " ".join(p for p in (v["provider"], v["operation"]) if p) + f"  model {model}",
+        f"  started {output.iso(v['start_time'], seconds=False)}, {v['duration_ms']:.1f} ms, status {status['label']}"
+        + (f" ({failure})" if status["label"] == "ERROR" and failure else ""),
     ]
-    t = v["tokens"]
-    cost = f"${v['cost_usd']:.6f}" if v["cost_usd"] is not None else (missing_price(v) or "-")
-    lines.append(
-        f"  tokens in {t['input']} out {t['output']} cache read {t['cache_read']} write {t['cache_write']}; cost {cost}"
-    )
+    lines.append("  " + _tokens_and_cost(v))
     if v["tags"]:
         lines.append("  tags " + ", ".join(f"{k}={val}" for k, val in v["tags"].items()))
     if v["parameters"]:
@@ -206,6 +208,16 @@ def _describe(v: dict) -> list[str]:
         lines += ["", "System:", _indent(v["system"])]
     lines += _messages("Input", v["input_messages"]) + _messages("Output", v["output_messages"])
     return lines
+
+
+def _tokens_and_cost(v: dict) -> str:
+    """Only the counts that were recorded: a failed call has none (and says so instead of None)."""
+    names = (("input", "in"), ("output", "out"), ("cache_read", "cache read"), ("cache_write", "cache write"))
+    known = [f"{label} {v['tokens'][key]}" for key, label in names if v["tokens"][key] is not None]
+    tokens = ("tokens " + ", ".join(known)) if known else "no token usage recorded"
+    if v["cost_usd"] is not None:
+        return f"{tokens}; cost ${v['cost_usd']:.6f}"
+    return f"{tokens}; cost " + (missing_price(v) or "unknown")
 
 
 def _messages(title: str, messages: Any) -> list[str]:

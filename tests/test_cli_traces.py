@@ -1,6 +1,7 @@
 """CLI: traces, projects and keys commands through click's runner, on SQLite and Postgres."""
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -43,12 +44,14 @@ def test_traces_list_table_and_filters(cli, stored):
     out = cli("traces", "list").output
     lines = out.strip().splitlines()
     assert lines[0].startswith("START (UTC)") and len(lines) == 3
-    assert "claude-haiku-4-5" in lines[1] and "error" in lines[1]  # newest first
+    assert "claude-haiku-4-5" in lines[1] and " ERROR " in lines[1]  # newest first
+    assert " OK " in lines[2] and "UNSET" not in out and "unset" not in out
     assert "refunds@2" in lines[2]
     assert "GET /health" not in out
     only = cli("traces", "list", "--provider", "anthropic").output
     assert "claude" in only and "gpt-4o-mini" not in only
-    assert "gpt-4o-mini" in cli("traces", "list", "--status", "unset").output
+    ok = cli("traces", "list", "--status", "ok").output  # UNSET (no error recorded) reads as OK
+    assert "gpt-4o-mini" in ok and "claude-haiku-4-5" not in ok
     assert "GET /health" in cli("traces", "list", "--all").output
 
 
@@ -70,7 +73,13 @@ def test_traces_show_text_and_json(cli, stored):
     ]
     text = cli("traces", "show", span_id).output
     assert "Where is my refund?" in text and "You are terse." in text
-    assert "prompt_name=refunds" in text and "tokens in 100 out 20" in text
+    assert "prompt_name=refunds" in text and "tokens in 100, out 20" in text
+    assert "None" not in text and "status OK" in text
+    started = next(line for line in text.splitlines() if "started" in line)
+    assert re.search(r"started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", started)
+    failed = json.loads(cli("traces", "list", "--json", "--status", "error").output)["items"][0]["span_id"]
+    failed_text = cli("traces", "show", failed).output
+    assert "status ERROR" in failed_text and "None" not in failed_text
     data = json.loads(cli("traces", "show", span_id, "--json").output)
     assert data["tokens"]["input"] == 100 and data["tags"]["prompt_version"] == "2"
     missing = cli("traces", "show", "0000000000000000", ok=False)

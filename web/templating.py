@@ -13,6 +13,7 @@ from otel_llm_server.web.nav import nav_items
 
 from otel_llm.accounts import users as users_service
 from otel_llm.pricing.wording import missing_price
+from otel_llm.traces.view import status_label
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(span_cost, "span_cost")
     app.add_template_filter(format_count, "count")
     app.add_template_filter(pretty_json, "pretty_json")
+    app.add_template_filter(status_label, "status_label")
 
 
 def _context() -> dict[str, Any]:

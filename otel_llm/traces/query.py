@@ -19,7 +19,7 @@ from otel_llm.storage.schema import spans
 from otel_llm.storage.timeutil import as_utc
 
 SORTS = ("time", "duration", "cost")
-STATUSES = ("ok", "error", "unset")
+STATUSES = ("ok", "error")  # ok: no error recorded (OpenTelemetry OK or UNSET)
 MAX_LIMIT = 1000
 
 # What a list row carries: every promoted column; the JSON columns only come with get_span/trace_spans.
@@ -74,7 +74,8 @@ def conditions(project_id: int, flt: SpanFilter) -> list[ColumnElement[bool]]:
     if flt.model:
         terms.append(or_(c.request_model == flt.model, c.response_model == flt.model))
     if flt.status:
-        terms.append(c.status_code == flt.status.upper())
+        failed = c.status_code == "ERROR"
+        terms.append(failed if flt.status.lower() == "error" else or_(c.status_code.is_(None), ~failed))
     for name in ("provider", "prompt_name", "prompt_version", "experiment", "variant"):
         value = getattr(flt, name)
         if value:

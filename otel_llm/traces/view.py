@@ -31,6 +31,21 @@ def decode_json(value: Any) -> Any:
     return value
 
 
+UNNAMED_SERVICE_HINT = "set OTEL_SERVICE_NAME in the app to name it"
+
+
+def status_label(code: str | None) -> str:
+    """OK or ERROR, as a user reads a span's outcome; OpenTelemetry's UNSET (no error seen) is OK."""
+    return "ERROR" if (code or "").upper() == "ERROR" else "OK"
+
+
+def service_hint(service_name: str | None) -> str | None:
+    """A hint when the app did not name its service (the SDK's ``unknown_service:python``), else None."""
+    if not service_name or service_name.startswith("unknown_service"):
+        return UNNAMED_SERVICE_HINT
+    return None
+
+
 def span_view(row: dict[str, Any]) -> dict[str, Any]:
     """Everything a span page shows, decoded from a full ``spans`` row (``get_span``)."""
     a = row.get("attributes") or {}
@@ -43,6 +58,7 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
         "parent_span_id": row.get("parent_span_id"),
         "name": row["name"],
         "service_name": row.get("service_name"),
+        "service_hint": service_hint(row.get("service_name")),
         "provider": row.get("provider"),
         "operation": row.get("operation"),
         "request_model": row.get("request_model"),
@@ -51,6 +67,7 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
         "end_time": row.get("end_time"),
         "duration_ms": row.get("duration_ms"),
         "status": {
+            "label": status_label(row.get("status_code")),
             "code": row.get("status_code"),
             "message": row.get("status_message"),
             "error_type": row.get("error_type"),
