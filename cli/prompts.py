@@ -7,10 +7,10 @@ use) and only formats its result.
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
+from otel_llm_server.cli import output
 from otel_llm_server.cli.db import db_engine
 from otel_llm_server.cli.errors import friendly
 
@@ -37,15 +37,12 @@ def _ref(text: str, example: str = "{name}@v3") -> tuple[str, int]:
 
 
 def _author(author: str | None) -> str:
-    return author or os.environ.get("USER") or os.environ.get("USERNAME") or ""
+    return author or output.user_name()
 
 
-def _print_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-AUTHOR_OPTION = click.option("--author", help="Who made the change [default: $USER].")
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+_print_json = output.print_json
+AUTHOR_OPTION = click.option("--author", help="Who made the change [default: your user name].")
+JSON_OPTION = output.JSON_OPTION
 
 
 @click.group()
@@ -71,9 +68,10 @@ def prompts(ctx: click.Context, project: str | None) -> None:
 @click.option("--tag", "tags", multiple=True, help="A tag for the version (repeatable).")
 @click.option("--config", "config_json", help='Model config as JSON, e.g. \'{"model": "gpt-4o-mini"}\'.')
 @AUTHOR_OPTION
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def create(ctx, name, source, path, summary, tags, config_json, author) -> None:
+def create(ctx, name, source, path, summary, tags, config_json, author, as_json) -> None:
     """Store a new version of prompt NAME from --file F, or from stdin with -.
 
     \b
@@ -95,6 +93,8 @@ def create(ctx, name, source, path, summary, tags, config_json, author) -> None:
         tags=tags,
         author=_author(author),
     )
+    if as_json:
+        return _print_json(version.to_dict())
     click.echo(f"Created {version.name}@v{version.version} (hash {version.version_hash[:12]}).")
 
 
@@ -159,7 +159,7 @@ def list_versions(ctx, name, hide_archived, as_json) -> None:
         return _print_json([v.to_dict() for v in found])
     for v in found:
         marks = " ".join([*(f"[{label}]" for label in v.labels), "(archived)" if v.archived else ""]).strip()
-        when = v.created_at.strftime("%Y-%m-%d %H:%M") if v.created_at else ""
+        when = output.iso(v.created_at)
         click.echo(
             f"v{v.version:<4} {when}  {v.author or '-':12} {v.version_hash[:12]}  {marks}  {v.change_summary}"
         )
@@ -200,19 +200,20 @@ def show(ctx, ref, as_json) -> None:
 
 
 @prompts.command()
-@click.argument("a", metavar="NAME@vA")
-@click.argument("b", metavar="NAME@vB")
+@click.argument("refs", nargs=-1, required=True, metavar="NAME@vA NAME@vB | NAME A B")
 @JSON_OPTION
 @click.pass_context
 @_friendly
-def diff(ctx, a, b, as_json) -> None:
+def diff(ctx, refs, as_json) -> None:
     """Unified diff of two versions (template, then config); coloured on a terminal.
 
     \b
     Example:
       otel-llm prompts diff support-agent@v2 support-agent@v3
+      otel-llm prompts diff support-agent 2 3
       otel-llm prompts diff support-agent@production support-agent@staging
     """
+    a, b = _diff_refs(refs)
     engine, project_id = db_engine(ctx), _project(ctx)
     left = versions.resolve(engine, project_id, parse_ref(a))
     right = versions.resolve(engine, project_id, parse_ref(b))
@@ -223,6 +224,25 @@ def diff(ctx, a, b, as_json) -> None:
         return click.echo(f"{a} and {b} have the same template and config.")
     for line in lines:
         click.echo(_colour(line))  # click strips the colour when stdout is not a terminal
+
+
+def _diff_refs(refs: tuple[str, ...]) -> tuple[str, str]:
+    """``NAME@v2 NAME@v3``, ``NAME 2 3`` / ``NAME v2 staging``, or ``NAME@v2 3`` (same prompt)."""
+    if len(refs) == 3 and "@" not in refs[0]:
+        name, *sides = refs
+    elif len(refs) == 2 and "@" in refs[0] and "@" not in refs[1]:
+        name, sides = refs[0].split("@", 1)[0], [refs[0].split("@", 1)[1], refs[1]]
+    elif len(refs) == 2:
+        return refs[0], refs[1]
+    else:
+        raise click.UsageError(
+            "give two versions: `otel-llm prompts diff NAME@v2 NAME@v3` or `otel-llm prompts diff NAME 2 3`."
+        )
+    return tuple(f"{name}@{_side(side)}" for side in sides)  # type: ignore[return-value]
+
+
+def _side(side: str) -> str:
+    return f"v{side}" if side.isdigit() else side
 
 
 def _colour(line: str) -> str:
@@ -237,7 +257,9 @@ def _colour(line: str) -> str:
     return line
 
 
-def _print_move(move, what: str) -> None:
+def _print_move(move, what: str, name: str, as_json: bool) -> None:
+    if as_json:
+        return _print_json({"prompt": name, **move.to_dict()})
     if not move.changed:
         return click.echo(f"{what} already points at v{move.to_version}; nothing changed.")
     before = f"v{move.from_version}" if move.from_version else "nothing"
@@ -248,9 +270,10 @@ def _print_move(move, what: str) -> None:
 @prompts.command()
 @click.argument("ref", metavar="NAME@vN")
 @AUTHOR_OPTION
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def publish(ctx, ref, author) -> None:
+def publish(ctx, ref, author, as_json) -> None:
     """Publish version N: move the production label to it.
 
     \b
@@ -259,16 +282,17 @@ def publish(ctx, ref, author) -> None:
     """
     name, number = _ref(ref, "otel-llm prompts publish {name}@v3")
     move = labels.publish(db_engine(ctx), _project(ctx), name, number, _author(author))
-    _print_move(move, f"{name} production")
+    _print_move(move, f"{name} production", name, as_json)
 
 
 @prompts.command()
 @click.argument("ref", metavar="NAME@vN")
 @click.argument("label")
 @AUTHOR_OPTION
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def label(ctx, ref, label, author) -> None:
+def label(ctx, ref, label, author, as_json) -> None:
     """Point LABEL (e.g. staging) at version N; `production` publishes.
 
     \b
@@ -277,16 +301,17 @@ def label(ctx, ref, label, author) -> None:
     """
     name, number = _ref(ref, "otel-llm prompts label {name}@v3 staging")
     move = labels.set_label(db_engine(ctx), _project(ctx), name, number, label, _author(author))
-    _print_move(move, f"{name} {label}")
+    _print_move(move, f"{name} {label}", name, as_json)
 
 
 @prompts.command()
 @click.argument("name")
 @click.argument("label")
 @AUTHOR_OPTION
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def unlabel(ctx, name, label, author) -> None:
+def unlabel(ctx, name, label, author, as_json) -> None:
     """Remove LABEL from prompt NAME (production cannot be removed).
 
     \b
@@ -294,16 +319,17 @@ def unlabel(ctx, name, label, author) -> None:
       otel-llm prompts unlabel support-agent staging
     """
     move = labels.remove_label(db_engine(ctx), _project(ctx), name, label, _author(author))
-    _print_move(move, f"{name} {label}")
+    _print_move(move, f"{name} {label}", name, as_json)
 
 
 @prompts.command()
 @click.argument("name")
 @click.option("--to", "to", help="Version to publish instead of the previous one, e.g. v2.")
 @AUTHOR_OPTION
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def rollback(ctx, name, to, author) -> None:
+def rollback(ctx, name, to, author, as_json) -> None:
     """Publish the version that was published before the current one (or --to vN).
 
     \b
@@ -313,15 +339,16 @@ def rollback(ctx, name, to, author) -> None:
     """
     target = parse_version(to) if to else None
     move = labels.rollback(db_engine(ctx), _project(ctx), name, _author(author), to=target)
-    _print_move(move, f"{name} production (rollback)")
+    _print_move(move, f"{name} production (rollback)", name, as_json)
 
 
 @prompts.command()
 @click.argument("ref", metavar="NAME@vN")
 @click.option("--undo", is_flag=True, help="Restore an archived version.")
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def archive(ctx, ref, undo) -> None:
+def archive(ctx, ref, undo, as_json) -> None:
     """Archive (hide) version N; the published version cannot be archived.
 
     \b
@@ -331,15 +358,18 @@ def archive(ctx, ref, undo) -> None:
     """
     name, number = _ref(ref, "otel-llm prompts archive {name}@v1")
     version = versions.set_archived(db_engine(ctx), _project(ctx), name, number, archived=not undo)
+    if as_json:
+        return _print_json(version.to_dict())
     click.echo(f"{name}@v{number} is {'archived' if version.archived else 'restored'}.")
 
 
 @prompts.command()
 @click.argument("ref", metavar="NAME@vN")
 @AUTHOR_OPTION
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def duplicate(ctx, ref, author) -> None:
+def duplicate(ctx, ref, author, as_json) -> None:
     """Make a new version with the template and config of version N.
 
     \b
@@ -348,6 +378,8 @@ def duplicate(ctx, ref, author) -> None:
     """
     name, number = _ref(ref, "otel-llm prompts duplicate {name}@v2")
     version = versions.duplicate_version(db_engine(ctx), _project(ctx), name, number, _author(author))
+    if as_json:
+        return _print_json(version.to_dict())
     click.echo(f"Created {name}@v{version.version} from v{number}.")
 
 
@@ -406,7 +438,7 @@ def history(ctx, name, as_json) -> None:
     if not moves:
         return click.echo(f"No label has been set on {name} yet.")
     for m in moves:
-        when = m.created_at.strftime("%Y-%m-%d %H:%M:%S") if m.created_at else ""
+        when = output.iso(m.created_at)
         before = f"v{m.from_version}" if m.from_version else "-"
         after = f"v{m.to_version}" if m.to_version else "-"
         click.echo(f"{when}  {m.actor or '-':12} {m.action:9} {m.label:12} {before} → {after}")

@@ -139,3 +139,48 @@ def test_every_command_has_an_example():
     for group in (prompts, feedback):
         for name, command in group.commands.items():
             assert "Example:" in (command.help or ""), name
+
+
+def test_every_write_command_answers_json(run):
+    created = _json(run("prompts", "create", "p", "-", "--json", input="Hi {{ customer }}"))
+    assert created["name"] == "p" and created["version"] == 1 and created["author"] == "ana"
+    assert created["created_at"].endswith("+00:00")
+    run("prompts", "create", "p", "-", input="Hello {{ customer }}")
+    published = _json(run("prompts", "publish", "p@v1", "--json"))
+    assert (published["prompt"], published["label"], published["to_version"]) == ("p", "production", 1)
+    labelled = _json(run("prompts", "label", "p@v2", "staging", "--json"))
+    assert labelled["label"] == "staging" and labelled["to_version"] == 2
+    removed = _json(run("prompts", "unlabel", "p", "staging", "--json"))
+    assert removed["from_version"] == 2 and removed["to_version"] is None
+    run("prompts", "publish", "p@v2")
+    rolled = _json(run("prompts", "rollback", "p", "--json"))
+    assert (rolled["from_version"], rolled["to_version"]) == (2, 1)
+    assert _json(run("prompts", "archive", "p@v2", "--json"))["archived"] is True
+    assert _json(run("prompts", "duplicate", "p@v1", "--json"))["version"] == 3
+
+
+def test_the_actor_is_recorded_without_user_variables(run, monkeypatch):
+    for name in ("USER", "LOGNAME", "USERNAME", "LNAME"):
+        monkeypatch.delenv(name, raising=False)
+    created = _json(run("prompts", "create", "p", "-", "--json", input="one"))
+    assert created["author"]  # the account running the command, not an empty string
+    moved = _json(run("prompts", "publish", "p@v1", "--json"))
+    assert moved["actor"] == created["author"]
+
+
+def test_diff_accepts_a_name_and_two_version_numbers(run):
+    run("prompts", "create", "p", "-", input="line one\n")
+    run("prompts", "create", "p", "-", input="line 1\n")
+    run("prompts", "create", "p", "-", input="line I\n")
+    assert "-line 1" in run("prompts", "diff", "p", "2", "3").output
+    assert "-line one" in run("prompts", "diff", "p@v1", "3").output
+    assert "+line I" in run("prompts", "diff", "p", "v1", "v3").output
+    wrong = run("prompts", "diff", "p", ok=False)
+    assert "otel-llm prompts diff NAME 2 3" in wrong.output
+
+
+def test_broken_placeholder_is_refused_at_create_with_its_position(run):
+    refused = run("prompts", "create", "p", "-", input="Hello,\nHi {{ customer", ok=False)
+    assert "line 2, column 4" in refused.output and "{{ customer" in refused.output
+    assert "No prompts yet" in run("prompts", "list").output  # nothing was stored
+    assert "Created p@v1" in run("prompts", "create", "p", "-", input='Reply as JSON: {{"ok": true}}').output

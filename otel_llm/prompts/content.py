@@ -14,6 +14,7 @@ from typing import Any
 
 from otel_llm.hashing import text_hash
 from otel_llm.prompts.errors import InvalidInput
+from otel_llm.prompts.render import check_syntax
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_CONFIG_BYTES = 64 * 1024
@@ -31,6 +32,7 @@ def validate_template(template: str | None) -> str:
         raise InvalidInput(
             f"the template is {size:,} bytes; templates are limited to 1 MiB ({MAX_TEMPLATE_BYTES:,} bytes)."
         )
+    check_syntax(template)
     return template
 
 

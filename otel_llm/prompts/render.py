@@ -10,9 +10,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from otel_llm.prompts.errors import MissingVariable
+from otel_llm.prompts.errors import InvalidInput, MissingVariable
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# ``{{`` then a name that does not close as a placeholder: ``Hi {{ customer`` or ``{{ name }`` (a typo,
+# never literal text; braces around anything else, such as JSON, stay literal).
+_UNCLOSED = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*(?!\s*\}\}|[A-Za-z0-9_])")
+
+
+def check_syntax(template: str) -> None:
+    """Refuse a placeholder that is opened but not closed, naming its line and column."""
+    match = _UNCLOSED.search(template)
+    if match is None:
+        return
+    line = template.count("\n", 0, match.start()) + 1
+    column = match.start() - (template.rfind("\n", 0, match.start()) + 1) + 1
+    raise InvalidInput(
+        f"the placeholder {match.group(0).strip()!r} at line {line}, column {column} is not closed; "
+        "write it as {{ name }}."
+    )
 
 
 def variables(template: str) -> list[str]:
