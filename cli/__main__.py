@@ -1,5 +1,5 @@
 """``python -m otel_llm_server.cli`` runs the ``otel-llm`` command."""
 
-from otel_llm_server.cli.main import main
+from otel_llm_server.cli.entry import main
 
 main()

@@ -7,6 +7,8 @@ import logging
 
 import click
 
+from otel_llm.extras import MissingExtra, extra_for
+
 # Command name → ("module:attribute", summary). Modules are imported only when their command runs
 # (or for its own --help); `otel-llm --help` lists the summaries without importing any, so it starts
 # fast. The summary is the first line of the command's help (a test keeps them equal). Each area
@@ -71,6 +73,21 @@ class LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)
         module_name, attribute = entry[0].split(":")
         return getattr(importlib.import_module(module_name), attribute)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; an optional dependency it lacks is named with the pip line that adds it."""
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            extra = extra_for(exc.name)
+            if extra is None:
+                raise
+            if isinstance(exc, MissingExtra):
+                raise click.ClickException(str(exc)) from exc
+            command = f"otel-llm {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "otel-llm"
+            raise click.ClickException(
+                f"{command} needs {exc.name}, not installed here: pip install 'otel-llm[{extra}]'"
+            ) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list, from the summaries in ``COMMANDS`` (no command module imported)."""

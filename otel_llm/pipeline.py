@@ -30,10 +30,14 @@ def configure(
 
     Joins the global SDK ``TracerProvider`` when the app (or ``opentelemetry-instrument``) set one,
     otherwise creates and registers one. Calling it again replaces the earlier exporter. Arguments
-    override the ``OTEL_LLM_*`` environment variables. This is the app's own pipeline: model calls
-    the otel-llm server makes for a user never go through it (``otel_llm.server_calls``).
+    override the ``OTEL_LLM_*`` environment variables. An SQLite database is created or upgraded to
+    the current schema here (a Postgres one by ``otel-llm db upgrade``). This is the app's own
+    pipeline: model calls the otel-llm server makes for a user never go through it
+    (``otel_llm.server_calls``).
     """
     from otel_llm.exporter import SQLSpanExporter
+
+    _prepare_embedded_database(database_url)
 
     with _lock:
         provider = tracer_provider or _global_sdk_provider()
@@ -47,6 +51,17 @@ def configure(
         _state.update(provider=provider, batch=batch, exporter=exporter)
         _state["capture_content"] = settings.capture_content(capture_content)
         return provider
+
+
+def _prepare_embedded_database(database_url: str | None) -> None:
+    """Migrate an SQLite file now, before any span is written; a failure is logged, never raised
+    (the exporter then spools, and says why)."""
+    from otel_llm.storage import migrate
+
+    try:
+        migrate.prepare_embedded(database_url)
+    except Exception:
+        logger.warning("otel-llm: could not bring the SQLite database to the current schema", exc_info=True)
 
 
 def _global_sdk_provider() -> TracerProvider:

@@ -1,13 +1,34 @@
-"""Instrumentors, one package per SDK, over a neutral layer (``otel_llm.instrumentation.common``)."""
+"""Instrumentors, one package per SDK, over a neutral layer (``otel_llm.instrumentation.common``).
+
+The instrumentors are the ``opentelemetry_instrumentor`` entry points of this distribution (the ones
+``opentelemetry-instrument`` loads too, listed in ``pyproject.toml``). No provider SDK is a dependency
+of otel-llm: an instrumentor is active only when the SDK versions it declares in
+``instrumentation_dependencies()`` are installed, as in OpenTelemetry's contrib instrumentors; the
+others are skipped with a debug log.
+"""
 
 from __future__ import annotations
 
-import importlib.util
+import functools
+import logging
+from importlib.metadata import entry_points
+
+from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "opentelemetry_instrumentor"
+_OURS = "otel_llm."
 
 
 def available_instrumentors() -> list:
     """Instrumentor instances (singletons) of every registered provider adapter whose SDK is
-    installed in this environment."""
+    installed here at a supported version (``instrumentation_dependencies()``)."""
+    return list(_available())
+
+
+@functools.cache
+def _available() -> tuple:
     from otel_llm import providers
 
     found = []
@@ -15,8 +36,13 @@ def available_instrumentors() -> list:
         if not adapter.instrumentor or not _importable(adapter.sdk):
             continue
         module, _, name = adapter.instrumentor.partition(":")
-        found.append(getattr(importlib.import_module(module), name)())
-    return found
+        instrumentor = getattr(importlib.import_module(module), name)()
+        conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
+        if conflict is not None:
+            logger.debug("otel-llm: %s not active: %s", adapter.name, conflict)
+            continue
+        found.append(instrumentor)
+    return tuple(found)
 
 
 def _importable(name: str) -> bool:

@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from otel_llm import settings
+from otel_llm import extras, settings
 from otel_llm.storage import jsoncodec
 
 _engines: dict[str, Engine] = {}
@@ -52,6 +52,8 @@ def _create(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if is_postgres(url):
+        extras.require("psycopg", "a postgresql:// database URL")
     # A bounded connect: an unreachable host must not hold the exporter for the OS TCP timeout.
     connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 10}
     return create_engine(

@@ -9,8 +9,8 @@ retrying the same batch would fail forever, so the writer isolates the bad spans
 from __future__ import annotations
 
 import sqlite3
+import sys
 
-import psycopg
 from sqlalchemy import exc as sa_exc
 
 # SQLSTATE classes meaning "this data", not "this server": 22 data exception, 23 integrity violation.
@@ -24,7 +24,7 @@ def is_data_error(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return False
         return _driver_data_error(exc.orig)
-    if isinstance(exc, psycopg.Error | sqlite3.Error):  # the COPY path talks to psycopg directly
+    if isinstance(exc, sqlite3.Error) or _is_psycopg_error(exc):  # the COPY path talks to psycopg directly
         return _driver_data_error(exc)
     if isinstance(exc, sa_exc.StatementError):  # a value SQLAlchemy could not bind
         return True
@@ -33,10 +33,17 @@ def is_data_error(exc: BaseException) -> bool:
     return isinstance(exc, _DATA_PYTHON_ERRORS)
 
 
+def _is_psycopg_error(exc: BaseException | None) -> bool:
+    """psycopg is the optional ``[postgres]`` extra: none of its errors exists before it is imported."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
 def _driver_data_error(orig: BaseException | None) -> bool:
-    if isinstance(orig, psycopg.Error):
+    if _is_psycopg_error(orig):
         if orig.sqlstate:
             return orig.sqlstate[:2] in _DATA_SQLSTATE_CLASSES
+        psycopg = sys.modules["psycopg"]
         return isinstance(orig, psycopg.DataError | psycopg.IntegrityError)  # raised client-side
     if isinstance(orig, sqlite3.Error):
         return isinstance(orig, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError)
@@ -46,6 +53,6 @@ def _driver_data_error(orig: BaseException | None) -> bool:
 def is_schema_missing(exc: BaseException) -> bool:
     """True when the tables are not there: the database was never migrated (`otel-llm db upgrade`)."""
     orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
-    if isinstance(orig, psycopg.Error):
+    if _is_psycopg_error(orig):
         return orig.sqlstate == "42P01"  # undefined_table
     return isinstance(orig, sqlite3.OperationalError) and "no such table" in str(orig)
