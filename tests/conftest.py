@@ -19,6 +19,7 @@ from otel_llm.storage import db as storage_db
 from otel_llm.storage import writer
 
 PG_ADMIN_URL = os.environ.get("OTEL_LLM_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_UNREACHABLE_EXIT_CODE = 3  # pytest's own codes: 1 tests failed, 2 interrupted, 4 usage, 5 no tests
 
 
 def _pg_url(dbname: str) -> str:
@@ -122,6 +123,34 @@ def pytest_collection_modifyitems(session, config, items):
     """Browser tests run last: Playwright's sync API keeps an event loop running in the main thread
     for the rest of the session, which would break every later test that calls ``asyncio.run``."""
     items.sort(key=lambda item: "/tests/browser/" in str(item.path).replace("\\", "/"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item):
+    """Every test that uses the Postgres server carries the ``postgres`` mark (``-m "not postgres"``)."""
+    callspec = getattr(item, "callspec", None)
+    if {"pg_server_url", "pg_url"} & set(item.fixturenames) or (
+        callspec is not None and "postgres" in callspec.params.values()
+    ):
+        item.add_marker(pytest.mark.postgres)
+
+
+def pytest_collection_finish(session):
+    """With the Postgres server down, stop at once with one message instead of failing every
+    Postgres test after its own connection attempt."""
+    needing = sum(item.get_closest_marker("postgres") is not None for item in session.items)
+    if not needing or session.config.option.collectonly:
+        return
+    try:
+        psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        pytest.exit(
+            f"Postgres is unreachable at {PG_ADMIN_URL} ({reason}); {needing} selected tests need it. "
+            "Start it, point OTEL_LLM_TEST_PG_ADMIN_URL at a server where the role may create databases, "
+            'or leave those tests out with -m "not postgres".',
+            returncode=PG_UNREACHABLE_EXIT_CODE,
+        )
 
 
 @pytest.fixture(autouse=True)

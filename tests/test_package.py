@@ -1,7 +1,10 @@
 """The in-app package stays light, and settings parse the environment as documented."""
 
+import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +64,26 @@ def test_bad_integer_falls_back_to_default(monkeypatch, caplog):
     monkeypatch.setenv(settings.OTEL_LLM_SPOOL_MAX_BYTES, "lots")
     assert settings.spool_max_bytes() == settings.DEFAULT_SPOOL_MAX_BYTES
     assert "not an integer" in caplog.text
+
+
+def test_the_suite_stops_at_once_with_one_message_when_postgres_is_down(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "OTEL_LLM_TEST_PG_ADMIN_URL": f"postgresql://postgres@127.0.0.1:{port}/postgres"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_exporter.py"]
+    root = Path(__file__).resolve().parents[1]
+
+    down = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    sqlite_only = subprocess.run(
+        [*command, "-m", "not postgres", "-k", "unmigrated"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=120,
+    )
+
+    assert down.returncode == 3
+    assert down.stdout.count("Postgres is unreachable") == 1 and "passed" not in down.stdout
+    assert sqlite_only.returncode == 0 and "1 passed" in sqlite_only.stdout  # SQLite tests still run
