@@ -10,15 +10,12 @@ others are skipped with a debug log.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
-from importlib.metadata import entry_points
 
 from opentelemetry.instrumentation.dependencies import get_dependency_conflicts
 
 logger = logging.getLogger(__name__)
-
-ENTRY_POINT_GROUP = "opentelemetry_instrumentor"
-_OURS = "otel_llm."
 
 
 def available_instrumentors() -> list:
