@@ -157,7 +157,7 @@ def _candidate(model: str, body: dict, index: int, thoughts: int) -> Candidate:
     if declaration is not None:
         return _call_candidate(index, key, declaration, body, thought, thoughts)
     left = None if limit is None else limit - thoughts
-    output = generate.finish(_text_pieces(config, key), left, field(config, "stopSequences"))
+    output = generate.finish(_text_pieces(config, key, model, body), left, field(config, "stopSequences"))
     finish = "MAX_TOKENS" if output.finish == "length" else "STOP"
     return Candidate(index, thought, output.pieces, None, finish, output.tokens, thoughts)
 
@@ -202,13 +202,14 @@ def json_schema(schema: Any) -> Any:
     return schema
 
 
-def _text_pieces(config: dict, key: bytes) -> list[str]:
+def _text_pieces(config: dict, key: bytes, model: str, body: dict) -> list[str]:
+    reply = generate.reply_pieces(key, model, user_text(body), system_text(body))
     if field(config, "responseMimeType") != "application/json":
-        return generate.sentence_pieces(key)
+        return reply
     schema = field(config, "responseJsonSchema") or field(config, "responseSchema")
     if schema:
         return generate.json_pieces(generate.schema_value(json_schema(schema), generate.rng_for(key, "json")))
-    return generate.json_pieces({"answer": "".join(generate.sentence_pieces(key))})
+    return generate.json_pieces({"answer": "".join(reply)})
 
 
 def prompt_segments(body: dict) -> list[Segment]:
