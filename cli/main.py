@@ -21,7 +21,7 @@ COMMANDS = {
     "db": ("otel_llm_server.cli.db:db", "Create and upgrade the database schema."),
     "demo": (
         "otel_llm_server.cli.demo:demo",
-        "Run a sample app against the local provider, store its spans, and serve the console.",
+        "Run a sample app against the local provider, store a week of its spans, and serve the console.",
     ),
     "experiments": (
         "otel_llm_server.cli.experiments:experiments",

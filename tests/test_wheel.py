@@ -91,7 +91,7 @@ def test_the_wheel_installs_otel_llm_and_otel_llm_server_only(wheel):
     assert top_level == {"otel_llm", "otel_llm_server", f"{wheel.name.split('-py')[0]}.dist-info"}
     # what the app and the server read at run time is in it: migrations, pricing, templates
     assert "otel_llm_server/migrations/script.py.mako" in names
-    assert "otel_llm/pricing.json" in names
+    assert "otel_llm/pricing/book.json" in names
     assert any(name.startswith("otel_llm_server/web/") and name.endswith(".html") for name in names)
 
 

@@ -30,13 +30,16 @@ def _available() -> tuple:
 
     found = []
     for adapter in providers.adapters().values():
-        if not adapter.instrumentor or not _importable(adapter.sdk):
+        if not adapter.instrumentor:
+            continue
+        if not _importable(adapter.sdk):
+            logger.debug("otel-llm: otel_llm_%s not active: %s is not installed", adapter.name, adapter.sdk)
             continue
         module, _, name = adapter.instrumentor.partition(":")
         instrumentor = getattr(importlib.import_module(module), name)()
         conflict = get_dependency_conflicts(instrumentor.instrumentation_dependencies())
         if conflict is not None:
-            logger.debug("otel-llm: %s not active: %s", adapter.name, conflict)
+            logger.debug("otel-llm: otel_llm_%s not active: %s", adapter.name, conflict)
             continue
         found.append(instrumentor)
     return tuple(found)
