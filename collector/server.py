@@ -109,7 +109,9 @@ def run_worker(config: CollectorConfig, sock: socket.socket, worker: int) -> Non
     engine = storage_db.get_engine(config.database_url)
     spool = None
     if config.spool_dir is not None:
-        spool = WorkerSpool(config.spool_dir, worker, config.workers, config.spool_max_bytes)
+        spool = WorkerSpool(
+            config.spool_dir, config.database_url, worker, config.workers, config.spool_max_bytes
+        )
     committer = GroupCommitter(
         engine,
         spool,

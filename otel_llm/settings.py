@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -26,10 +27,18 @@ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = "OTEL_INSTRUMENTATION_GENAI
 """The OpenTelemetry-wide switch; honoured when ``OTEL_LLM_CAPTURE_CONTENT`` is not set."""
 
 OTEL_LLM_SPOOL_DIR = "OTEL_LLM_SPOOL_DIR"
-"""Directory where spans wait while the database is unreachable. Default: ``.otel_llm_spool``."""
+"""Directory where spans wait while the database is unreachable (one subfolder per database, files
+``0600``: they hold prompt text). Default: the per-user data directory, ``$XDG_DATA_HOME/otel-llm/spool``
+(``~/.local/share/otel-llm/spool``; macOS ``~/Library/Application Support/otel-llm/spool``; Windows
+``%LOCALAPPDATA%\\otel-llm\\spool``)."""
 
 OTEL_LLM_SPOOL_MAX_BYTES = "OTEL_LLM_SPOOL_MAX_BYTES"
 """Upper bound of the spool on disk; past it the oldest batches are dropped (and logged). Default 256 MiB."""
+
+OTEL_LLM_FLUSH_TIMEOUT = "OTEL_LLM_FLUSH_TIMEOUT"
+"""Seconds the in-app exporter may wait for the database: for one batch (then it is spooled) and in
+all at shutdown and interpreter exit (a last try, then the spool drained); what is not written by
+then stays in the spool for the next run. Default 5."""
 
 OTEL_LLM_PRICING_FILE = "OTEL_LLM_PRICING_FILE"
 """Optional JSON file of model prices that overrides and extends the shipped table."""
@@ -68,7 +77,7 @@ OTEL_LLM_API_KEY = "OTEL_LLM_API_KEY"
 
 DEFAULT_DATABASE_URL = "sqlite:///otel_llm.db"
 DEFAULT_PROJECT = "default"
-DEFAULT_SPOOL_DIR = ".otel_llm_spool"
+DEFAULT_FLUSH_TIMEOUT = 5.0
 DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_CONTENT_BYTES = 256 * 1024
 
@@ -109,6 +118,20 @@ def _get_int(name: str, default: int) -> int:
     return value
 
 
+def _get_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        logger.warning("otel-llm: %s=%r is not a positive number of seconds; using %s", name, raw, default)
+        return default
+    return value
+
+
 def database_url(override: str | None = None) -> str:
     return override or _get_str(OTEL_LLM_DATABASE_URL, DEFAULT_DATABASE_URL)
 
@@ -132,7 +155,30 @@ def capture_content(override: bool | None = None) -> bool:
 
 
 def spool_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    return Path(override or _get_str(OTEL_LLM_SPOOL_DIR, DEFAULT_SPOOL_DIR))
+    configured = override or os.environ.get(OTEL_LLM_SPOOL_DIR, "").strip()
+    return Path(configured).expanduser() if configured else user_data_dir() / "spool"
+
+
+def user_data_dir() -> Path:
+    """otel-llm's per-user data directory, by the platform's convention (XDG on Linux)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Application Support")
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        base = (
+            xdg if os.path.isabs(xdg) else str(Path.home() / ".local" / "share")
+        )  # XDG: relative is ignored
+    return Path(base) / "otel-llm"
+
+
+def flush_timeout(override: float | None = None) -> float:
+    return (
+        override
+        if override is not None and override > 0
+        else _get_float(OTEL_LLM_FLUSH_TIMEOUT, DEFAULT_FLUSH_TIMEOUT)
+    )
 
 
 def spool_max_bytes(override: int | None = None) -> int:

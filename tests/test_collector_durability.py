@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from otel_llm.accounts import create_key, create_project
 from otel_llm.storage.db import get_engine
+from tests.tcp_proxy import TcpProxy
 from tests.test_collector_support import export_spans, genai_span, rows, running_collector, span_count
 
 pytestmark = pytest.mark.postgres
@@ -54,20 +55,26 @@ def test_two_collectors_on_one_database_lose_and_duplicate_nothing(pg_url, tmp_p
 def test_spans_spooled_while_the_database_is_down_are_stored_after_a_restart(pg_url, tmp_path):
     spool = tmp_path / "spool"
     args = ("--no-auth", "--project", "spooled", "--spool-dir", str(spool))
-    with running_collector(_unreachable(pg_url), tmp_path, *args) as collector:
-        sent = export_spans(
-            [genai_span(i) for i in range(5)],
-            [{"endpoint": collector.endpoint, "batches": [[0, 1, 2], [3, 4]]}],
-        )
-        assert collector.health()["spooled_spans"] == 5
-        assert collector.stop() == 0
-    assert sent.results == [["SUCCESS", "SUCCESS"]]
-    assert list(spool.rglob("*.json")) and span_count(pg_url) == 0
+    url = make_url(pg_url)
+    proxy = TcpProxy((url.host, url.port or 5432))  # one URL; the database behind it comes and goes
+    via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    proxy.close()
+    try:
+        with running_collector(via_proxy, tmp_path, *args) as collector:
+            sent = export_spans(
+                [genai_span(i) for i in range(5)],
+                [{"endpoint": collector.endpoint, "batches": [[0, 1, 2], [3, 4]]}],
+            )
+            assert collector.health()["spooled_spans"] == 5
+            assert collector.stop() == 0
+        assert sent.results == [["SUCCESS", "SUCCESS"]]
+        assert list(spool.rglob("*.json")) and span_count(pg_url) == 0
 
-    with running_collector(pg_url, tmp_path, *args):
-        deadline = time.monotonic() + 20
-        while span_count(pg_url) < 5 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        proxy.open()
+        with running_collector(via_proxy, tmp_path, *args):
+            _wait(lambda: span_count(pg_url) >= 5)
+    finally:
+        proxy.close()
     stored = rows(
         pg_url,
         "SELECT s.span_id, s.provider, s.input_tokens, p.name FROM spans s JOIN projects p ON p.id = s.project_id",
@@ -75,6 +82,27 @@ def test_spans_spooled_while_the_database_is_down_are_stored_after_a_restart(pg_
     assert sorted(r[0] for r in stored) == sorted(s["span_id"] for s in sent.spans)
     assert {(r[1], r[3]) for r in stored} == {("openai", "spooled")} and all(r[2] >= 1000 for r in stored)
     assert not list(spool.rglob("*.json"))
+
+
+def test_a_spool_written_for_one_database_is_never_replayed_into_another(pg_url, tmp_path):
+    spool = tmp_path / "spool"
+    args = ("--no-auth", "--project", "spooled", "--spool-dir", str(spool))
+    with running_collector(_unreachable(pg_url), tmp_path, *args) as collector:
+        export_spans(
+            [genai_span(i) for i in range(3)], [{"endpoint": collector.endpoint, "batches": [[0, 1, 2]]}]
+        )
+        assert collector.health()["spooled_spans"] == 3
+    with running_collector(pg_url, tmp_path, *args) as collector:
+        export_spans([genai_span(9)], [{"endpoint": collector.endpoint, "batches": [[0]]}])
+        _wait(lambda: span_count(pg_url) >= 1)  # a spool is replayed at start, before new requests
+    assert span_count(pg_url) == 1
+    assert len(list(spool.rglob("*.json"))) == 1  # still waiting for its own database
+
+
+def _wait(predicate, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def test_without_a_spool_an_unreachable_database_means_503_retry_later(pg_url, tmp_path):

@@ -125,7 +125,7 @@ def test_spool_bound_drops_oldest_and_logs(tmp_path, caplog):
     kept = [json.loads(p.read_text())["records"][0]["n"] for p in spool.files()]
     assert kept == [3, 4]
     assert spool.size_bytes() <= 2500
-    assert caplog.text.count("dropped the oldest batch") == 3
+    assert caplog.text.count("dropped the 1 oldest batch(es), 1 span(s)") == 3
 
 
 def test_corrupt_spool_file_is_moved_aside_and_the_rest_drained(db_url, tmp_path, caplog):
@@ -189,7 +189,8 @@ def test_export_after_shutdown_fails_quietly(sqlite_url, tmp_path):
 
 
 def test_spool_left_by_an_earlier_run_is_written_in_the_background(db_url, tmp_path):
-    Spool(tmp_path / "spool", 10**6).put({"project": "default", "records": [_record_json("leftover")]})
+    earlier = SQLSpanExporter(db_url, spool_dir=str(tmp_path / "spool"))
+    earlier.spool.put({"project": "default", "records": [_record_json("leftover")]})
     with span_pipeline(db_url, tmp_path) as (tracer, exporter):
         emit(tracer, name="fresh", **llm_attributes())
         assert _wait_for(lambda: _names(db_url) == {"leftover", "fresh"})
