@@ -2,6 +2,7 @@
 
 - fresh entry (younger than its TTL, or fetched with ``ttl=None``: never expires): served as is;
 - stale entry: served at once while one background thread refreshes it (a failed refresh keeps it);
+- keys should hold no secret (use ``masking.fingerprint``); log lines redact them all the same;
 - no entry: fetched in the caller's thread; with ``retry_after`` set, after a failure no fetch is
   tried for that many seconds (the failure is raised again), so an app whose backend is down is not
   slowed down on every call.
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+from otel_llm.masking import redact, short_error
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +90,9 @@ class TTLCache:
         try:
             self._fetch_and_store(key, fetch)
         except Exception as exc:  # keep serving the stale value
-            logger.warning("otel-llm: could not refresh %s %s: %s", self.what, key, exc)
+            logger.warning(
+                "otel-llm: could not refresh %s %s: %s", self.what, redact(repr(key)), short_error(exc)
+            )
         finally:
             with self._lock:
                 self._refreshing.discard(key)

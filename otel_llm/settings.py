@@ -65,6 +65,12 @@ OTEL_LLM_SECURE_COOKIES = "OTEL_LLM_SECURE_COOKIES"
 """``true`` marks the console's session cookie Secure (sent over HTTPS only). Set it whenever the
 console is served over HTTPS, directly or behind a proxy. Default: ``false`` (plain-HTTP local use)."""
 
+OTEL_LLM_SESSION_IDLE_MINUTES = "OTEL_LLM_SESSION_IDLE_MINUTES"
+"""A console session unused for this many minutes is over (sign in again). Default ``480`` (8 hours)."""
+
+OTEL_LLM_SESSION_MAX_HOURS = "OTEL_LLM_SESSION_MAX_HOURS"
+"""A console session ends this many hours after sign-in, however active. Default ``336`` (14 days)."""
+
 OTEL_LLM_TRUSTED_PROXIES = "OTEL_LLM_TRUSTED_PROXIES"
 """How many reverse proxies in front of the console to trust for ``X-Forwarded-For``/``-Proto``
 (client address for sign-in throttling, https scheme). Default ``0``: headers are ignored."""
@@ -80,6 +86,8 @@ DEFAULT_PROJECT = "default"
 DEFAULT_FLUSH_TIMEOUT = 5.0
 DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_CONTENT_BYTES = 256 * 1024
+DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
+DEFAULT_SESSION_MAX_HOURS = 14 * 24
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -210,6 +218,14 @@ def secure_cookies(override: bool | None = None) -> bool:
         return override
     value = _get_bool(OTEL_LLM_SECURE_COOKIES, False)
     return bool(value)
+
+
+def session_idle_minutes(override: int | None = None) -> int:
+    return override or _get_int(OTEL_LLM_SESSION_IDLE_MINUTES, DEFAULT_SESSION_IDLE_MINUTES)
+
+
+def session_max_hours(override: int | None = None) -> int:
+    return override or _get_int(OTEL_LLM_SESSION_MAX_HOURS, DEFAULT_SESSION_MAX_HOURS)
 
 
 def trusted_proxies(override: int | None = None) -> int:

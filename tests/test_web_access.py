@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from otel_llm_server.web.access import ACCESS_ATTR, PUBLIC
+from otel_llm_server.web.access import ACCESS_ATTR, PUBLIC, SIGNED_IN
 
 from otel_llm.accounts import revoke_key
 from otel_llm.storage.db import get_engine
@@ -22,6 +22,8 @@ from tests.web_helpers import (
 
 # The only views anyone may call without signing in.
 PUBLIC_ENDPOINTS = {"auth.health", "auth.sign_in_page", "auth.sign_out_page", "openapi.document"}
+# Views for any signed-in user, member of a project or not (their invitations).
+SIGNED_IN_ENDPOINTS = {"auth.invitations_page", "auth.accept_invitation", "auth.decline_invitation"}
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def app(sqlite_url):
 
 
 def test_every_route_declares_its_access(app):
-    undeclared, public = [], set()
+    undeclared, public, signed_in = [], set(), set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -39,8 +41,11 @@ def test_every_route_declares_its_access(app):
             undeclared.append(f"{rule.rule} ({rule.endpoint})")
         elif access == PUBLIC:
             public.add(rule.endpoint)
-    assert undeclared == [], f"routes without @require(...) or @public: {undeclared}"
+        elif access == SIGNED_IN:
+            signed_in.add(rule.endpoint)
+    assert undeclared == [], f"routes without @require(...), @signed_in or @public: {undeclared}"
     assert public == PUBLIC_ENDPOINTS
+    assert signed_in == SIGNED_IN_ENDPOINTS
 
 
 def test_signed_out_pages_redirect_to_sign_in_and_api_says_401(app):
@@ -209,10 +214,15 @@ def test_a_disabled_or_removed_user_loses_access_at_once(app, sqlite_url):
     make_user(sqlite_url, "boss@example.com", "admin")
     users_service.remove_user(get_engine(sqlite_url), "ada@example.com", "alpha")
     response = client.get("/traces")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    assert login(client, "ada@example.com").status_code == 302  # back in, but in no project
+    assert client.get("/traces").headers["Location"] == "/invitations"
+    response = client.get("/api/v1/project")
     assert response.status_code == 403
-    assert "not a member of any project" in response.get_data(as_text=True)
+    assert "not a member of any project" in response.get_json()["error"]["message"]
     users_service.remove_user(get_engine(sqlite_url), "ada@example.com")
     assert client.get("/traces").status_code == 302
+    assert login(client, "ada@example.com").status_code == 401
 
 
 def test_no_page_offers_a_viewer_a_write_form(sqlite_url):
@@ -279,7 +289,7 @@ def test_nav_skips_missing_areas_and_placeholders_stand_in_for_uninstalled_ones(
 
 
 def test_repeated_wrong_passwords_block_that_email_for_a_while(app, sqlite_url):
-    from otel_llm_server.web.auth import throttle
+    from otel_llm.accounts import throttle
 
     make_user(sqlite_url, "ada@example.com", "viewer")
     client = app.test_client()
@@ -288,8 +298,8 @@ def test_repeated_wrong_passwords_block_that_email_for_a_while(app, sqlite_url):
     response = login(client, "ADA@example.com")  # even the right password, any spelling
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.get_data(as_text=True)
-    key = throttle.attempt_key("ada@example.com", "127.0.0.1")
-    assert throttle.seconds_blocked(key, now=time.monotonic() + throttle.WINDOW_SECONDS + 1) == 0
+    later = datetime.now(UTC) + throttle.WINDOW + timedelta(seconds=1)
+    assert throttle.reserve(get_engine(sqlite_url), "ada@example.com", "127.0.0.1", now=later) == 0
     elsewhere = app.test_client()
     token = csrf_token(elsewhere)
     response = elsewhere.post(

@@ -8,7 +8,6 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 from otel_llm_server.web import create_app
-from otel_llm_server.web.auth import throttle
 
 from otel_llm.accounts import create_key, create_project, get_project
 from otel_llm.accounts import users as users_service
@@ -18,8 +17,7 @@ PASSWORD = "correct horse battery"
 
 
 def make_app(db_url: str, **config) -> Flask:
-    """The real app (CSRF on) against ``db_url``, with no sign-in failures remembered."""
-    throttle.reset()
+    """The real app (CSRF on) against ``db_url`` (a fresh database remembers no sign-in failures)."""
     return create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "TESTING": True, **config})
 
 

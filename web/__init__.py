@@ -45,7 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies(),
-        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours()),
+        SESSION_IDLE_SECONDS=settings.session_idle_minutes() * 60,  # checked in web/access.py
+        SESSION_MAX_SECONDS=settings.session_max_hours() * 3600,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in _check_csrf: every write except API-key calls
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,

@@ -15,11 +15,12 @@ the signed-in user's membership in the session's current project), checks the ro
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.errors import ApiError, is_api_request
 
@@ -29,6 +30,9 @@ from otel_llm.accounts.roles import check_role
 
 ACCESS_ATTR = "otel_llm_access"
 PUBLIC = "public"
+SIGNED_IN = "signed-in"
+SEEN_RESOLUTION_SECONDS = 60
+"""The session's last-seen time is rewritten at most this often (not a new cookie on every request)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ class NotSignedIn(Exception):
     pass
 
 
+class NoProject(Exception):
+    """A signed-in user who is a member of no project (yet): their pages show their invitations."""
+
+    def __init__(self, user: users_service.User):
+        super().__init__(user.email)
+        self.user = user
+
+
 def require(role: str) -> Callable:
     """Decorator: the caller needs at least ``role`` in the current project (401/403 otherwise)."""
     check_role(role)
@@ -53,6 +65,8 @@ def require(role: str) -> Callable:
         def wrapped(*args: Any, **kwargs: Any):
             try:
                 caller = current_caller()
+            except NoProject:
+                return redirect(url_for("auth.invitations_page"))
             except NotSignedIn:
                 if is_api_request():
                     raise ApiError(
@@ -71,6 +85,21 @@ def require(role: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def signed_in(view: Callable) -> Callable:
+    """Decorator: any signed-in user, member of a project or not (their invitations); sets ``g.user``."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        user = current_user()
+        if user is None:
+            return redirect(url_for("auth.sign_in_page", next=request.full_path.rstrip("?")))
+        g.user = user
+        return view(*args, **kwargs)
+
+    setattr(wrapped, ACCESS_ATTR, SIGNED_IN)
+    return wrapped
 
 
 def public(view: Callable) -> Callable:
@@ -124,19 +153,44 @@ def _key_caller() -> Caller:
     return Caller(info.project_id, info.project_name, info.role, actor=f"key:{prefix}")
 
 
-def _session_caller() -> Caller:
+def current_user() -> users_service.User | None:
+    """The signed-in user, if the session is still valid: same generation, not idle or too old."""
     user_id = session.get("user_id")
     user = users_service.get_user(engine(), user_id) if isinstance(user_id, int) else None
-    if user is None or user.disabled:
+    now = int(time.time())
+    if user is None or user.disabled or not _session_is_live(user, now):
         session.clear()
+        return None
+    if now - session.get("seen_at", 0) >= SEEN_RESOLUTION_SECONDS:
+        session["seen_at"] = now
+    return user
+
+
+def _session_is_live(user: users_service.User, now: int) -> bool:
+    signed_in_at, seen_at = session.get("signed_in_at"), session.get("seen_at")
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return False
+    config = current_app.config
+    return (
+        session.get("generation") == user.session_generation
+        and now - seen_at < config["SESSION_IDLE_SECONDS"]
+        and now - signed_in_at < config["SESSION_MAX_SECONDS"]
+    )
+
+
+def _session_caller() -> Caller:
+    user = current_user()
+    if user is None:
         raise NotSignedIn()
     membership = _current_membership(user)
     if membership is None:
+        if not is_api_request():
+            raise NoProject(user)
         raise ApiError(
             403,
             "no_project",
-            f"{user.email} is not a member of any project; ask an admin to add you "
-            f"(`otel-llm users set-role {user.email} --project P --role viewer`).",
+            f"{user.email} is not a member of any project; accept an invitation at /invitations, or ask "
+            f"an admin to invite you (`otel-llm users set-role {user.email} --project P --role viewer`).",
         )
     session["project_id"] = membership.project_id
     return Caller(
@@ -158,10 +212,15 @@ def sign_in(user: users_service.User) -> None:
     """Start a fresh session for ``user`` (a new session defeats session fixation)."""
     session.clear()
     session.permanent = True
-    session["user_id"] = user.id
+    now = int(time.time())
+    session.update(user_id=user.id, generation=user.session_generation, signed_in_at=now, seen_at=now)
 
 
 def sign_out() -> None:
+    """End this session and every other session of the same user (a stolen copy of the cookie too)."""
+    user = current_user()
+    if user is not None:
+        users_service.sign_out_everywhere(engine(), user.id)
     session.clear()
 
 

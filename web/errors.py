@@ -90,7 +90,7 @@ def map_exception(app: Flask, exc_class: type[Exception], status: int, code: str
 
 def init_app(app: Flask) -> None:
     from otel_llm.accounts import errors as account_errors
-    from otel_llm.accounts import users
+    from otel_llm.accounts import invitations, users
 
     app.register_error_handler(ApiError, lambda e: error_response(e.status, e.code, e.message))
     app.register_error_handler(CSRFError, _handle_csrf)
@@ -100,6 +100,7 @@ def init_app(app: Flask) -> None:
     map_exception(app, account_errors.ProjectNotFound, 404, "not_found")
     map_exception(app, account_errors.KeyNotFound, 404, "not_found")
     map_exception(app, users.UserNotFound, 404, "not_found")
+    map_exception(app, invitations.InvitationNotFound, 404, "not_found")
     map_exception(app, account_errors.ProjectExists, 409, "conflict")
     map_exception(app, users.UserExists, 409, "conflict")
 

@@ -7,10 +7,11 @@ console's Settings → Members page and the sign-in form all call these function
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,6 +47,7 @@ class User:
     email: str
     created_at: datetime | None
     disabled: bool
+    session_generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,7 @@ def create_user(engine: Engine, email: str, password: str, project: str, role: s
     try:
         with engine.begin() as connection:
             user_id = connection.execute(
-                insert(users)
-                .values(email=email, password_hash=generate_password_hash(password))
-                .returning(users.c.id)
+                insert(users).values(**_new_account(email, password)).returning(users.c.id)
             ).scalar_one()
             connection.execute(
                 insert(memberships).values(user_id=user_id, project_id=project_row.id, role=role)
@@ -94,6 +94,28 @@ def create_user(engine: Engine, email: str, password: str, project: str, role: s
             f"--project {project} --role {role}`."
         ) from exc
     return _require_membership(engine, user_id, project_row.id)
+
+
+def _new_account(email: str, password: str) -> dict:
+    # A random first generation: a session of a deleted account never matches a new account that
+    # is given the same id (SQLite reuses the highest id once it is deleted).
+    return dict(
+        email=email,
+        password_hash=generate_password_hash(password),
+        session_generation=secrets.randbelow(2**30),
+    )
+
+
+def create_account(engine: Engine, email: str, password: str) -> User:
+    """A new account for ``email`` with no project yet (it joins projects by accepting invitations)."""
+    email = normalize_email(email)
+    check_password(password)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(users).values(**_new_account(email, password)))
+    except IntegrityError as exc:
+        raise UserExists(f"{email} already exists.") from exc
+    return require_user(engine, email)
 
 
 def ensure_user(engine: Engine, email: str, password: str, project: str, role: str) -> Membership:
@@ -117,7 +139,9 @@ def set_role(engine: Engine, email: str, project: str, role: str) -> Membership:
             .where(memberships.c.user_id == user.id, memberships.c.project_id == project_row.id)
             .values(role=role)
         ).rowcount
-        if not changed:
+        if changed:
+            end_sessions(connection, user.id)  # a changed role ends the sessions signed in with the old one
+        else:
             connection.execute(
                 insert(memberships).values(user_id=user.id, project_id=project_row.id, role=role)
             )
@@ -137,6 +161,7 @@ def remove_user(engine: Engine, email: str, project: str | None = None) -> None:
                 memberships.c.user_id == user.id, memberships.c.project_id == project_row.id
             )
         ).rowcount
+        end_sessions(connection, user.id)
     if not removed:
         raise UserNotFound(f"{user.email} is not a member of project {project!r}.")
 
@@ -148,6 +173,19 @@ def set_password(engine: Engine, email: str, password: str) -> None:
         connection.execute(
             update(users).where(users.c.id == user.id).values(password_hash=generate_password_hash(password))
         )
+        end_sessions(connection, user.id)
+
+
+def end_sessions(connection: Connection, user_id: int) -> None:
+    """End every console session of ``user_id`` (each carries the generation it was signed in with)."""
+    connection.execute(
+        update(users).where(users.c.id == user_id).values(session_generation=users.c.session_generation + 1)
+    )
+
+
+def sign_out_everywhere(engine: Engine, user_id: int) -> None:
+    with engine.begin() as connection:
+        end_sessions(connection, user_id)
 
 
 def verify_credentials(engine: Engine, email: str, password: str) -> User | None:
@@ -242,4 +280,10 @@ def _membership(row) -> Membership:
 
 
 def _user(row) -> User:
-    return User(id=row.id, email=row.email, created_at=as_utc(row.created_at), disabled=bool(row.disabled))
+    return User(
+        id=row.id,
+        email=row.email,
+        created_at=as_utc(row.created_at),
+        disabled=bool(row.disabled),
+        session_generation=row.session_generation,
+    )

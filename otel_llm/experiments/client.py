@@ -25,6 +25,7 @@ from otel_llm import settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import attach_tags, detach_tags
 from otel_llm.experiments import assign
+from otel_llm.masking import fingerprint, mask_url, short_error
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         try:
             config = self._config()
         except Exception as exc:
-            logger.warning("otel-llm: experiment %r unavailable (%s); serving the default", self.name, exc)
+            logger.warning(
+                "otel-llm: experiment %r unavailable (%s); serving the default", self.name, short_error(exc)
+            )
             return Variant("control", self.default, self.name, True, False, "unreachable")
         if config.get("unknown"):
             return Variant("control", self.default, self.name, True, False, "unknown")
@@ -109,7 +112,7 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
 
     def _config(self) -> dict[str, Any]:
         source = self.api_url or settings.database_url(self.database_url)
-        key = (source, self.project, self.name)
+        key = (mask_url(source), fingerprint(f"{source} {self.api_key}"), self.project, self.name)
         return _cache.get(key, self._fetch, ttl=self.cache_ttl)
 
     def _fetch(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from otel_llm import settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import attach_tags, detach_tags
 from otel_llm.hashing import text_hash
+from otel_llm.masking import fingerprint, mask_url, short_error
 from otel_llm.prompts.errors import PromptUnavailable
 from otel_llm.prompts.render import render, variables
 
@@ -147,10 +148,12 @@ def _fallback(
     which = f"v{version}" if version is not None else label
     if fallback is None:
         raise PromptUnavailable(
-            f"prompt {name}@{which} is unavailable ({exc}) and nothing is cached; pass fallback= "
+            f"prompt {name}@{which} is unavailable ({short_error(exc)}) and nothing is cached; pass fallback= "
             "to get_prompt to keep working when the registry cannot be reached."
         ) from exc
-    logger.warning("otel-llm: prompt %s@%s unavailable (%s); using the fallback template", name, which, exc)
+    logger.warning(
+        "otel-llm: prompt %s@%s unavailable (%s); using the fallback template", name, which, short_error(exc)
+    )
     return Prompt(name, fallback, is_fallback=True)
 
 
@@ -169,7 +172,7 @@ def _source(project, database_url, api_url, api_key):
 class _DatabaseSource:
     def __init__(self, url: str, project: str):
         self.url, self.project = url, project
-        self.key = ("db", url, project)
+        self.key = ("db", mask_url(url), fingerprint(url), project)  # no password in the cache key
 
     def fetch(self, name: str, label: str | None, version: int | None) -> Prompt:
         from otel_llm.prompts import catalog, versions
@@ -195,7 +198,7 @@ def _with_connect_timeout(url: str) -> str:
 class _ApiSource:
     def __init__(self, base: str, key: str | None):
         self.base, self.api_key = base.rstrip("/"), key
-        self.key = ("api", self.base, key)
+        self.key = ("api", mask_url(self.base), fingerprint(f"{self.base} {key}"))  # no API key in it
 
     def fetch(self, name: str, label: str | None, version: int | None) -> Prompt:
         import httpx

@@ -1,4 +1,4 @@
-"""``/api/v1/project``, ``/api/v1/members`` and ``/api/v1/keys``."""
+"""``/api/v1/project``, ``/api/v1/members``, ``/api/v1/invitations`` and ``/api/v1/keys``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.settings import members
 from otel_llm_server.web.traces.presenters import jsonable
 
-from otel_llm.accounts import create_key, list_keys, revoke_key
+from otel_llm.accounts import create_key, invitations, list_keys, revoke_key
 from otel_llm.accounts import users as users_service
 
 api = Blueprint("settings_api", __name__, url_prefix="/api/v1")
@@ -21,7 +21,10 @@ MEMBER_SCHEMA = {
     "properties": {
         "email": {"type": "string"},
         "role": {"type": "string", "enum": ["viewer", "editor", "admin"]},
-        "password": {"type": "string", "description": "Initial password, required for a new account."},
+        "password": {
+            "type": "string",
+            "description": "Initial password, used only if the email has no account yet.",
+        },
     },
 }
 KEY_SCHEMA = {
@@ -52,15 +55,38 @@ def list_members():
 @api.post("/members")
 @require("admin")
 @api_doc(
-    "Give a person a role in the project (creating their account if needed)",
+    "Invite a person to the project; they join when they accept it after signing in",
     request=MEMBER_SCHEMA,
-    responses={200: "The membership.", 422: "Invalid email, role or password."},
+    responses={
+        202: "The invitation (the same answer whether or not the email has an account).",
+        422: "Invalid email, role or password.",
+    },
     tag="settings",
 )
 def add_member():
     body = json_object()
-    member = members.add_member(string_field(body, "email"), role_field(body), body.get("password"))
-    return _member(member)
+    password = string_field(body, "password", required=False) or None
+    invitation = members.invite(string_field(body, "email"), role_field(body), password)
+    return _invitation(invitation), 202
+
+
+@api.get("/invitations")
+@require("admin")
+@api_doc("Invitations of the project not accepted yet", tag="settings")
+def list_invitations():
+    return {"items": [_invitation(i) for i in invitations.list_for_project(engine(), g.project_id)]}
+
+
+@api.delete("/invitations/<int:invitation_id>")
+@require("admin")
+@api_doc(
+    "Withdraw an invitation",
+    params={"invitation_id": "Invitation id (from GET /api/v1/invitations)."},
+    responses={200: "The withdrawn invitation.", 404: "No such invitation in this project."},
+    tag="settings",
+)
+def delete_invitation(invitation_id: int):
+    return _invitation(invitations.cancel(engine(), g.project_id, invitation_id))
 
 
 @api.delete("/members/<int:user_id>")
@@ -110,6 +136,11 @@ def delete_key(key_id: int):
 
 def _member(m: users_service.Membership) -> dict:
     return {"user_id": m.user_id, "email": m.email, "role": m.role}
+
+
+def _invitation(i) -> dict:
+    fields = ("id", "email", "role", "invited_by", "created_at")
+    return jsonable({name: getattr(i, name) for name in fields} | {"status": "invited"})
 
 
 def _key(k) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g
 from otel_llm_server.web.db import engine
 
+from otel_llm.accounts import invitations
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.errors import AccountError
 
@@ -14,15 +15,17 @@ class LastAdmin(AccountError):
     pass
 
 
-def add_member(email: str, role: str, password: str | None) -> users_service.Membership:
-    """Give ``email`` ``role`` in the current project; a new account needs ``password``."""
-    try:
-        users_service.require_user(engine(), email)
-    except users_service.UserNotFound:
-        if not password:
-            raise AccountError(f"{email} has no account yet: set an initial password for them.") from None
-        return users_service.create_user(engine(), email, password, g.project_name, role)
-    return users_service.set_role(engine(), email, g.project_name, role)
+def invite(email: str, role: str, password: str | None) -> invitations.Invitation:
+    """Invite ``email`` as ``role`` to the current project (the same answer whether or not they have
+    an account; ``password`` only sets up an account that does not exist yet)."""
+    return invitations.invite(engine(), g.project_id, email, role, invited_by=g.actor, password=password)
+
+
+def invited_message(invitation: invitations.Invitation) -> str:
+    return (
+        f"Invitation saved: {invitation.email} joins {invitation.project_name} as {invitation.role} "
+        "after accepting it when they sign in."
+    )
 
 
 def change_role(user_id: int, role: str) -> users_service.Membership:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from otel_llm_server.web.access import require
+from otel_llm_server.web.access import can, require
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.settings import members
 
-from otel_llm.accounts import ROLES, create_key, list_keys, revoke_key
+from otel_llm.accounts import ROLES, create_key, invitations, list_keys, revoke_key
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.errors import AccountError
 
@@ -18,7 +18,8 @@ bp = Blueprint("settings", __name__, url_prefix="/settings", template_folder="te
 @require("viewer")
 def members_page():
     rows = users_service.list_memberships(engine(), project=g.project_name)
-    return render_template("settings/members.html", members=rows, roles=ROLES)
+    pending = invitations.list_for_project(engine(), g.project_id) if can("admin") else []
+    return render_template("settings/members.html", members=rows, roles=ROLES, invitations=pending)
 
 
 @bp.post("/members")
@@ -26,11 +27,23 @@ def members_page():
 def add_member():
     form = request.form
     try:
-        member = members.add_member(form.get("email", ""), form.get("role", ""), form.get("password") or None)
+        invitation = members.invite(form.get("email", ""), form.get("role", ""), form.get("password") or None)
     except (AccountError, ValueError) as exc:
         flash(str(exc), "error")
     else:
-        flash(f"{member.email} is now {member.role} in {member.project_name}.", "success")
+        flash(members.invited_message(invitation), "success")
+    return redirect(url_for("settings.members_page"))
+
+
+@bp.post("/invitations/<int:invitation_id>/cancel")
+@require("admin")
+def cancel_invitation(invitation_id: int):
+    try:
+        invitation = invitations.cancel(engine(), g.project_id, invitation_id)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"The invitation of {invitation.email} is withdrawn.", "success")
     return redirect(url_for("settings.members_page"))
 
 
