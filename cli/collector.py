@@ -136,14 +136,18 @@ def collector(
 
 
 def _prepare_database(url: str, upgrade: bool) -> None:
+    from otel_llm_server.cli.dbcheck import require_existing_file, require_url, unavailable
+
     from otel_llm.storage import migrate
 
     if upgrade:
+        require_url(url)
         try:
             migrate.upgrade(url)
         except Exception as exc:
-            raise click.ClickException(f"could not upgrade {_safe(url)}: {exc}") from exc
+            raise unavailable(url, exc, doing="upgrade") from exc
         return
+    require_existing_file(url)
     try:
         current, head = migrate.current_revision(url), migrate.head_revision()
     except Exception as exc:  # unreachable now: start anyway, requests wait in the spool
@@ -163,10 +167,12 @@ def _spool_dir(option: str | None):
 
 
 def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from otel_llm.masking import mask_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return mask_url(url)
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    from otel_llm.masking import short_error
+
+    return short_error(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from otel_llm import settings
+from otel_llm.masking import mask_url
 from otel_llm.storage import migrate
 
 
@@ -14,10 +15,10 @@ def database_url(ctx: click.Context) -> str:
 
 
 def db_engine(ctx: click.Context):
-    """The engine of that database (no migration check; see ``cli.dbcheck.migrated_engine``)."""
-    from otel_llm.storage.db import get_engine
+    """The engine of that database, once it exists and is migrated (else a one-line error)."""
+    from otel_llm_server.cli.dbcheck import migrated_engine
 
-    return get_engine(database_url(ctx))
+    return migrated_engine(ctx)
 
 
 @click.group()
@@ -41,12 +42,16 @@ def upgrade(ctx: click.Context, revision: str) -> None:
     Example:
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm db upgrade
     """
+    from otel_llm_server.cli.dbcheck import require_url, unavailable
+
     url = database_url(ctx)
+    require_url(url)
     try:
         migrate.upgrade(url, revision)
+        now = migrate.current_revision(url)
     except Exception as exc:
-        raise click.ClickException(f"could not upgrade {_safe(url)}: {exc}") from exc
-    click.echo(f"Database {_safe(url)} is at revision {migrate.current_revision(url)}.")
+        raise unavailable(url, exc, doing="upgrade") from exc
+    click.echo(f"Database {mask_url(url)} is at revision {now}.")
 
 
 @db.command()
@@ -58,17 +63,14 @@ def current(ctx: click.Context) -> None:
     Example:
       otel-llm db current
     """
+    from otel_llm_server.cli.dbcheck import require_existing_file, unavailable
+
     url = database_url(ctx)
+    require_existing_file(url)
     try:
         revision = migrate.current_revision(url)
     except Exception as exc:
-        raise click.ClickException(f"could not read {_safe(url)}: {exc}") from exc
+        raise unavailable(url, exc) from exc
     head = migrate.head_revision()
     state = "up to date" if revision == head else f"behind (latest is {head}); run `otel-llm db upgrade`"
     click.echo(f"{revision or '(empty)'} — {state}")
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -1,4 +1,11 @@
-"""Opening the database for a CLI command, with errors that say what to do."""
+"""Opening the database for a CLI command, with one-line errors that say what to do.
+
+Every command that reads or writes the store gets its engine from ``migrated_engine(ctx)``: a
+missing SQLite file, an unreachable server or a schema that is not at this otel-llm's revision
+is a ``click.ClickException`` (one line, the URL's password masked) before anything runs. A
+database error later on (the server going away mid-command) is worded by ``unavailable``, which
+``cli/main.py`` applies to whatever database error a command lets through.
+"""
 
 from __future__ import annotations
 
@@ -9,37 +16,80 @@ from otel_llm_server.cli.db import database_url
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from otel_llm.masking import mask_url, short_error
 from otel_llm.storage import migrate
 from otel_llm.storage.db import get_engine
 
+CHECK_URL = "check that it is running and reachable, and --database-url / OTEL_LLM_DATABASE_URL"
+
 
 def safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    return mask_url(url)
 
 
 def migrated_engine(ctx: click.Context) -> Engine:
     """The engine of the chosen database, once it is known to exist and be migrated to head."""
     url = database_url(ctx)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
-        raise click.ClickException(
-            f"no database at {parsed.database}; run `otel-llm db upgrade` to create it "
-            "(or pass --database-url / set OTEL_LLM_DATABASE_URL)."
-        )
+    check_database(url)
+    return get_engine(url)
+
+
+def check_database(url: str) -> None:
+    """``ClickException`` unless ``url`` names an existing database at the head revision."""
+    require_existing_file(url)
     try:
         revision = migrate.current_revision(url)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise click.ClickException(
-            f"cannot open the database {safe_url(url)}: {first}. Check --database-url / OTEL_LLM_DATABASE_URL."
-        ) from exc
+        raise unavailable(url, exc) from exc
     if revision is None:
         raise click.ClickException(
-            f"the database {safe_url(url)} has no otel-llm tables yet; run `otel-llm db upgrade` first."
+            f"the database {mask_url(url)} has no otel-llm tables yet; run `otel-llm db upgrade` first."
         )
     if revision != migrate.head_revision():
         raise click.ClickException(
-            f"the database {safe_url(url)} is at revision {revision}, older than this otel-llm; "
-            "run `otel-llm db upgrade`."
+            f"the database {mask_url(url)} is at revision {revision}, not {migrate.head_revision()} "
+            "(this otel-llm's); run `otel-llm db upgrade`."
         )
-    return get_engine(url)
+
+
+def require_url(url: str):
+    """``url`` parsed, or a ``ClickException`` saying it is not a database URL."""
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except Exception as exc:
+        raise click.ClickException(
+            f"{mask_url(url)} is not a database URL otel-llm can open ({short_error(exc)}); use e.g. "
+            "sqlite:///otel_llm.db or postgresql://user@host/db."
+        ) from exc
+    return parsed
+
+
+def require_existing_file(url: str) -> None:
+    """A SQLite URL must name a file that exists (opening it would create an empty one)."""
+    parsed = require_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        if not Path(database).exists():
+            raise click.ClickException(
+                f"no database at {database}; run `otel-llm db upgrade` to create it "
+                "(or pass --database-url / set OTEL_LLM_DATABASE_URL)."
+            )
+
+
+def unavailable(url: str, exc: BaseException, doing: str = "use") -> click.ClickException:
+    """The one line for a database that cannot be used: which one (password masked), why, what to do."""
+    return click.ClickException(
+        f"cannot {doing} the database {mask_url(url)}: {short_error(exc)}; {CHECK_URL}."
+    )
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True for errors raised by SQLAlchemy or a database driver (as opposed to bugs of ours)."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+        return True
+    return type(exc).__module__.split(".")[0] in ("psycopg", "psycopg2")

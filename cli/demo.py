@@ -41,17 +41,23 @@ def demo(ctx: click.Context, host: str, port: int, rounds: int, no_serve: bool) 
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm demo --no-serve
     """
     from otel_llm_server.cli import demo_app, demo_showcase, demo_traffic
+    from otel_llm_server.cli.dbcheck import require_url, unavailable
 
     import otel_llm
     from otel_llm import pipeline, settings
     from otel_llm.accounts.users import ensure_user
+    from otel_llm.masking import mask_url
     from otel_llm.storage import migrate
     from otel_llm.storage.db import get_engine
 
     url = chosen_database_url(ctx)
     project = settings.project()
-    click.echo(f"Database: {url}")
-    migrate.upgrade(url)
+    click.echo(f"Database: {mask_url(url)}")
+    require_url(url)
+    try:
+        migrate.upgrade(url)
+    except Exception as exc:
+        raise unavailable(url, exc, doing="upgrade") from exc
     provider = _start_provider()
     # The sample app (get_prompt, experiment) reads the same database; replays and experiment runs
     # started from the console go to the same local provider.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import click
-from otel_llm_server.cli.db import database_url
+from otel_llm_server.cli.dbcheck import migrated_engine
 
 from otel_llm import settings
 from otel_llm.feedback import FeedbackError, add_feedback, list_feedback, parse_target
@@ -14,9 +14,7 @@ from otel_llm.prompts.errors import PromptError
 
 
 def _engine(ctx: click.Context):
-    from otel_llm.storage.db import get_engine
-
-    return get_engine(database_url(ctx))
+    return migrated_engine(ctx)
 
 
 @click.group()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 
 import click
 
@@ -75,7 +76,8 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attribute)
 
     def invoke(self, ctx: click.Context):
-        """Run the command; an optional dependency it lacks is named with the pip line that adds it."""
+        """Run the command; a missing optional dependency is named with the pip line that adds it, and a
+        database error the command lets through becomes one line, not a traceback."""
         try:
             return super().invoke(ctx)
         except ModuleNotFoundError as exc:
@@ -88,6 +90,17 @@ class LazyGroup(click.Group):
             raise click.ClickException(
                 f"{command} needs {exc.name}, not installed here: pip install 'otel-llm[{extra}]'"
             ) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if "sqlalchemy" not in sys.modules:  # no database was touched: a bug, keep the traceback
+                raise
+            from otel_llm_server.cli.db import database_url
+            from otel_llm_server.cli.dbcheck import is_database_error, unavailable
+
+            if not is_database_error(exc):
+                raise
+            raise unavailable(database_url(ctx), exc) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list, from the summaries in ``COMMANDS`` (no command module imported)."""

@@ -6,7 +6,7 @@ import json
 import sys
 
 import click
-from otel_llm_server.cli.db import database_url
+from otel_llm_server.cli.dbcheck import migrated_engine
 
 from otel_llm.accounts import ROLES
 from otel_llm.accounts import users as users_service
@@ -14,9 +14,7 @@ from otel_llm.accounts.errors import AccountError
 
 
 def _engine(ctx: click.Context):
-    from otel_llm.storage.db import get_engine
-
-    return get_engine(database_url(ctx))
+    return migrated_engine(ctx)
 
 
 def _run(call, *args):

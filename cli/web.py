@@ -24,22 +24,20 @@ def web(ctx: click.Context, host: str, port: int, upgrade: bool, threads: int) -
       otel-llm web --upgrade --port 8080
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm web --host 0.0.0.0
     """
+    from otel_llm_server.cli.dbcheck import check_database, require_url, unavailable
     from otel_llm_server.web import create_app
 
     from otel_llm.storage import migrate
 
     url = database_url(ctx)
-    try:
-        if upgrade:
+    if upgrade:
+        require_url(url)
+        try:
             migrate.upgrade(url)
-        elif not migrate.is_up_to_date(url):
-            raise click.ClickException(
-                "the database schema is missing or outdated; run `otel-llm db upgrade` or add --upgrade."
-            )
-    except click.ClickException:
-        raise
-    except Exception as exc:
-        raise click.ClickException(f"cannot open the database ({exc}); check OTEL_LLM_DATABASE_URL.") from exc
+        except Exception as exc:
+            raise unavailable(url, exc, doing="upgrade") from exc
+    else:
+        check_database(url)
     app = create_app({"DATABASE_URL": url})
     click.echo(f"Console: http://{host}:{port}/  (Ctrl-C to stop)")
     serve(app, host, port, threads)
