@@ -36,6 +36,8 @@ from otel_llm_server.collector.committer import (
 from otel_llm_server.collector.config import CollectorConfig
 from otel_llm_server.collector.convert import Converted, from_otlp
 
+from otel_llm.masking import short_error
+
 logger = logging.getLogger(__name__)
 
 TRACES_PATH = "/v1/traces"
@@ -113,7 +115,7 @@ class Receiver:
             try:
                 principal = await asyncio.get_running_loop().run_in_executor(None, self.keys.lookup, token)
             except Exception as exc:
-                logger.warning("otel-llm collector: cannot check API keys: %s", str(exc).splitlines()[0])
+                logger.warning("otel-llm collector: cannot check API keys: %s", short_error(exc))
                 raise Unavailable("API keys cannot be checked right now (database unreachable)") from exc
         return require_writer(principal)
 

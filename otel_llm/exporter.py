@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from sqlalchemy.engine import make_url
 
 from otel_llm import settings
+from otel_llm.masking import short_error
 from otel_llm.pricing import PricingTable
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.normalize import SpanRecord, from_readable
@@ -182,7 +183,7 @@ def url_problem(database_url: str) -> str | None:
     try:
         get_engine(database_url)  # loads the dialect and its driver; does not connect
     except Exception as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        reason = short_error(exc)
         if url.password:
             reason = reason.replace(str(url.password), "***")
         return f"the database URL {shown} cannot be used ({reason})"

@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from otel_llm.masking import short_error
 from otel_llm.storage.normalize import SpanRecord
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class Spool:
 
     def reject(self, batch: dict[str, Any], error: BaseException) -> None:
         """Keep spans that cannot be stored in ``dead/`` (with the error), never retried."""
-        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        reason = short_error(error)
         _write_json(self.dead_directory, {**batch, "error": f"{type(error).__name__}: {error}"[:2000]})
         logger.error(
             "otel-llm: %d span(s) could not be stored (%s); kept in %s",

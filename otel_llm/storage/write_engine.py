@@ -36,6 +36,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from otel_llm.masking import short_error
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.storage.errors import is_data_error, is_schema_missing
@@ -384,8 +385,7 @@ class WriteEngine:
 
     def _short(self, exc: BaseException) -> str:
         """The error's first line, never with the database password in it."""
-        text = str(getattr(exc, "orig", None) or exc)
-        text = text.splitlines()[0][:300] if text else type(exc).__name__
+        text = short_error(getattr(exc, "orig", None) or exc, limit=300)
         password = self.engine.url.password
         return text.replace(str(password), "***") if password else text
 
