@@ -1,7 +1,7 @@
 """sessions: a per-user session generation, shared sign-in throttling, project invitations
 
 Revision ID: 0007_sessions
-Revises: 0006_experiment_rollups
+Revises: 0008_prices
 Create Date: 2026-12-02
 
 - ``users.session_generation``: every console session carries the generation it was signed in
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_sessions"
-down_revision = "0006_experiment_rollups"
+down_revision = "0008_prices"
 branch_labels = None
 depends_on = None
 
