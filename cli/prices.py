@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 
 import click
-from otel_llm_server.cli.db import database_url
 from otel_llm_server.cli.errors import friendly
 from otel_llm_server.cli.traces import _since_type
 
@@ -39,9 +38,9 @@ def _actor() -> str:
 
 
 def _project(ctx: click.Context):
-    from otel_llm.storage.db import get_engine
+    from otel_llm_server.cli.dbcheck import migrated_engine
 
-    engine = get_engine(database_url(ctx))
+    engine = migrated_engine(ctx)
     return engine, require_project(engine, settings.project(ctx.obj.get("project"))).id
 
 

@@ -34,6 +34,8 @@ STARTS_WHILE_UNREACHABLE = {("collector",)}
 
 # Arguments that get past each command's own input checks to the point where it opens the database.
 VALID_ARGS = {
+    ("prompts", "diff"): ["support@v1", "support@v2"],
+    ("prices", "reprice"): ["--since", "7d"],
     ("experiments", "add-cases"): ["bakeoff", "--test-case", "hello"],
     ("experiments", "create"): ["bakeoff", "--variant", "name=a,provider=openai,model=gpt-4o-mini"],
     ("feedback", "add"): ["5f1c0e2a9b3d4c71", "1"],

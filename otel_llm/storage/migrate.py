@@ -58,7 +58,10 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
 def prepare_embedded(url: str | None = None) -> None:
     """Create or upgrade an SQLite database to head (nothing to do for Postgres, or when current)."""
     url = settings.database_url(url)
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL: the exporter reports it once, as a configuration error
+        return
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return
     if Path(parsed.database).exists() and is_up_to_date(url):

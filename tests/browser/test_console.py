@@ -12,7 +12,8 @@ def test_sign_in_see_the_demo_traces_filter_open_a_span_and_sign_out(anonymous_p
     page.goto(console.path("/traces"))
     assert "/sign-in" in page.url
     sign_in(page, console, "admin@example.com")
-    page.wait_for_url(re.compile(r"/traces"))
+    page.wait_for_url(re.compile(r"/overview"))  # sign-in lands on the overview
+    page.goto(console.path("/traces"))
     rows = page.locator("#spans tbody tr")
     assert rows.count() >= 10
     assert "claude-haiku-4-5" in page.inner_text("#spans") and "gpt-4o-mini" in page.inner_text("#spans")
