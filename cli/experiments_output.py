@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from otel_llm_server.cli.output import iso
+
 from otel_llm.experiments.model import Experiment, TestCase
 
 
@@ -22,7 +24,7 @@ def experiment_table(found: list[Experiment]) -> str:
             e.primary_metric,
             " / ".join(v.name for v in e.variants),
             e.winner or "",
-            e.created_at.strftime("%Y-%m-%d %H:%M") if e.created_at else "",
+            iso(e.created_at, missing=""),
         ]
         for e in found
     ]
@@ -56,10 +58,12 @@ def experiment_detail(e: Experiment, cases: list[TestCase], runs: list[dict[str,
                 str(r["items"]),
                 str(r["failed"]),
                 f"${r['cost_usd']:.4f}",
+                iso(r["started_at"]),
             ]
             for r in runs
         ]
-        lines.append(_table(["RUN", "STATUS", "REPEAT", "CALLS", "FAILED", "COST"], rows))
+        lines.append(_table(["RUN", "STATUS", "REPEAT", "CALLS", "FAILED", "COST", "STARTED"], rows))
+        lines += [f"Run {r['id']} failed: {r['error']}" for r in runs if r.get("error")]
     return "\n".join(lines)
 
 

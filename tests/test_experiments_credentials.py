@@ -1,5 +1,6 @@
 """A run without provider credentials fails before the first call, with one sentence saying what to
-set — in the CLI, the JSON API and the console — and leaves no run behind."""
+set: the CLI says it and stores nothing; a run started from the JSON API or the console is stored
+``failed`` with that sentence, which its page and the runs list show."""
 
 from __future__ import annotations
 
@@ -68,17 +69,27 @@ def test_cli_run_without_credentials_says_what_to_set_and_calls_nothing(db_url, 
     assert len(mock_llm.requests) == 2 and _runs(db_url) == 1
 
 
-def test_api_and_console_refuse_the_run_with_the_sentence_and_store_no_run(db_url, mock_llm):
+def test_api_and_console_record_the_sentence_on_a_failed_run_and_call_nothing(db_url, mock_llm):
     web = make_app(db_url)  # no EXPERIMENTS_BASE_URL: the SDKs' own variables, unset here
     editor = bearer(api_key(db_url, "alpha", "editor"))
     http = web.test_client()
     assert http.post("/api/v1/experiments", json=BODY, headers=editor).status_code == 201
+    sentence = (
+        "no credentials for provider 'anthropic': set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN, "
+        "or --base-url (OTEL_LLM_MOCK_URL) to call the local provider."
+    )
 
-    refused = http.post("/api/v1/experiments/bakeoff/runs", json={}, headers=editor)
-    assert refused.status_code == 422
-    error = refused.get_json()["error"]
-    assert error["code"] == "invalid" and "set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN" in error["message"]
-    assert http.get("/api/v1/experiments/bakeoff/runs", headers=editor).get_json()["items"] == []
+    started = http.post("/api/v1/experiments/bakeoff/runs", json={}, headers=editor)
+    assert started.status_code == 202
+    assert started.get_json() | {"run_id": 0} == {"run_id": 0, "status": "failed", "error": sentence}
+    [run] = http.get("/api/v1/experiments/bakeoff/runs", headers=editor).get_json()["items"]
+    assert (run["id"], run["status"], run["error"], run["items"]) == (
+        started.get_json()["run_id"],
+        "failed",
+        sentence,
+        0,
+    )
+    assert run["finished_at"] is not None
 
     member = signed_in_client(web, db_url, "ed@example.com", "editor", project="alpha")
     token = csrf_token(member, "/experiments/bakeoff")
@@ -86,5 +97,11 @@ def test_api_and_console_refuse_the_run_with_the_sentence_and_store_no_run(db_ur
         "/experiments/bakeoff/run", data={"csrf_token": token, "repeat": "1"}, follow_redirects=True
     )
     html = page.get_data(as_text=True)
-    assert "no credentials for provider &#39;anthropic&#39;: set ANTHROPIC_API_KEY" in html
-    assert mock_llm.requests == [] and _runs(db_url) == 0
+    shown = sentence.replace("'", "&#39;")
+    assert f"Run {run['id'] + 1} failed: {shown}" in html  # the flash
+    assert html.count(f'class="flash-error">{shown}</td>') == 2  # each failed run in the table
+    assert mock_llm.requests == [] and _runs(db_url) == 2
+
+    shown = _cli(db_url, "-p", "alpha", "show", "bakeoff")
+    assert shown.exit_code == 0, shown.output
+    assert f"Run {run['id']} failed: {sentence}" in shown.output

@@ -298,3 +298,21 @@ def test_listing_replays_of_a_span(sqlite_app):
     second = replay(app, span_id)
     listed = list_replays(app.engine, app.project_id, original_span_id=span_id)
     assert [r["id"] for r in listed] == [second.id, first.id]
+
+
+def test_a_replay_error_shown_to_the_user_masks_passwords_and_keys(sqlite_app, monkeypatch, caplog):
+    from otel_llm.replay import call
+
+    def leaky(*args, **kwargs):
+        raise RuntimeError("proxy http://ada:hunter2@gw.internal refused key sk-live0123456789abcdef")
+
+    app = sqlite_app
+    span_id = app.chat()
+    monkeypatch.setattr(call, "send", leaky)
+    result = replay(app, span_id)
+
+    masked = "RuntimeError: proxy http://ada:***@gw.internal refused key sk-***"
+    assert (result.status, result.error) == ("error", masked)
+    assert get_replay(app.engine, app.project_id, result.id)["error"] == masked
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "hunter2" not in logged and "sk-live0123456789abcdef" not in logged

@@ -14,6 +14,7 @@ from typing import Any
 from otel_llm import attributes as attrs
 from otel_llm import providers
 from otel_llm.context import call_tracer, tags
+from otel_llm.masking import redact
 from otel_llm.pricing import PricingTable
 from otel_llm.providers.neutral import Neutral, text_part
 
@@ -56,7 +57,7 @@ def call(
                 response = _send(client, variant, messages)
         except Exception as exc:  # provider errors are results, not crashes
             elapsed = (time.perf_counter() - started) * 1000
-            return CallResult(False, elapsed, None, trace_id, f"{type(exc).__name__}: {exc}"[:1000])
+            return CallResult(False, elapsed, None, trace_id, redact(f"{type(exc).__name__}: {exc}")[:1000])
     elapsed = (time.perf_counter() - started) * 1000
     return CallResult(True, elapsed, _cost(variant, response, pricing), trace_id)
 

@@ -7,6 +7,11 @@ are results). Each call goes through ``otel_llm.server_calls``: traced, tagged, 
 written with its run item, into the experiment's project only (never through the app-wide
 pipeline), so results read them right away. Runs of different experiments and projects go on at
 the same time in one process; one experiment has one run at a time in a process.
+
+A run that cannot go on is ``failed`` with the reason on the run (``error``: one sentence, secrets
+masked): a failure midway, and, for runs started on someone's behalf (console, API) with
+``record_refusal=True``, missing provider credentials — the person who started it reads why on the
+run's page. From the terminal a missing credential is an error before anything is stored.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ from otel_llm.experiments.calls import CallResult, PreparedVariant, call
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import Experiment, TestCase, VariantSpec
 from otel_llm.experiments.prompt_refs import resolve_prompt
+from otel_llm.masking import short_error
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.storage.schema_experiments import experiment_run_items, experiment_runs
 
-RESUMABLE = ("running", "interrupted", "cost_cap")
+RESUMABLE = ("running", "interrupted", "cost_cap", "failed")
 
 _turns = threading.Condition()
 _running: set[int] = set()  # experiments with a run going on in this process
@@ -41,6 +47,10 @@ _running: set[int] = set()  # experiments with a run going on in this process
 
 class RunInProgress(ExperimentError):
     pass
+
+
+class RunFailed(ExperimentError):
+    """The run stopped on an unexpected error; the run is stored ``failed`` with the reason."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +63,13 @@ class Item:
 @dataclass
 class RunReport:
     run_id: int
-    status: str  # completed | cost_cap | interrupted
+    status: str  # completed | cost_cap | interrupted | failed
     total: int  # items in the whole run
     skipped: int  # recorded by an earlier attempt
     done: int = 0  # recorded now
     failed: int = 0
     cost_usd: float = 0.0  # whole run, earlier attempts included
+    error: str | None = None  # why a failed run failed
 
     @property
     def resumed(self) -> bool:
@@ -82,15 +93,28 @@ def run_experiment(
     on_item: ProgressCallback | None = None,
     stop: threading.Event | None = None,
     wait: bool = True,
+    record_refusal: bool = False,
 ) -> RunReport:
-    """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``.
+    """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``;
+    an unexpected error stores it ``failed`` with the reason and raises ``RunFailed``.
 
     A draft experiment is started first. Missing provider credentials are an ``ExperimentError``
-    before anything is called or stored. With ``wait=False``, ``RunInProgress`` is raised at once
-    when this process is already running the experiment.
+    before anything is called or stored; with ``record_refusal``, a ``failed`` run holding that
+    sentence is stored (and reported to ``on_start``) instead. With ``wait=False``,
+    ``RunInProgress`` is raised at once when this process is already running the experiment.
     """
     _check_options(repeat, concurrency, max_cost_usd)
-    project_id, experiment, cases, variants = _plan(engine, project, name, base_url)
+    project_id, experiment, cases, variants = _plan(engine, project, name)
+    problem = _credentials_problem(variants, base_url)
+    if problem and record_refusal:
+        report = _refused_run(engine, experiment.id, repeat, max_cost_usd, problem)
+        if on_start:
+            on_start(report)
+        return report
+    if problem:
+        raise ExperimentError(problem)
+    if experiment.status == "draft":
+        experiment = service.start(engine, project, name)
     with _experiment_turn(experiment, wait):
         run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
         total = len(cases) * len(variants) * repeat
@@ -111,10 +135,9 @@ def run_experiment(
 
 
 def _plan(
-    engine: Engine, project: str, name: str, base_url: str | None
+    engine: Engine, project: str, name: str
 ) -> tuple[int, Experiment, list[TestCase], list[PreparedVariant]]:
-    """The project id, the experiment (a draft one started), its test cases and prepared variants;
-    errors if it cannot run."""
+    """The project id, the experiment, its test cases and prepared variants; errors if it cannot run."""
     cases = service.list_test_cases(engine, project, name)
     if not cases:
         raise ExperimentError(
@@ -124,18 +147,37 @@ def _plan(
         project_id, experiment = service.load(conn, project, name)
     _check_runnable(experiment)
     variants = [_prepare(engine, project, v) for v in experiment.variants]
-    _check_credentials(variants, base_url)
-    if experiment.status == "draft":
-        experiment = service.start(engine, project, name)
     return project_id, experiment, cases, variants
 
 
-def _check_credentials(variants: list[PreparedVariant], base_url: str | None) -> None:
+def _credentials_problem(variants: list[PreparedVariant], base_url: str | None) -> str | None:
+    """The sentence saying what to set for the first provider without credentials, or ``None``."""
     for provider in sorted({v.config["provider"] for v in variants}):
         try:
             providers.check_credentials(provider, base_url)
         except providers.MissingCredentials as exc:
-            raise ExperimentError(str(exc)) from exc
+            return str(exc)
+    return None
+
+
+def _refused_run(
+    engine: Engine, experiment_id: int, repeat: int, max_cost: float | None, error: str
+) -> RunReport:
+    """A ``failed`` run that made no call, holding why it could not start."""
+    with engine.begin() as conn:
+        run_id = conn.execute(
+            insert(experiment_runs)
+            .values(
+                experiment_id=experiment_id,
+                status="failed",
+                repeat=repeat,
+                max_cost_usd=max_cost,
+                finished_at=datetime.now(UTC),
+                error=error,
+            )
+            .returning(experiment_runs.c.id)
+        ).scalar_one()
+    return RunReport(run_id, "failed", 0, 0, error=error)
 
 
 @contextmanager
@@ -173,11 +215,17 @@ def _execute(
             on_start(report)
         with server_calls.instrumented():
             runner.run(items, concurrency)
+    except Exception as exc:
+        report.status, report.error = "failed", short_error(exc)
+        raise RunFailed(
+            f"run {report.run_id} of {runner.experiment!r} failed: {report.error}; "
+            "run it again to resume once that is fixed."
+        ) from exc
     except BaseException:
         report.status = "interrupted"
         raise
     finally:
-        _close_run(engine, report.run_id, report.status)
+        _close_run(engine, report.run_id, report.status, report.error)
 
 
 def _check_options(repeat: int, concurrency: int, max_cost_usd: float | None) -> None:
@@ -248,7 +296,7 @@ def _open_run(
         conn.execute(
             update(experiment_runs)
             .where(experiment_runs.c.id == run_id)
-            .values(status="running", max_cost_usd=max_cost, finished_at=None)
+            .values(status="running", max_cost_usd=max_cost, finished_at=None, error=None)
         )
         items = experiment_run_items.c
         done = conn.execute(
@@ -260,12 +308,12 @@ def _open_run(
         return run_id, {tuple(r) for r in done}, float(spent.scalar_one())
 
 
-def _close_run(engine: Engine, run_id: int, status: str) -> None:
+def _close_run(engine: Engine, run_id: int, status: str, error: str | None) -> None:
     with engine.begin() as conn:
         conn.execute(
             update(experiment_runs)
             .where(experiment_runs.c.id == run_id)
-            .values(status=status, finished_at=datetime.now(UTC))
+            .values(status=status, finished_at=datetime.now(UTC), error=error)
         )
 
 
@@ -366,7 +414,8 @@ class _Runner:
 
 
 def run_summaries(engine: Engine, project: str, name: str) -> list[dict[str, Any]]:
-    """The experiment's runs, newest first: status, items done and failed, cost."""
+    """The experiment's runs, newest first: status (and ``error`` when failed), items done and
+    failed, cost."""
     experiment = service.get_experiment(engine, project, name)
     runs, items = experiment_runs.c, experiment_run_items.c
     query = (
@@ -377,6 +426,7 @@ def run_summaries(engine: Engine, project: str, name: str) -> list[dict[str, Any
             runs.max_cost_usd,
             runs.started_at,
             runs.finished_at,
+            runs.error,
             func.count(items.id).label("items"),
             func.coalesce(func.sum(case((items.ok.is_(False), 1), else_=0)), 0).label("failed"),
             func.coalesce(func.sum(items.cost_usd), 0.0).label("cost_usd"),

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from otel_llm import server_calls
+from otel_llm.masking import redact
 from otel_llm.replay import store
 from otel_llm.replay.errors import InvalidOverride, ReplayError
 from otel_llm.replay.overrides import Overrides
@@ -167,7 +168,7 @@ def execute(
                 engine, project_id, run, overrides, actor, workers, base_url, progress, results, skipped
             )
     except BaseException as exc:  # Ctrl-C or a database failure: stop, and say so on the run
-        message = str(exc) or f"stopped ({type(exc).__name__})"
+        message = redact(str(exc)) or f"stopped ({type(exc).__name__})"
         store.finish_run(engine, run.run_id, "error", summarize(results, skipped), error=message)
         raise
     stats = summarize(results, skipped)

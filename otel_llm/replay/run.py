@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from otel_llm import attributes as attrs
 from otel_llm import server_calls
+from otel_llm.masking import redact
 from otel_llm.replay import call, diff, prompt_ref, store
 from otel_llm.replay.errors import SpanNotFound
 from otel_llm.replay.overrides import Overrides, apply
@@ -129,8 +130,8 @@ def _send(
         try:
             call.send(request, base_url)
         except Exception as exc:  # a provider or transport error is the replay's outcome
-            logger.info("otel-llm: replay of %s failed: %s", original["span_id"], exc)
-            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+            error = redact(f"{type(exc).__name__}: {exc}")[:MAX_ERROR_CHARS]
+            logger.info("otel-llm: replay of %s failed: %s", original["span_id"], error)
     return recording, error
 
 

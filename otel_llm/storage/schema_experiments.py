@@ -142,6 +142,7 @@ experiment_runs = Table(
     Column("max_cost_usd", Float),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
+    Column("error", Text),  # why a ``failed`` run failed: one sentence, secrets masked
     Index("ix_experiment_runs_experiment", "experiment_id"),
 )
 

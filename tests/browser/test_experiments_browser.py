@@ -1,6 +1,6 @@
 """Experiments in a real browser: create one with the form, run it against the local provider, watch
 the results page refresh itself, read the significance in words, promote the winner; a viewer sees
-no actions."""
+no actions; a run the server cannot make (no provider credentials) is shown failed with its sentence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import uuid
 import pytest
 
 from otel_llm import pipeline
+from otel_llm.experiments import service
+from otel_llm.experiments.model import ExperimentSpec, VariantSpec
+from otel_llm.experiments.validation import case_from_text
 from tests.browser.conftest import sign_in
 
 
@@ -77,3 +80,26 @@ def test_create_run_see_results_and_promote(page, console, mock_llm, monkeypatch
     viewer.goto(console.path("/experiments"))
     assert viewer.locator("#new-experiment").count() == 0
     assert name in viewer.inner_text("#experiment-list")
+
+
+def test_a_run_without_credentials_is_shown_failed_with_its_sentence(page, console, monkeypatch):
+    for variable in ("OPENAI_API_KEY", "OTEL_LLM_MOCK_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    name = f"nokeys-{uuid.uuid4().hex[:6]}"
+    variants = [
+        VariantSpec("a", 50, True, {"provider": "openai", "model": "gpt-4o-mini"}),
+        VariantSpec("b", 50, False, {"provider": "openai", "model": "gpt-4.1-mini"}),
+    ]
+    spec = ExperimentSpec(name=name, variants=variants, test_cases=[case_from_text("Hi")])
+    service.create_experiment(console.engine, console.project, spec)
+
+    page.goto(console.path(f"/experiments/{name}"))
+    page.click("#run-experiment")
+    page.wait_for_url(re.compile(rf"/experiments/{name}$"))
+    sentence = "no credentials for provider 'openai': set OPENAI_API_KEY, or --base-url"
+    flash = page.locator(".flash-error").first
+    assert flash.is_visible() and "failed: " + sentence in flash.inner_text()
+    row = page.locator("#runs tr", has_text="failed").first
+    assert row.is_visible()
+    error = page.locator("#runs .run-error").first
+    assert error.is_visible() and sentence in error.inner_text()

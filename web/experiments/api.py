@@ -260,7 +260,7 @@ def promote(name: str):
     "The experiment's automated runs, newest first",
     params=NAME,
     responses={
-        200: "{items: [{id, status, repeat, max_cost_usd, started_at, finished_at, items, failed, "
+        200: "{items: [{id, status, repeat, max_cost_usd, started_at, finished_at, error, items, failed, "
         "cost_usd}], next_cursor: null}",
         404: "No such experiment.",
     },
@@ -283,11 +283,14 @@ def list_runs(name: str):
             "max_cost_usd": {"type": "number", "minimum": 0, "description": "Stop once this is spent."},
         },
     },
+    description="A run that cannot call its providers (no credentials on the server) is stored with status "
+    "`failed` and the sentence saying what to set in `error`; so is a run that fails midway (see "
+    "`GET /experiments/{name}/runs`).",
     responses={
-        202: "{run_id}",
+        202: "{run_id, status: running | failed, error}",
         404: "No such experiment.",
         409: "This experiment is already running in this process.",
-        422: "Cannot run (no test cases, stopped or completed, bad options, no provider credentials).",
+        422: "Cannot run (no test cases, stopped or completed, bad options).",
     },
     tag="experiments",
 )
@@ -295,10 +298,10 @@ def start_run(name: str):
     body = json_object()
     options = {key: body[key] for key in ("repeat", "concurrency") if key in body}
     cap = body.get("max_cost_usd")
-    run_id = background.start(
+    run_id, error = background.start(
         engine(), g.project_name, name, max_cost_usd=cap, base_url=base_url(), **options
     )
-    return {"run_id": run_id}, 202
+    return {"run_id": run_id, "status": "failed" if error else "running", "error": error}, 202
 
 
 @api.get("/experiments/<name>/results")

@@ -1,7 +1,9 @@
 """Automated runs started from the console or the API, executed in a thread.
 
-The request waits until the run row exists (or the run is refused) and answers with its id; the
-results page then refreshes itself while the run goes on.
+The request waits until the run row exists (or the run is refused) and answers with it; the
+results page then refreshes itself while the run goes on. A run that cannot call its providers
+(missing credentials) or fails midway is stored ``failed`` with the sentence saying why, which the
+run's page and ``GET /experiments/{name}/runs`` show.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 from sqlalchemy import Engine
 
 from otel_llm.experiments import runs
+from otel_llm.masking import short_error
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +30,15 @@ def start(
     concurrency: int = 4,
     max_cost_usd: float | None = None,
     base_url: str | None = None,
-) -> int:
-    """Start (or resume) a run in the background; its id. Service errors are raised here."""
+) -> tuple[int, str | None]:
+    """Start (or resume) a run in the background: its id, and the sentence saying why when it was
+    stored ``failed`` without starting. Refusals (bad options, no test cases, already running) are
+    raised here and store no run."""
     started = threading.Event()
     outcome: dict = {}
 
     def on_start(report: runs.RunReport) -> None:
-        outcome["run_id"] = report.run_id
+        outcome["started"] = (report.run_id, report.error)
         started.set()
 
     def work() -> None:
@@ -48,17 +53,18 @@ def start(
                 base_url=base_url,
                 on_start=on_start,
                 wait=False,
+                record_refusal=True,
             )
         except Exception as exc:  # refused before starting: reported to the request
             outcome["error"] = exc
             if not started.is_set():
                 started.set()
-            else:
-                logger.exception("otel-llm: experiment run of %r failed", name)
+            else:  # stored on the run as ``failed``; the log says so too, secrets masked
+                logger.warning("otel-llm: experiment run of %r failed: %s", name, short_error(exc))
 
     threading.Thread(target=work, name=f"otel-llm-experiment-run-{name}", daemon=True).start()
     if not started.wait(START_TIMEOUT_SECONDS):
         raise runs.RunInProgress("the run did not start in time; try again in a moment.")
-    if "run_id" not in outcome:
+    if "started" not in outcome:
         raise outcome["error"]
-    return outcome["run_id"]
+    return outcome["started"]

@@ -112,9 +112,11 @@ def run(name: str):
         return redirect(url_for("experiments.show", name=name))
 
     def go():
-        run_id = background.start(
+        run_id, error = background.start(
             engine(), g.project_name, name, repeat=repeat, max_cost_usd=max_cost, base_url=base_url()
         )
+        if error:
+            return flash(f"Run {run_id} failed: {error}", "error")
         flash(f"Run {run_id} started; this page refreshes while it runs.", "success")
 
     try:

@@ -1,0 +1,23 @@
+"""run errors: why an experiment run failed, kept on the run
+
+Revision ID: 0011_run_errors
+Revises: 0007_sessions
+Create Date: 2026-12-03
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011_run_errors"
+down_revision = "0007_sessions"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("experiment_runs", sa.Column("error", sa.Text))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("experiment_runs") as batch:
+        batch.drop_column("error")
