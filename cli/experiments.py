@@ -6,14 +6,13 @@ use) and only formats its result. ``results`` imports scipy, lazily.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import click
 from otel_llm_server.cli import experiments_output as output
 from otel_llm_server.cli.db import db_engine
 from otel_llm_server.cli.errors import friendly
+from otel_llm_server.cli.output import JSON_OPTION, print_json, user_name
 
 from otel_llm import settings
 from otel_llm.experiments import service
@@ -92,11 +91,22 @@ def experiments(ctx: click.Context, project: str | None) -> None:
     show_default=True,
     help="Primary metric: the winner is decided on it.",
 )
-@click.option("--author", help="Author [default: $USER].")
+@click.option("--author", help="Author [default: your user name].")
+@JSON_OPTION
 @click.pass_context
 @_friendly
 def create(
-    ctx, name, variants, weights, test_cases, cases_file, description, hypothesis, primary_metric, author
+    ctx,
+    name,
+    variants,
+    weights,
+    test_cases,
+    cases_file,
+    description,
+    hypothesis,
+    primary_metric,
+    author,
+    as_json,
 ):
     """Create experiment NAME (as a draft) with its variants and test cases.
 
@@ -114,10 +124,12 @@ def create(
         description=description,
         hypothesis=hypothesis,
         primary_metric=primary_metric,
-        author=author or os.environ.get("USER") or "",
+        author=author or user_name(),
         test_cases=_cases(test_cases, cases_file),
     )
     experiment = service.create_experiment(db_engine(ctx), _project(ctx), spec)
+    if as_json:
+        return print_json(experiment.to_dict())
     click.echo(
         f"Created experiment {experiment.name} (draft) with {len(experiment.variants)} variants and "
         f"{experiment.test_case_count} test cases. Start it with `otel-llm experiments start {name}` "
@@ -136,9 +148,10 @@ def create(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSONL file of test cases (see `create --help`).",
 )
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def add_cases(ctx, name, test_cases, cases_file):
+def add_cases(ctx, name, test_cases, cases_file, as_json):
     """Add test cases to experiment NAME (all of them, or none if one is bad).
 
     \b
@@ -149,11 +162,13 @@ def add_cases(ctx, name, test_cases, cases_file):
     if not cases:
         raise click.ClickException("give test cases with --test-case TEXT or --test-cases FILE.jsonl.")
     total = service.add_test_cases(db_engine(ctx), _project(ctx), name, cases)
+    if as_json:
+        return print_json({"experiment": name, "added": len(cases), "test_case_count": total})
     click.echo(f"Added {len(cases)} test cases; {name} now has {total}.")
 
 
 @experiments.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@JSON_OPTION
 @click.pass_context
 @_friendly
 def list_(ctx, as_json):
@@ -165,7 +180,7 @@ def list_(ctx, as_json):
     """
     found = service.list_experiments(db_engine(ctx), _project(ctx))
     if as_json:
-        click.echo(json.dumps([e.to_dict() for e in found], indent=2))
+        print_json([e.to_dict() for e in found])
     elif not found:
         click.echo("No experiments yet. Create one with `otel-llm experiments create NAME --variant ...`.")
     else:
@@ -174,7 +189,7 @@ def list_(ctx, as_json):
 
 @experiments.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@JSON_OPTION
 @click.pass_context
 @_friendly
 def show(ctx, name, as_json):
@@ -192,38 +207,44 @@ def show(ctx, name, as_json):
     history = run_summaries(engine, project, name)
     if as_json:
         data = experiment.to_dict() | {"test_cases": [c.to_dict() for c in cases], "runs": history}
-        click.echo(json.dumps(data, indent=2, default=str))
+        print_json(data)
     else:
         click.echo(output.experiment_detail(experiment, cases, history))
 
 
 @experiments.command()
 @click.argument("name")
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def start(ctx, name):
+def start(ctx, name, as_json):
     """Start experiment NAME: apps using `otel_llm.experiment(NAME)` split traffic by the weights.
 
     \b
     Example:
       otel-llm experiments start bakeoff
     """
-    service.start(db_engine(ctx), _project(ctx), name)
+    experiment = service.start(db_engine(ctx), _project(ctx), name)
+    if as_json:
+        return print_json(experiment.to_dict())
     click.echo(f"{name} is running.")
 
 
 @experiments.command()
 @click.argument("name")
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def stop(ctx, name):
+def stop(ctx, name, as_json):
     """Stop experiment NAME: apps get the control again (start it again to resume).
 
     \b
     Example:
       otel-llm experiments stop bakeoff
     """
-    service.stop(db_engine(ctx), _project(ctx), name)
+    experiment = service.stop(db_engine(ctx), _project(ctx), name)
+    if as_json:
+        return print_json(experiment.to_dict())
     click.echo(f"{name} is stopped; apps now get the control.")
 
 
@@ -240,9 +261,10 @@ def stop(ctx, name):
     envvar="OTEL_LLM_MOCK_URL",
     help="Send every call to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON (no progress bar).")
 @click.pass_context
 @_friendly
-def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url):
+def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url, as_json):
     """Send every test case to every variant through the real SDKs, traced and tagged.
 
     Resumes the last unfinished run with the same --repeat (stopped by the cost cap, Ctrl-C or a
@@ -251,12 +273,15 @@ def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url):
     \b
     Example:
       otel-llm experiments run bakeoff --repeat 5 --concurrency 4 --max-cost 2.50
+      otel-llm experiments run bakeoff --json | jq .status
     """
     from otel_llm.experiments import runs
 
     state: dict = {}
 
     def started(report):
+        if as_json:
+            return
         if report.resumed:
             click.echo(
                 f"Resuming run {report.run_id}: {report.skipped} of {report.total} calls already done."
@@ -265,7 +290,8 @@ def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url):
         state["bar"].__enter__()
 
     def advanced(_item, _result):
-        state["bar"].update(1)
+        if "bar" in state:
+            state["bar"].update(1)
 
     try:
         report = runs.run_experiment(
@@ -283,14 +309,17 @@ def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url):
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
-    click.echo(output.run_report(name, report))
+    if as_json:
+        print_json(output.run_report_data(name, report))
+    else:
+        click.echo(output.run_report(name, report))
     if report.status == "interrupted":
         ctx.exit(130)
 
 
 @experiments.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@JSON_OPTION
 @click.pass_context
 @_friendly
 def results(ctx, name, as_json):
@@ -305,7 +334,7 @@ def results(ctx, name, as_json):
 
     found = experiment_results(db_engine(ctx), _project(ctx), name)
     if as_json:
-        click.echo(json.dumps(found.to_dict(), indent=2, default=str))
+        print_json(found.to_dict())
     else:
         click.echo(output.results_text(found))
 
@@ -313,9 +342,10 @@ def results(ctx, name, as_json):
 @experiments.command()
 @click.argument("name")
 @click.argument("variant")
+@JSON_OPTION
 @click.pass_context
 @_friendly
-def promote(ctx, name, variant):
+def promote(ctx, name, variant, as_json):
     """End experiment NAME and make VARIANT what apps get from now on.
 
     \b
@@ -326,7 +356,9 @@ def promote(ctx, name, variant):
 
     engine, project = db_engine(ctx), _project(ctx)
     winner = experiment_results(engine, project, name).winner
-    service.promote(engine, project, name, variant)
+    experiment = service.promote(engine, project, name, variant)
+    if as_json:
+        return print_json(experiment.to_dict() | {"results_winner": winner})
     click.echo(f"{name} is completed; apps now get {variant}.")
     if winner != variant:
         shown = f"the winner is {winner}" if winner else "no variant is a significant winner"

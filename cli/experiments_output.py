@@ -88,6 +88,22 @@ def run_report(name: str, report) -> str:
     return f"Run {report.run_id} of {name} stopped because {why}: {summary} Run the same command again to resume."
 
 
+def run_report_data(name: str, report) -> dict[str, Any]:
+    """What ``experiments run --json`` prints: the run's outcome in the report's own words."""
+    return {
+        "experiment": name,
+        "run_id": report.run_id,
+        "status": report.status,
+        "total": report.total,
+        "skipped": report.skipped,
+        "done": report.done,
+        "failed": report.failed,
+        "cost_usd": report.cost_usd,
+        "resumed": report.resumed,
+        "error": report.error,
+    }
+
+
 def _num(value: float | None, fmt: str) -> str:
     return "–" if value is None else format(value, fmt)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from otel_llm_server.cli.dbcheck import migrated_engine
+from otel_llm_server.cli.output import JSON_OPTION, iso, print_json
 
 from otel_llm import settings
 from otel_llm.feedback import FeedbackError, add_feedback, list_feedback, parse_target
@@ -35,14 +34,15 @@ def feedback(ctx: click.Context, project: str | None) -> None:
 @click.argument("target", metavar="SPAN_OR_TRACE_ID")
 @click.argument("score", type=float)
 @click.option("--comment", "-c", help="Why this score.")
+@JSON_OPTION
 @click.pass_context
-def add(ctx: click.Context, target: str, score: float, comment: str | None) -> None:
+def add(ctx: click.Context, target: str, score: float, comment: str | None, as_json: bool) -> None:
     """Record SCORE on a span (16 hex digits) or a trace (32 hex digits).
 
     \b
     Example:
       otel-llm feedback add 3f2a9c1d5e6b7a80 1 --comment "solved it"
-      otel-llm feedback add 0af7651916cd43dd8448eb211c80319c -1
+      otel-llm feedback add 0af7651916cd43dd8448eb211c80319c -1 --json
     """
     try:
         parsed = parse_target(target)
@@ -51,6 +51,8 @@ def add(ctx: click.Context, target: str, score: float, comment: str | None) -> N
         stored = add_feedback(engine, project_id, parsed, score, comment, source="cli")
     except FeedbackError as exc:
         raise click.ClickException(str(exc)) from exc
+    if as_json:
+        return print_json(stored.to_dict())
     on = f"span {stored.span_id}" if stored.span_id else f"trace {stored.trace_id}"
     click.echo(f"Recorded score {stored.score:g} on {on}.")
 
@@ -58,7 +60,7 @@ def add(ctx: click.Context, target: str, score: float, comment: str | None) -> N
 @feedback.command("list")
 @click.argument("target", metavar="[SPAN_OR_TRACE_ID]", required=False)
 @click.option("--limit", default=50, show_default=True, help="How many, newest first.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@JSON_OPTION
 @click.pass_context
 def list_command(ctx: click.Context, target: str | None, limit: int, as_json: bool) -> None:
     """List feedback, newest first (of one span or trace when given).
@@ -76,8 +78,8 @@ def list_command(ctx: click.Context, target: str | None, limit: int, as_json: bo
         raise click.ClickException(str(exc)) from exc
     rows = list_feedback(engine, project_id, parsed, limit=limit)
     if as_json:
-        return click.echo(json.dumps([f.to_dict() for f in rows], indent=2, ensure_ascii=False))
+        return print_json([f.to_dict() for f in rows])
     for f in rows:
         on = f"span {f.span_id}" if f.span_id else f"trace {f.trace_id}"
-        when = f.created_at.strftime("%Y-%m-%d %H:%M") if f.created_at else ""
+        when = iso(f.created_at, missing="")
         click.echo(f"{when}  {f.score:>6g}  {f.source:8} {on}  {f.comment or ''}")

@@ -6,6 +6,7 @@ import json
 
 import click
 from otel_llm_server.cli.dbcheck import migrated_engine
+from otel_llm_server.cli.output import iso
 
 from otel_llm import accounts
 from otel_llm.accounts.projects import span_counts
@@ -21,7 +22,7 @@ def _run(call, *args, **kwargs):
 
 
 def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+    return iso(value)
 
 
 @click.group()

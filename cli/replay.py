@@ -17,6 +17,7 @@ from typing import Any
 import click
 from otel_llm_server.cli import replay_output as out
 from otel_llm_server.cli.dbcheck import migrated_engine
+from otel_llm_server.cli.output import iso, to_json
 
 from otel_llm import providers, settings
 from otel_llm.replay import Overrides, ReplayError
@@ -206,7 +207,7 @@ def span(
     )
     data = result.to_json()
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        click.echo(to_json(data))
     elif dry_run:
         click.echo("\n".join(out.dry_run_report(data)))
         click.echo(json.dumps(data["request"]["params"], indent=2, ensure_ascii=False))
@@ -304,7 +305,7 @@ def _print_run(engine, project_id: int, run: dict, as_json: bool, items: bool = 
     rows = store.list_replays(engine, project_id, run_id=run["id"], limit=1000) if items else []
     if as_json:
         data = {**run, "replays": rows} if items else run
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        click.echo(to_json(data))
     else:
         click.echo("\n".join(out.run_report(run, rows)))
 
@@ -326,7 +327,7 @@ def runs(ctx, limit, as_json):
     engine, project_id = _context(ctx)
     items = store.list_runs(engine, project_id, limit)
     if as_json:
-        click.echo(json.dumps(items, indent=2, ensure_ascii=False, default=str))
+        click.echo(to_json(items))
         return
     if not items:
         click.echo("No replay runs yet. Start one with `otel-llm replay batch --limit 20 --with-model M`.")
@@ -377,17 +378,17 @@ def list_(ctx, span_id, limit, as_json):
     engine, project_id = _context(ctx)
     items = store.list_replays(engine, project_id, original_span_id=span_id, singles_only=True, limit=limit)
     if as_json:
-        click.echo(json.dumps(items, indent=2, ensure_ascii=False, default=str))
+        click.echo(to_json(items))
         return
     if not items:
         click.echo("No replays yet. Replay a span with `otel-llm replay SPAN_ID --model M`.")
         return
     click.echo(
-        f"{'id':>6}  {'created':<16}  {'original span':<16}  {'replay span':<16}  {'status':<6}  overrides"
+        f"{'id':>6}  {'created':<20}  {'original span':<16}  {'replay span':<16}  {'status':<6}  overrides"
     )
     for item in items:
         click.echo(
-            f"{item['id']:>6}  {item['created_at']:%Y-%m-%d %H:%M}  {item['original_span_id']:<16}  "
+            f"{item['id']:>6}  {iso(item['created_at']):<20}  {item['original_span_id']:<16}  "
             f"{item['replay_span_id'] or '—':<16}  {item['status']:<6}  "
             + (", ".join(f"{k}={v}" for k, v in item["overrides"].items()) or "none")
         )

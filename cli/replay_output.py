@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from click import utils as click_utils
+from otel_llm_server.cli.output import iso
 
 
 def colour_wanted() -> bool:
@@ -129,14 +130,14 @@ def _warnings(notes: list[str], colour: bool) -> list[str]:
 def run_line(run: dict[str, Any]) -> str:
     changed = "—" if run.get("changed_share") is None else f"{run['changed_share']:.0%}"
     similarity = "—" if run.get("mean_similarity") is None else f"{run['mean_similarity']:.2f}"
-    created = run["created_at"].strftime("%Y-%m-%d %H:%M") if run.get("created_at") else ""
+    created = iso(run.get("created_at"), missing="")
     return (
-        f"{run['id']:>5}  {created:<16}  {run['status']:<7}  {run['count']:>5}  {changed:>7}  "
+        f"{run['id']:>5}  {created:<20}  {run['status']:<7}  {run['count']:>5}  {changed:>7}  "
         f"{similarity:>6}  {run['error_count']:>6}  {_overrides(run['overrides'])}"
     )
 
 
-RUN_HEADER = f"{'id':>5}  {'created':<16}  {'status':<7}  {'count':>5}  {'changed':>7}  {'simil.':>6}  {'errors':>6}  overrides"
+RUN_HEADER = f"{'id':>5}  {'created':<20}  {'status':<7}  {'count':>5}  {'changed':>7}  {'simil.':>6}  {'errors':>6}  overrides"
 
 
 def run_report(run: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
@@ -145,8 +146,8 @@ def run_report(run: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
         f"Replay run {run['id']}: {run['status']} — {run['count']} span(s), {run['error_count']} error(s)",
         f"Selection: {_overrides(run['selection'])}",
         f"Overrides: {_overrides(run['overrides'])}",
-        f"By: {run['actor']}  started {run['created_at']:%Y-%m-%d %H:%M:%S}"
-        + (f"  finished {run['finished_at']:%H:%M:%S}" if run.get("finished_at") else ""),
+        f"By: {run['actor']}  started {iso(run['created_at'])}"
+        + (f"  finished {iso(run['finished_at'])}" if run.get("finished_at") else ""),
     ]
     if run.get("error"):
         lines.append(f"Error: {run['error']}")

@@ -66,8 +66,10 @@ def create(ctx: click.Context, email: str, project: str, role: str, password_std
       otel-llm users create ada@example.com --project default --role admin
       echo "$PASSWORD" | otel-llm users create ci@example.com -p default --password-stdin
     """
+    engine = _engine(ctx)
+    _run(users_service.check_new_user, engine, email, project, role)  # before asking for a password
     password = _read_password(password_stdin)
-    member = _run(users_service.create_user, _engine(ctx), email, password, project, role)
+    member = _run(users_service.create_user, engine, email, password, project, role)
     click.echo(f"Created {member.email}: {member.role} in {member.project_name}. Sign in at the console.")
 
 

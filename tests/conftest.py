@@ -14,6 +14,7 @@ import uuid
 import psycopg
 import pytest
 
+from otel_llm.masking import mask_url, redact
 from otel_llm.pricing import custom as project_prices
 from otel_llm.storage import db as storage_db
 from otel_llm.storage import writer
@@ -146,7 +147,8 @@ def pytest_collection_finish(session):
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         pytest.exit(
-            f"Postgres is unreachable at {PG_ADMIN_URL} ({reason}); {needing} selected tests need it. "
+            f"Postgres is unreachable at {mask_url(PG_ADMIN_URL)} ({redact(reason)}); {needing} selected "
+            "tests need it. "
             "Start it, point OTEL_LLM_TEST_PG_ADMIN_URL at a server where the role may create databases, "
             'or leave those tests out with -m "not postgres".',
             returncode=PG_UNREACHABLE_EXIT_CODE,

@@ -107,7 +107,9 @@ def test_projects_and_keys_lifecycle(cli, db_url):
     assert "Created project 'support-bot'" in cli("projects", "create", "support-bot").output
     assert "already exists" in cli("projects", "create", "support-bot", ok=False).output
     assert "letters, digits" in cli("projects", "create", "bad name", ok=False).output
-    assert "support-bot" in cli("projects", "list").output
+    assert re.search(
+        r"^support-bot\s+0\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", cli("projects", "list").output, re.M
+    )
 
     created = cli("keys", "create", "--project", "support-bot", "--role", "editor", "--name", "ci")
     token = created.stdout.strip()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 
 import click
 import pytest
@@ -170,3 +171,46 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(sqlite_url, mock_llm):
 def _items(engine):
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(experiment_run_items)).scalar_one()
+
+
+def _iso(text):
+    parsed = datetime.fromisoformat(text)
+    assert parsed.utcoffset() == timedelta(0), text
+    return parsed
+
+
+def test_every_write_command_answers_json_and_times_are_iso(db_url, mock_llm, monkeypatch):
+    for variable in ("USER", "LOGNAME", "USERNAME", "LNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    created = json.loads(_cli(db_url, "create", "bakeoff", "--variant", A, "--variant", B, "--json").output)
+    assert (created["name"], created["status"], created["test_case_count"]) == ("bakeoff", "draft", 0)
+    assert created["author"]  # the account running the command, with no $USER
+    assert _iso(created["created_at"])
+    added = json.loads(_cli(db_url, "add-cases", "bakeoff", "--test-case", "Hi", "--json").output)
+    assert added == {"experiment": "bakeoff", "added": 1, "test_case_count": 1}
+
+    ran = _cli(db_url, "run", "bakeoff", "--base-url", mock_llm.url, "--json")
+    assert ran.exit_code == 0, ran.output
+    report = json.loads(ran.output)  # no progress bar around it
+    assert {k: report[k] for k in ("experiment", "status", "total", "done", "failed", "error")} == {
+        "experiment": "bakeoff",
+        "status": "completed",
+        "total": 2,
+        "done": 2,
+        "failed": 0,
+        "error": None,
+    }
+    stopped = json.loads(_cli(db_url, "stop", "bakeoff", "--json").output)
+    assert stopped["status"] == "stopped" and _iso(stopped["ended_at"])
+    assert json.loads(_cli(db_url, "start", "bakeoff", "--json").output)["status"] == "running"
+    promoted = json.loads(_cli(db_url, "promote", "bakeoff", "b", "--json").output)
+    assert (promoted["status"], promoted["winner"]) == ("completed", "b")
+    assert "results_winner" in promoted
+
+    shown = json.loads(_cli(db_url, "show", "bakeoff", "--json").output)
+    [run] = shown["runs"]
+    assert _iso(run["started_at"]) <= _iso(run["finished_at"])
+    table = _cli(db_url, "show", "bakeoff").output.splitlines()
+    assert _iso(table[-1].split()[-1]) == _iso(run["started_at"]).replace(microsecond=0)  # STARTED
+    listed = _cli(db_url, "list").output.splitlines()
+    assert _iso(listed[1].split()[-1]) == _iso(created["created_at"]).replace(microsecond=0)

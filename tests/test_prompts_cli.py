@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -29,6 +30,13 @@ def run(db_url, monkeypatch):
 
 def _json(result):
     return json.loads(result.output)
+
+
+def _iso(text: str) -> datetime:
+    """An ISO-8601 timestamp with its UTC offset (``…Z`` or ``…+00:00``), parsed."""
+    parsed = datetime.fromisoformat(text)
+    assert parsed.utcoffset() == timedelta(0), text
+    return parsed
 
 
 def test_create_from_file_and_stdin_then_list_show(run, tmp_path):
@@ -128,8 +136,21 @@ def test_stats_and_feedback(run, db_url, tmp_path):
     table = run("prompts", "stats", "p").output
     assert "50.0%" in table and "v1" in table
     assert "invalid time window" in run("prompts", "stats", "p", "--since", "soon", ok=False).output
+    added = _json(run("feedback", "add", trace_id, "0.5", "--comment", "fine", "--json"))
+    assert (added["trace_id"], added["span_id"], added["score"], added["source"]) == (
+        trace_id,
+        None,
+        0.5,
+        "cli",
+    )
     listed = _json(run("feedback", "list", trace_id, "--json"))
-    assert [(f["score"], f["comment"], f["source"]) for f in listed] == [(1.0, "great", "cli")]
+    assert [(f["score"], f["comment"], f["source"]) for f in listed] == [
+        (0.5, "fine", "cli"),
+        (1.0, "great", "cli"),
+    ]
+    assert all(_iso(f["created_at"]) for f in listed)
+    lines = run("feedback", "list", trace_id).output.splitlines()
+    assert [_iso(line.split()[0]) is not None for line in lines] == [True, True]
 
 
 def test_every_command_has_an_example():

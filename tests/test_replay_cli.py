@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import openai
 import pytest
@@ -57,6 +58,12 @@ def test_replay_json_and_same_request(sqlite_app, run):
     assert data["status"] == "ok" and data["overrides"] == {}
     assert data["comparison"]["output"]["changed"] is False
     assert sqlite_app.mock.requests[-1].body == original
+    listed = run("list")
+    assert re.search(
+        rf"^\s*{data['id']}\s+\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+{span_id}\b", listed.output, re.M
+    )
+    [item] = json.loads(run("list", "--json").output)
+    assert item["created_at"].endswith("Z") and "T" in item["created_at"]  # ISO 8601, UTC
 
 
 def test_dry_run_prints_request_and_sends_nothing(sqlite_app, run, tmp_path):
@@ -126,6 +133,9 @@ def test_batch_runs_and_show(sqlite_app, run):
     assert shown.exit_code == 0 and "Outputs changed: 100%" in shown.output
     assert shown.output.count(" ok ") >= 2
     assert run("show", "999").exit_code == 1
+    iso = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"  # every time printed in ISO 8601, UTC
+    assert re.search(rf"^\s*{run_data['id']}\s+{iso}\s+ok\b", listed.output, re.M), listed.output
+    assert re.search(rf"started {iso}  finished {iso}", shown.output), shown.output
 
 
 def test_help_has_examples():

@@ -66,6 +66,24 @@ def test_users_create_mismatch_short_password_and_missing_project(sqlite_url):
     assert result.exit_code == 1 and "otel-llm projects create nope" in result.output
 
 
+def test_users_create_checks_email_project_and_account_before_asking_for_a_password(db_url):
+    ensure_project(db_url, "default")
+    assert (
+        _run(
+            db_url, "users", "create", "ada@example.com", "-p", "default", input="pass-word-1\n" * 2
+        ).exit_code
+        == 0
+    )
+    for args, said in (
+        (("not-an-email", "-p", "default"), "'not-an-email' is not an email address"),
+        (("bo@example.com", "-p", "nope"), "otel-llm projects create nope"),
+        (("Ada@example.com", "-p", "default"), "ada@example.com already exists; give them access with"),
+    ):
+        result = _run(db_url, "users", "create", *args)  # no input: a prompt would abort
+        assert result.exit_code == 1, result.output
+        assert "Password" not in result.output and said in result.output
+
+
 def test_users_list_set_role_and_remove(sqlite_url):
     ensure_project(sqlite_url, "default")
     ensure_project(sqlite_url, "other")

@@ -74,6 +74,26 @@ def check_password(password: str) -> str:
     return password
 
 
+def check_new_user(engine: Engine, email: str, project: str, role: str) -> str:
+    """What ``create_user`` checks before the password (so a terminal asks for it only when the rest
+    is right): the normalised email, not taken; an existing project; a known role."""
+    email = normalize_email(email)
+    check_role(role)
+    require_project(engine, project)
+    with engine.connect() as connection:
+        taken = connection.execute(select(users.c.id).where(users.c.email == email)).first()
+    if taken:
+        raise _exists(email, project, role)
+    return email
+
+
+def _exists(email: str, project: str, role: str) -> UserExists:
+    return UserExists(
+        f"{email} already exists; give them access with `otel-llm users set-role {email} "
+        f"--project {project} --role {role}`."
+    )
+
+
 def create_user(engine: Engine, email: str, password: str, project: str, role: str) -> Membership:
     """A new user who is ``role`` in ``project``. ``UserExists`` if the email is taken."""
     email = normalize_email(email)
@@ -89,10 +109,7 @@ def create_user(engine: Engine, email: str, password: str, project: str, role: s
                 insert(memberships).values(user_id=user_id, project_id=project_row.id, role=role)
             )
     except IntegrityError as exc:
-        raise UserExists(
-            f"{email} already exists; give them access with `otel-llm users set-role {email} "
-            f"--project {project} --role {role}`."
-        ) from exc
+        raise _exists(email, project, role) from exc
     return _require_membership(engine, user_id, project_row.id)
 
 
