@@ -106,13 +106,10 @@ def run_experiment(
     _check_options(repeat, concurrency, max_cost_usd)
     project_id, experiment, cases, variants = _plan(engine, project, name)
     problem = _credentials_problem(variants, base_url)
-    if problem and record_refusal:
-        report = _refused_run(engine, experiment.id, repeat, max_cost_usd, problem)
-        if on_start:
-            on_start(report)
-        return report
     if problem:
-        raise ExperimentError(problem)
+        if not record_refusal:
+            raise ExperimentError(problem)
+        return _refused_run(engine, experiment.id, repeat, max_cost_usd, problem, on_start)
     if experiment.status == "draft":
         experiment = service.start(engine, project, name)
     with _experiment_turn(experiment, wait):
@@ -161,9 +158,14 @@ def _credentials_problem(variants: list[PreparedVariant], base_url: str | None) 
 
 
 def _refused_run(
-    engine: Engine, experiment_id: int, repeat: int, max_cost: float | None, error: str
+    engine: Engine,
+    experiment_id: int,
+    repeat: int,
+    max_cost: float | None,
+    error: str,
+    on_start: Callable[[RunReport], None] | None,
 ) -> RunReport:
-    """A ``failed`` run that made no call, holding why it could not start."""
+    """A ``failed`` run that made no call, holding why it could not start (told to ``on_start``)."""
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(experiment_runs)
@@ -177,7 +179,10 @@ def _refused_run(
             )
             .returning(experiment_runs.c.id)
         ).scalar_one()
-    return RunReport(run_id, "failed", 0, 0, error=error)
+    report = RunReport(run_id, "failed", 0, 0, error=error)
+    if on_start:
+        on_start(report)
+    return report
 
 
 @contextmanager
