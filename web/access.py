@@ -24,7 +24,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.errors import ApiError, is_api_request
 
-from otel_llm.accounts import authenticate, role_at_least
+from otel_llm.accounts import authenticate, key_actor, role_at_least
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.roles import check_role
 
@@ -149,8 +149,7 @@ def _key_caller() -> Caller:
         raise ApiError(
             401, "unauthorized", "this API key is unknown or revoked; create one in Settings → API keys."
         )
-    prefix = token.split("_")[1] if token.count("_") >= 2 else str(info.id)
-    return Caller(info.project_id, info.project_name, info.role, actor=f"key:{prefix}")
+    return Caller(info.project_id, info.project_name, info.role, actor=key_actor(token, info))
 
 
 def current_user() -> users_service.User | None:
