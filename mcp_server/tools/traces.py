@@ -122,7 +122,7 @@ def get_span(
     for raw in ("attributes", "events", "resource"):
         if not include_raw:
             view.pop(raw, None)
-    view = {k: v for k, v in view.items() if v not in (None, {}, [], False)}
+    view = _pruned({k: _pruned(v) if k in ("status", "tokens") else v for k, v in view.items()})
     more = f"call get_span with max_chars=0, or read span://{row['span_id']}"
     return truncate_all(jsonable(view), max_chars, more)
 
@@ -150,6 +150,11 @@ def get_trace(
             "search_llm_calls (include_non_llm=true) and read them with get_span."
         )
     return result
+
+
+def _pruned(value: dict[str, Any]) -> dict[str, Any]:
+    """Without the fields that say nothing (None, empty, False), so the agent reads only what is set."""
+    return {k: v for k, v in value.items() if v not in (None, {}, [], False, "")}
 
 
 def _node(node: dict[str, Any]) -> dict[str, Any]:
