@@ -88,6 +88,7 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
             for uri in (f"span://{ids['beta_span']}", "prompt://beta-only@v1"):
                 with pytest.raises(MCPError) as refused:
                     await client.read_resource(uri)
+                assert refused.value.code == -32602, refused.value  # not found in this project
                 seen.append(str(refused.value))
             seen.append((await client.read_resource("prompt://support@v1")).contents[0].text)
 
