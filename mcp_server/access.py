@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from otel_llm.accounts import authenticate, key_actor, role_at_least
+from otel_llm.accounts import authenticate, key_actor
+from otel_llm.accounts.roles import missing_role
 
 UNKNOWN_KEY = (
     "this API key is unknown or revoked; create one with "
@@ -50,8 +51,9 @@ def authenticate_key(engine: Engine, token: str | None) -> Caller:
 
 def require(caller: Caller, role: str) -> Caller:
     """``caller`` if their role is at least ``role``; ``AccessDenied`` in the API's words otherwise."""
-    if not role_at_least(caller.role, role):
-        raise AccessDenied(f"this needs the {role} role; you are {caller.role} in {caller.project_name}.")
+    refusal = missing_role(caller.role, role, caller.project_name)
+    if refusal is not None:
+        raise AccessDenied(refusal)
     return caller
 
 

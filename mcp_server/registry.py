@@ -21,12 +21,10 @@ TOOLS: list[ToolSpec] = []
 
 @dataclass(frozen=True)
 class ToolEnv:
-    """What a tool runs with: the store, who calls (their project only), and the provider endpoint
-    override for replays (None: the SDKs' own, or ``OTEL_LLM_MOCK_URL``)."""
+    """What a tool runs with: the store and who calls (their project only)."""
 
     engine: Engine
     caller: Caller
-    replay_base_url: str | None = None
 
 
 @dataclass(frozen=True)

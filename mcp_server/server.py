@@ -45,12 +45,9 @@ LookupError subclasses whose message is a sentence for the user; shown as is (se
 class OtelLlmMcp:
     """The SDK server plus what each call needs: the engine and, over stdio, the fixed API key."""
 
-    def __init__(
-        self, engine: Engine, api_key: str | None = None, replay_base_url: str | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, api_key: str | None = None) -> None:
         self.engine = engine
         self.api_key = api_key
-        self.replay_base_url = replay_base_url
         self.mcp = MCPServer("otel-llm", instructions=INSTRUCTIONS)
         for spec in sorted(TOOLS, key=tools.order):
             self.mcp.add_tool(
@@ -81,7 +78,7 @@ class OtelLlmMcp:
     def call(self, spec: ToolSpec, headers: Mapping[str, str] | None, arguments: dict[str, Any]) -> str:
         """Run one tool call (on a worker thread): key and role first, then the tool, as compact JSON."""
         try:
-            env = ToolEnv(self.engine, self.caller(headers, spec.role), self.replay_base_url)
+            env = ToolEnv(self.engine, self.caller(headers, spec.role))
             return dumps(spec.fn(env, **arguments))
         except USER_ERRORS as exc:
             raise ToolError(redact(str(exc))) from None

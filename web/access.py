@@ -26,7 +26,7 @@ from otel_llm_server.web.errors import ApiError, is_api_request
 
 from otel_llm.accounts import authenticate, key_actor, role_at_least
 from otel_llm.accounts import users as users_service
-from otel_llm.accounts.roles import check_role
+from otel_llm.accounts.roles import check_role, missing_role
 
 ACCESS_ATTR = "otel_llm_access"
 PUBLIC = "public"
@@ -73,12 +73,9 @@ def require(role: str) -> Callable:
                         401, "unauthorized", "sign in, or send 'Authorization: Bearer <api key>'."
                     ) from None
                 return redirect(url_for("auth.sign_in_page", next=request.full_path.rstrip("?")))
-            if not role_at_least(caller.role, role):
-                raise ApiError(
-                    403,
-                    "forbidden",
-                    f"this needs the {role} role; you are {caller.role} in {caller.project_name}.",
-                )
+            refusal = missing_role(caller.role, role, caller.project_name)
+            if refusal is not None:
+                raise ApiError(403, "forbidden", refusal)
             return view(*args, **kwargs)
 
         setattr(wrapped, ACCESS_ATTR, role)

@@ -59,7 +59,6 @@ def replay_span(
         overrides,
         actor=env.caller.actor,
         dry_run=dry_run,
-        base_url=env.replay_base_url,
     )
     data = result.to_json()
     data["request"].pop("notes", None)  # the same sentences as "warnings"
