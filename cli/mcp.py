@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from otel_llm_server.cli.dbcheck import migrated_engine
 
@@ -33,10 +35,16 @@ def mcp(ctx: click.Context, use_http: bool, host: str, port: int) -> None:
 
     engine = migrated_engine(ctx)
     if use_http:
-        from otel_llm_server.mcp_server.http import PATH, serve
+        from otel_llm_server.mcp_server.http import PATH, listen, serve
 
+        try:
+            sock = listen(host, port)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({os.strerror(exc.errno) if exc.errno else exc}); choose another --port."
+            ) from exc
         click.echo(f"MCP (streamable HTTP): http://{host}:{port}{PATH}  (Ctrl-C to stop)", err=True)
-        serve(OtelLlmMcp(engine), host, port)
+        serve(OtelLlmMcp(engine), sock, host)
         return
     key = settings.api_key()
     server = OtelLlmMcp(engine, api_key=key or "")

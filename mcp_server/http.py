@@ -9,6 +9,8 @@ restarts serve the same clients.
 
 from __future__ import annotations
 
+import socket
+
 import anyio.to_thread
 from otel_llm_server.mcp_server.access import AccessDenied
 from otel_llm_server.mcp_server.server import OtelLlmMcp
@@ -60,8 +62,15 @@ def http_app(server: OtelLlmMcp, host: str = "127.0.0.1") -> ASGIApp:
     return KeyGate(app, server)
 
 
-def serve(server: OtelLlmMcp, host: str, port: int) -> None:
-    """Serve until interrupted (uvicorn, which the SDK depends on)."""
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket (``OSError`` when the address is taken or not ours, before anything runs)."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    return socket.create_server((host, port), family=family)
+
+
+def serve(server: OtelLlmMcp, sock: socket.socket, host: str) -> None:
+    """Serve on ``sock`` until interrupted (uvicorn, which the SDK depends on)."""
     import uvicorn
 
-    uvicorn.run(http_app(server, host), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(http_app(server, host), log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])

@@ -180,3 +180,21 @@ def test_stdio_without_a_key_is_one_line(sqlite_url):
     assert result.exit_code == 1
     assert result.output.startswith("Error: no API key: set OTEL_LLM_API_KEY")
     assert result.output.count("\n") == 1
+
+
+def test_http_on_a_busy_port_is_one_line(sqlite_url):
+    import socket
+
+    from click.testing import CliRunner
+    from otel_llm_server.cli.main import main
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["--database-url", sqlite_url, "mcp", "--http", "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port.\n"
+    )
