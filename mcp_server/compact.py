@@ -10,6 +10,8 @@ from otel_llm.traces.view import status_label
 
 DEFAULT_MAX_CHARS = 2000
 """Longest text (a message, a template, an output) a tool returns unless asked for more."""
+ERROR_CHARS = 300
+"""Longest error message in a listing row."""
 
 
 def truncate(text: Any, max_chars: int, how_to_get_more: str) -> Any:
@@ -48,7 +50,7 @@ def span_row(row: dict[str, Any]) -> dict[str, Any]:
         "input_tokens": row.get("input_tokens"),
         "output_tokens": row.get("output_tokens"),
         "cost_usd": row.get("cost_usd"),
-        "error": row.get("status_message") or row.get("error_type"),
+        "error": truncate(row.get("status_message") or row.get("error_type"), ERROR_CHARS, "see get_span"),
         "tags": tags,
     }
     return {k: v for k, v in out.items() if v not in (None, {}, "")}

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mcp_types import ToolAnnotations
 from otel_llm_server.mcp_server.access import Caller
 from sqlalchemy import Engine
 
@@ -31,22 +32,35 @@ class ToolEnv:
 class ToolSpec:
     fn: Callable[..., Any]
     role: str
+    calls_provider: bool = False
 
     @property
     def name(self) -> str:
         return self.fn.__name__
+
+    @property
+    def annotations(self) -> ToolAnnotations:
+        """Hints for the agent's client: viewer tools only read; editor tools add (never delete)."""
+        reads = self.role == "viewer"
+        return ToolAnnotations(
+            read_only_hint=reads,
+            destructive_hint=None if reads else False,
+            idempotent_hint=None if reads else False,
+            open_world_hint=self.calls_provider,
+        )
 
 
 class InvalidArgument(ValueError):
     """A tool argument the schema cannot rule out (a bad date, two exclusive arguments)."""
 
 
-def tool(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare ``fn`` as a tool that needs at least ``role`` in the key's project."""
+def tool(role: str, *, calls_provider: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare ``fn`` as a tool that needs at least ``role`` in the key's project (``calls_provider``:
+    it makes a model call, an action outside the store)."""
     check_role(role)
 
     def declare(fn: Callable[..., Any]) -> Callable[..., Any]:
-        TOOLS.append(ToolSpec(fn, role))
+        TOOLS.append(ToolSpec(fn, role, calls_provider))
         return fn
 
     return declare

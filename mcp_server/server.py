@@ -51,7 +51,11 @@ class OtelLlmMcp:
         self.mcp = MCPServer("otel-llm", instructions=INSTRUCTIONS)
         for spec in sorted(TOOLS, key=tools.order):
             self.mcp.add_tool(
-                self._tool(spec), name=spec.name, description=_description(spec.fn), structured_output=False
+                self._tool(spec),
+                name=spec.name,
+                description=_description(spec.fn),
+                annotations=spec.annotations,
+                structured_output=False,
             )
         resources.register(self)
 

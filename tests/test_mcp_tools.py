@@ -161,6 +161,9 @@ def test_every_tool_explains_itself(seeded):
         assert len(tool.description) > 60, tool.name
         for name, schema in tool.input_schema.get("properties", {}).items():
             assert schema.get("description"), f"{tool.name}.{name} has no description"
+    writers = {t.name for t in tools if not t.annotations.read_only_hint}
+    assert writers == {"replay_span", "add_feedback"}
+    assert [t.name for t in tools if t.annotations.open_world_hint] == ["replay_span"]
     assert {t.uri_template for t in templates} == {"prompt://{name}@v{version}", "span://{span_id}"}
 
 

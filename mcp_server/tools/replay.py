@@ -14,7 +14,7 @@ from otel_llm.replay import Overrides
 from otel_llm.replay.run import replay_span as run_replay
 
 
-@tool("editor")
+@tool("editor", calls_provider=True)
 def replay_span(
     env: ToolEnv,
     *,
