@@ -51,7 +51,11 @@ class ToolSpec:
 
 
 class InvalidArgument(ValueError):
-    """A tool argument the schema cannot rule out (a bad date, two exclusive arguments)."""
+    """A tool argument the schema cannot rule out (a bad date, an id of nothing stored here)."""
+
+
+class NotInProject(LookupError):
+    """What a resource names is not stored in the key's project (a "not found" to the client)."""
 
 
 def tool(role: str, *, calls_provider: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

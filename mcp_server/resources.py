@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from otel_llm_server.mcp_server.compact import jsonable
+from otel_llm_server.mcp_server.registry import NotInProject
 
 from otel_llm import traces
 from otel_llm.prompts import versions
@@ -14,10 +15,6 @@ from otel_llm.prompts.names import parse_version
 
 if TYPE_CHECKING:
     from otel_llm_server.mcp_server.server import OtelLlmMcp
-
-
-class NotInProject(LookupError):
-    pass
 
 
 def register(server: OtelLlmMcp) -> None:

@@ -20,11 +20,17 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from otel_llm_server.mcp_server import resources, tools
 from otel_llm_server.mcp_server.access import AccessDenied, authenticate_key, bearer_token, require
-from otel_llm_server.mcp_server.registry import TOOLS, ToolEnv, ToolSpec
+from otel_llm_server.mcp_server.registry import TOOLS, InvalidArgument, NotInProject, ToolEnv, ToolSpec
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from otel_llm.accounts import AccountError
+from otel_llm.experiments.errors import ExperimentError
+from otel_llm.feedback import FeedbackError
 from otel_llm.masking import redact, short_error
+from otel_llm.prompts.errors import PromptError
+from otel_llm.replay import ReplayError
+from otel_llm.traces import InvalidCursor
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +43,19 @@ list_experiments, experiment_results. With an editor key: replay_span (send a ca
 another model, temperature or system prompt and compare), add_feedback. Everything is scoped to
 the project of the API key. Long texts are cut; each cut says how to read the rest."""
 
-USER_ERRORS = (AccessDenied, ValueError, LookupError)
-"""Domain errors (prompts, experiments, replay, feedback, traces, accounts) are ValueError or
-LookupError subclasses whose message is a sentence for the user; shown as is (secrets masked)."""
+USER_ERRORS = (
+    AccessDenied,
+    InvalidArgument,
+    NotInProject,
+    AccountError,
+    InvalidCursor,
+    PromptError,
+    ExperimentError,
+    ReplayError,
+    FeedbackError,
+)
+"""The services' domain errors: their message is a sentence for the user, shown as is (secrets
+masked). Anything else is a bug, worded as "failed unexpectedly" with the traceback in the log."""
 
 
 class OtelLlmMcp:
@@ -103,7 +119,7 @@ class OtelLlmMcp:
         try:
             return reader(self.engine, self.caller(headers))
         except USER_ERRORS as exc:
-            missing = isinstance(exc, LookupError) or getattr(exc, "code", None) == "not_found"
+            missing = isinstance(exc, NotInProject) or getattr(exc, "code", None) == "not_found"
             raise (ResourceNotFoundError if missing else ResourceError)(redact(str(exc))) from None
 
 

@@ -81,6 +81,11 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
             ]:
                 result = await client.call_tool(name, arguments)
                 assert result.is_error, (name, text(result))
+                assert (
+                    "not exist" in text(result)
+                    or "in this project" in text(result)
+                    or ("in project alpha" in text(result))
+                ), (name, text(result))
                 seen.append(text(result))
             support = data(await client.call_tool("get_prompt_version", {"ref": "support@v1"}))
             assert support["template"] == "You help {{customer}}."

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from otel_llm_server.mcp_server.compact import DEFAULT_MAX_CHARS, jsonable, span_row, truncate_all
-from otel_llm_server.mcp_server.registry import InvalidArgument, ToolEnv, tool
+from otel_llm_server.mcp_server.registry import InvalidArgument, NotInProject, ToolEnv, tool
 from pydantic import Field
 
 from otel_llm import traces
@@ -114,7 +114,7 @@ def get_span(
     max_chars); the resource span://SPAN_ID holds everything."""
     row = traces.get_span(env.engine, env.caller.project_id, span_id)
     if row is None:
-        raise InvalidArgument(
+        raise NotInProject(
             f"no span {span_id!r} in project {env.caller.project_name}; search_llm_calls lists span ids."
         )
     view = traces.span_view(row)
@@ -137,7 +137,7 @@ def get_trace(
     each node a compact row with its children. Read one node in full with get_span."""
     rows = traces.trace_spans(env.engine, env.caller.project_id, trace_id)
     if not rows:
-        raise InvalidArgument(f"no trace {trace_id!r} in project {env.caller.project_name}.")
+        raise NotInProject(f"no trace {trace_id!r} in project {env.caller.project_name}.")
     shown = rows[:MAX_TREE_SPANS]
     result: dict[str, Any] = {
         "trace_id": rows[0]["trace_id"],
