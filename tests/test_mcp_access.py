@@ -52,8 +52,8 @@ def test_a_viewer_key_cannot_replay_over_stdio(seeded):
     async def main():
         async with stdio(seeded.url, seeded.key("alpha", "viewer")) as client:
             _refused_replay(await client.call_tool("replay_span", {"span_id": seeded.ids["alpha_span"]}))
-            dry = {"target": seeded.ids["alpha_span"], "score": 1}
-            assert (await client.call_tool("add_feedback", dry)).is_error
+            feedback = {"target": seeded.ids["alpha_span"], "score": 1}
+            assert (await client.call_tool("add_feedback", feedback)).is_error
 
     before = _counts(seeded.url)
     anyio.run(main)
