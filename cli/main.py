@@ -33,6 +33,10 @@ COMMANDS = {
         "otel_llm_server.cli.projects:keys",
         "Create, list and revoke API keys (for the console API and the OTLP collector).",
     ),
+    "mcp": (
+        "otel_llm_server.cli.mcp:mcp",
+        "Serve the MCP server: stored calls, traces, prompts, experiments and replays as tools for agents.",
+    ),
     "mock-llm": (
         "otel_llm_server.cli.mockllm:mock_llm",
         "Serve a local LLM provider: OpenAI chat completions + responses, Anthropic messages, Gemini.",

@@ -25,6 +25,9 @@ EXTRA_OF_MODULE = {
     "grpc": "server",
     "google": "server",
     "opentelemetry.proto": "server",
+    "mcp": "server",
+    "uvicorn": "server",
+    "starlette": "server",
 }
 
 

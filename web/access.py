@@ -24,9 +24,9 @@ from flask import current_app, g, redirect, request, session, url_for
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.errors import ApiError, is_api_request
 
-from otel_llm.accounts import authenticate, role_at_least
+from otel_llm.accounts import authenticate, key_actor, role_at_least
 from otel_llm.accounts import users as users_service
-from otel_llm.accounts.roles import check_role
+from otel_llm.accounts.roles import check_role, missing_role
 
 ACCESS_ATTR = "otel_llm_access"
 PUBLIC = "public"
@@ -73,12 +73,9 @@ def require(role: str) -> Callable:
                         401, "unauthorized", "sign in, or send 'Authorization: Bearer <api key>'."
                     ) from None
                 return redirect(url_for("auth.sign_in_page", next=request.full_path.rstrip("?")))
-            if not role_at_least(caller.role, role):
-                raise ApiError(
-                    403,
-                    "forbidden",
-                    f"this needs the {role} role; you are {caller.role} in {caller.project_name}.",
-                )
+            refusal = missing_role(caller.role, role, caller.project_name)
+            if refusal is not None:
+                raise ApiError(403, "forbidden", refusal)
             return view(*args, **kwargs)
 
         setattr(wrapped, ACCESS_ATTR, role)
@@ -149,8 +146,7 @@ def _key_caller() -> Caller:
         raise ApiError(
             401, "unauthorized", "this API key is unknown or revoked; create one in Settings → API keys."
         )
-    prefix = token.split("_")[1] if token.count("_") >= 2 else str(info.id)
-    return Caller(info.project_id, info.project_name, info.role, actor=f"key:{prefix}")
+    return Caller(info.project_id, info.project_name, info.role, actor=key_actor(token, info))
 
 
 def current_user() -> users_service.User | None:

@@ -9,6 +9,7 @@ from otel_llm.accounts.keys import (
     KeyInfo,
     authenticate,
     create_key,
+    key_actor,
     list_keys,
     revoke_key,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "create_key",
     "create_project",
     "get_project",
+    "key_actor",
     "list_keys",
     "list_projects",
     "require_project",

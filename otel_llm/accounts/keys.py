@@ -133,6 +133,12 @@ def authenticate(engine: Engine, token: str | None) -> ApiKeyInfo | None:
     return ApiKeyInfo(id=row.id, project_id=row.project_id, project_name=row.project_name, role=row.role)
 
 
+def key_actor(token: str, info: ApiKeyInfo) -> str:
+    """Who acts with ``token``, for audit fields: ``key:<prefix>`` (never the secret)."""
+    prefix = token.split("_")[1] if token.count("_") >= 2 else str(info.id)
+    return f"key:{prefix}"
+
+
 def _touch(engine: Engine, key_id: int, last_used: datetime | None) -> None:
     """Record use, at most once per ``LAST_USED_RESOLUTION`` (the WHERE keeps concurrent callers to one write)."""
     now = now_utc()

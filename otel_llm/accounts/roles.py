@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from otel_llm.storage.schema import ROLES
 
-__all__ = ["ROLES", "role_at_least", "check_role"]
+__all__ = ["ROLES", "role_at_least", "check_role", "missing_role"]
 
 
 def check_role(role: str) -> str:
@@ -13,6 +13,14 @@ def check_role(role: str) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}.")
     return role
+
+
+def missing_role(role: str, needed: str, project_name: str) -> str | None:
+    """The sentence refusing a caller whose ``role`` is below ``needed``, or None when it suffices
+    (the console API and the MCP server say the same)."""
+    if role_at_least(role, needed):
+        return None
+    return f"this needs the {needed} role; you are {role} in {project_name}."
 
 
 def role_at_least(role: str, needed: str) -> bool:
