@@ -48,10 +48,66 @@ const otelLlm = (() => {
     document.querySelectorAll("[data-copy]").forEach((button) => {
       button.addEventListener("click", () => {
         const target = document.getElementById(button.dataset.copy);
-        navigator.clipboard?.writeText(target.textContent.trim());
+        copyText(target.textContent.trim());
         button.textContent = "Copied";
       });
     });
+    // macro short_hash: the button carries the full value
+    document.querySelectorAll("[data-copy-value]").forEach((button) => {
+      button.addEventListener("click", () => {
+        copyText(button.dataset.copyValue);
+        button.textContent = "Copied";
+        button.classList.add("copied");
+        window.setTimeout(() => {
+          button.textContent = "Copy";
+          button.classList.remove("copied");
+        }, 1500);
+      });
+    });
+    wireNavToggle();
+    showFormError();
+  }
+
+  // The clipboard API where the page is a secure context (https, localhost), else a selected textarea.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+    return Promise.resolve();
+  }
+
+  // Phone-sized screens: the Menu button shows and hides the navigation (base.html, style.css).
+  function wireNavToggle() {
+    const button = document.getElementById("nav-toggle");
+    if (!button) return;
+    const bar = button.closest(".topbar");
+    button.addEventListener("click", () => {
+      const open = bar.classList.toggle("nav-open");
+      button.setAttribute("aria-expanded", String(open));
+    });
+  }
+
+  // A form that failed shows its error inside the form (macro form_error): open the <details> it sits
+  // in, bring it into view and put the cursor in the field to fix.
+  function showFormError() {
+    const error = document.querySelector("[data-form-error]");
+    if (!error) return;
+    for (let node = error.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    error.scrollIntoView({ block: "center" });
+    const form = error.closest("form");
+    const field = form?.querySelector("[aria-invalid=true]") || form?.querySelector("input:not([type=hidden]), textarea, select");
+    field?.focus({ preventScroll: true });
   }
 
   // Tabs: <div data-tabs><nav class="tabs"><a href="#tab-x" data-tab="x">…</a></nav>
@@ -77,5 +133,5 @@ const otelLlm = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", wire);
-  return { api, data, csrfToken };
+  return { api, data, csrfToken, copyText };
 })();
