@@ -171,6 +171,40 @@ def test_an_experiment_with_a_bad_variant_keeps_the_input_and_shows_the_error_at
     assert page.input_value("#ne-cases") == "Where is my order?"
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_batch_replay_refused_after_a_redirect_shows_its_error_at_the_form(page, console, viewport):
+    _at(page, viewport).goto(console.path("/replays"))
+    page.click("#new-run summary")
+    page.fill('#new-run input[name="since"]', "soon")
+    page.fill('#new-run input[name="with_model"]', "gpt-4o")
+    page.click("#new-run button[type=submit]")
+    page.wait_for_url(re.compile(r"#new-run$"))
+
+    error = page.locator("#new-run form [data-form-error]")
+    assert "since" in error.inner_text() and "7d" in error.inner_text()
+    assert _in_viewport(page, "#new-run [data-form-error]")
+    assert page.input_value('#new-run input[name="since"]') == "soon"
+    assert page.input_value('#new-run input[name="with_model"]') == "gpt-4o"
+
+
+def test_a_refused_replay_of_a_span_shows_its_error_in_the_replay_tab(page, console):
+    _, span_id = console.store_span(name="chat replay me", user="hello there")
+    _at(page, DESKTOP).goto(console.path(f"/traces/span/{span_id}#tab-replay"))
+    page.fill('#replay-form input[name="model"]', "gpt-4.1-mini")
+    page.fill('#replay-form input[name="prompt"]', "no-such-prompt@v9")
+    page.check('#replay-form input[name="no_cache"]')
+    page.click("#replay-form button[type=submit]")
+    page.wait_for_url(re.compile(r"#tab-replay$"))
+
+    error = page.locator("#replay-form [data-form-error]")
+    assert "no-such-prompt" in error.inner_text()
+    assert _in_viewport(page, "#replay-form [data-form-error]")
+    assert page.input_value('#replay-form input[name="prompt"]') == "no-such-prompt@v9"  # as typed
+    assert page.input_value('#replay-form input[name="model"]') == "gpt-4.1-mini"
+    assert page.is_checked('#replay-form input[name="no_cache"]')
+    assert page.locator("#replay-form input[name=csrf_token]").input_value()  # the fresh token stays
+
+
 def _label_and_box(page, label_selector: str) -> dict:
     return page.evaluate(
         """(selector) => {

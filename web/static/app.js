@@ -65,6 +65,7 @@ const otelLlm = (() => {
       });
     });
     wireNavToggle();
+    rememberTyped();
     showFormError();
   }
 
@@ -85,6 +86,56 @@ const otelLlm = (() => {
     return Promise.resolve();
   }
 
+  // A view that redirects back to a form after an error (``redirect(url + "#new-run")``) flashes the
+  // error at the top of the page; when the URL's fragment names the element holding the form, the
+  // error moves into that form.
+  function flashedFormError() {
+    const flash = document.querySelector(".flash-error");
+    const id = location.hash.slice(1);
+    const target = flash && id ? document.getElementById(id) : null;
+    const form = target?.tagName === "FORM" ? target : target?.querySelector("form[method=post]");
+    if (!form) return null;
+    flash.className = "form-error";
+    flash.setAttribute("role", "alert");
+    flash.dataset.formError = "";
+    form.prepend(flash);
+    restoreTyped(form);
+    return flash;
+  }
+
+  // What was typed into a POST form, kept for this tab until the page after the redirect (never
+  // the CSRF token or a password), so a refused form comes back as the user left it.
+  const typedKey = (form) => `otel-llm-form:${form.action}`;
+
+  function rememberTyped() {
+    document.querySelectorAll("form[method=post]").forEach((form) => {
+      form.addEventListener("submit", () => {
+        const values = {};
+        new FormData(form).forEach((value, name) => {
+          const field = form.elements[name];
+          if (name !== "csrf_token" && typeof value === "string" && field?.type !== "password") {
+            values[name] = value;
+          }
+        });
+        sessionStorage.setItem(typedKey(form), JSON.stringify(values));
+      });
+    });
+  }
+
+  function restoreTyped(form) {
+    const values = JSON.parse(sessionStorage.getItem(typedKey(form)) || "null");
+    sessionStorage.removeItem(typedKey(form));
+    if (!values) return;
+    form.querySelectorAll("input[name], select[name], textarea[name]").forEach((field) => {
+      if (field.type === "hidden" || field.type === "password") return;
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values[field.name] === field.value;
+      } else if (field.name in values) {
+        field.value = values[field.name];
+      }
+    });
+  }
+
   // Phone-sized screens: the Menu button shows and hides the navigation (base.html, style.css).
   function wireNavToggle() {
     const button = document.getElementById("nav-toggle");
@@ -99,7 +150,7 @@ const otelLlm = (() => {
   // A form that failed shows its error inside the form (macro form_error): open the <details> it sits
   // in, bring it into view and put the cursor in the field to fix.
   function showFormError() {
-    const error = document.querySelector("[data-form-error]");
+    const error = document.querySelector("[data-form-error]") || flashedFormError();
     if (!error) return;
     for (let node = error.parentElement; node; node = node.parentElement) {
       if (node.tagName === "DETAILS") node.open = true;
