@@ -67,6 +67,7 @@ const otelLlm = (() => {
     wireNavToggle();
     rememberTyped();
     showFormError();
+    forgetTyped(); // kept only until the next page, whatever it was
   }
 
   // The clipboard API where the page is a secure context (https, localhost), else a selected textarea.
@@ -120,6 +121,12 @@ const otelLlm = (() => {
         sessionStorage.setItem(typedKey(form), JSON.stringify(values));
       });
     });
+  }
+
+  function forgetTyped() {
+    Object.keys(sessionStorage)
+      .filter((key) => key.startsWith("otel-llm-form:"))
+      .forEach((key) => sessionStorage.removeItem(key));
   }
 
   function restoreTyped(form) {
