@@ -19,12 +19,20 @@ T0 = 1_790_000_000 * 10**9  # a fixed start, nanoseconds
 
 
 @contextmanager
-def span_pipeline(database_url: str, tmp_path, project: str = "default", **exporter_args):
-    """A tracer whose spans are stored synchronously (SimpleSpanProcessor) by our exporter."""
+def span_pipeline(
+    database_url: str,
+    tmp_path,
+    project: str = "default",
+    service_name: str | None = "test-app",
+    **exporter_args,
+):
+    """A tracer whose spans are stored synchronously (SimpleSpanProcessor) by our exporter;
+    ``service_name=None`` leaves the resource as an app without OTEL_SERVICE_NAME has it."""
     exporter = SQLSpanExporter(
         database_url=database_url, project=project, spool_dir=str(tmp_path / "spool"), **exporter_args
     )
-    provider = TracerProvider(resource=Resource.create({"service.name": "test-app"}))
+    resource = Resource.create({"service.name": service_name} if service_name else {})
+    provider = TracerProvider(resource=resource)
     provider.add_span_processor(LLMSpanProcessor())
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     try:

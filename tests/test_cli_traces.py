@@ -86,6 +86,19 @@ def test_traces_show_text_and_json(cli, stored):
     assert "traces list" in missing.output
 
 
+def test_traces_show_names_the_service_or_says_how_to_name_it(cli, db_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    with span_pipeline(db_url, tmp_path, service_name=None) as (tracer, _):
+        _, unnamed = emit(tracer, start_ns=T0, **llm_attributes())
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        _, named = emit(tracer, start_ns=T0 + 10**9, **llm_attributes())
+    line = next(x for x in cli("traces", "show", unnamed).output.splitlines() if "service" in x)
+    assert "unknown_service" in line and "set OTEL_SERVICE_NAME" in line
+    line = next(x for x in cli("traces", "show", named).output.splitlines() if "service" in x)
+    assert line.strip() == "service test-app"
+
+
 def test_unknown_project_says_how_to_create_it(cli, stored):
     result = cli("traces", "list", "--project", "nope", ok=False)
     assert "otel-llm projects create nope" in result.output

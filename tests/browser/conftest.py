@@ -75,9 +75,12 @@ class Console:
             self._users.add(email)
         return email
 
-    def store_span(self, name: str = "chat gpt-4o-mini", **attributes) -> tuple[str, str]:
+    def store_span(
+        self, name: str = "chat gpt-4o-mini", service_name: str | None = "test-app", **attributes
+    ) -> tuple[str, str]:
         """Store one LLM span now, through the real exporter; returns (trace_id, span_id)."""
-        with span_pipeline(self.db_url, self.workdir, project=self.project) as (tracer, _):
+        pipeline = span_pipeline(self.db_url, self.workdir, project=self.project, service_name=service_name)
+        with pipeline as (tracer, _):
             return emit(tracer, name=name, start_ns=time.time_ns(), **llm_attributes(**attributes))
 
     def path(self, path: str) -> str:

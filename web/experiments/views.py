@@ -22,7 +22,7 @@ def base_url() -> str | None:
     return current_app.config.get("EXPERIMENTS_BASE_URL")
 
 
-def _index(form=None, status: int = 200):
+def _index(form=None, status: int = 200, error: str | None = None):
     found = service.list_experiments(engine(), g.project_name)
     context = {
         "experiments": found,
@@ -30,6 +30,7 @@ def _index(form=None, status: int = 200):
         "metrics": METRICS,
         "providers": providers.names(),
         "max_variants": MAX_VARIANTS,
+        "form_error_message": error,
     }
     return render_template("experiments/index.html", **context), status
 
@@ -47,9 +48,8 @@ def create():
         experiment = service.create_experiment(
             engine(), g.project_name, spec_from_form(request.form, g.actor)
         )
-    except ExperimentError as exc:
-        flash(str(exc), "error")
-        return _index(request.form, 422)
+    except ExperimentError as exc:  # shown at the form, which keeps what was typed
+        return _index(request.form, 422, error=str(exc))
     flash(f"Created experiment {experiment.name}.", "success")
     return redirect(url_for("experiments.show", name=experiment.name))
 

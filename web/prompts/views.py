@@ -55,10 +55,10 @@ def create():
     form = request.form
     try:
         version = _create_version(form.get("name", ""), form)
-    except _USER_ERRORS as exc:
-        flash(str(exc), "error")
+    except _USER_ERRORS as exc:  # shown at the form, which keeps what was typed
         prompts = catalog.list_prompts(engine(), g.project_id)
-        return render_template("prompts/index.html", prompts=prompts, form=form), 422
+        page = render_template("prompts/index.html", prompts=prompts, form=form, form_error_message=str(exc))
+        return page, 422
     flash(f"Created {version.name}@v{version.version}.", "success")
     return redirect(url_for("prompts.prompt", name=version.name, v=version.version))
 
@@ -69,7 +69,7 @@ def prompt(name: str):
     return _render_prompt(name)
 
 
-def _render_prompt(name: str, form=None, status: int = 200):
+def _render_prompt(name: str, form=None, status: int = 200, error: str | None = None):
     all_versions = versions.list_versions(engine(), g.project_id, name)
     since = request.args.get("since", "7d") if request.args.get("since") in WINDOWS else "7d"
     window = metrics.parse_window(since)
@@ -86,6 +86,7 @@ def _render_prompt(name: str, form=None, status: int = 200):
         history=labels.label_history(engine(), g.project_id, name),
         label_names=sorted({label for v in all_versions for label in v.labels}),
         form=form or {},
+        form_error_message=error,
     )
     return page, status
 
@@ -151,8 +152,7 @@ def new_version(name: str):
     try:
         created = _create_version(name, form)
     except _USER_ERRORS as exc:
-        flash(str(exc), "error")
-        return _render_prompt(name, form=form, status=422)  # keep what was typed
+        return _render_prompt(name, form=form, status=422, error=str(exc))  # keep what was typed
     flash(f"Created {name}@v{created.version}.", "success")
     return redirect(url_for("prompts.prompt", name=name, v=created.version))
 

@@ -48,10 +48,124 @@ const otelLlm = (() => {
     document.querySelectorAll("[data-copy]").forEach((button) => {
       button.addEventListener("click", () => {
         const target = document.getElementById(button.dataset.copy);
-        navigator.clipboard?.writeText(target.textContent.trim());
+        copyText(target.textContent.trim());
         button.textContent = "Copied";
       });
     });
+    // macro short_hash: the button carries the full value
+    document.querySelectorAll("[data-copy-value]").forEach((button) => {
+      button.addEventListener("click", () => {
+        copyText(button.dataset.copyValue);
+        button.textContent = "Copied";
+        button.classList.add("copied");
+        window.setTimeout(() => {
+          button.textContent = "Copy";
+          button.classList.remove("copied");
+        }, 1500);
+      });
+    });
+    wireNavToggle();
+    rememberTyped();
+    showFormError();
+    forgetTyped(); // kept only until the next page, whatever it was
+  }
+
+  // The clipboard API where the page is a secure context (https, localhost), else a selected textarea.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+    return Promise.resolve();
+  }
+
+  // A view that redirects back to a form after an error (``redirect(url + "#new-run")``) flashes the
+  // error at the top of the page; when the URL's fragment names the element holding the form, the
+  // error moves into that form.
+  function flashedFormError() {
+    const flash = document.querySelector(".flash-error");
+    const id = location.hash.slice(1);
+    const target = flash && id ? document.getElementById(id) : null;
+    const form = target?.tagName === "FORM" ? target : target?.querySelector("form[method=post]");
+    if (!form) return null;
+    flash.className = "form-error";
+    flash.setAttribute("role", "alert");
+    flash.dataset.formError = "";
+    form.prepend(flash);
+    restoreTyped(form);
+    return flash;
+  }
+
+  // What was typed into a POST form, kept for this tab until the page after the redirect (never
+  // the CSRF token or a password), so a refused form comes back as the user left it.
+  const typedKey = (form) => `otel-llm-form:${form.action}`;
+
+  function rememberTyped() {
+    document.querySelectorAll("form[method=post]").forEach((form) => {
+      form.addEventListener("submit", () => {
+        const values = {};
+        new FormData(form).forEach((value, name) => {
+          const field = form.elements[name];
+          if (name !== "csrf_token" && typeof value === "string" && field?.type !== "password") {
+            values[name] = value;
+          }
+        });
+        sessionStorage.setItem(typedKey(form), JSON.stringify(values));
+      });
+    });
+  }
+
+  function forgetTyped() {
+    Object.keys(sessionStorage)
+      .filter((key) => key.startsWith("otel-llm-form:"))
+      .forEach((key) => sessionStorage.removeItem(key));
+  }
+
+  function restoreTyped(form) {
+    const values = JSON.parse(sessionStorage.getItem(typedKey(form)) || "null");
+    sessionStorage.removeItem(typedKey(form));
+    if (!values) return;
+    form.querySelectorAll("input[name], select[name], textarea[name]").forEach((field) => {
+      if (field.type === "hidden" || field.type === "password") return;
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values[field.name] === field.value;
+      } else if (field.name in values) {
+        field.value = values[field.name];
+      }
+    });
+  }
+
+  // Phone-sized screens: the Menu button shows and hides the navigation (base.html, style.css).
+  function wireNavToggle() {
+    const button = document.getElementById("nav-toggle");
+    if (!button) return;
+    const bar = button.closest(".topbar");
+    button.addEventListener("click", () => {
+      const open = bar.classList.toggle("nav-open");
+      button.setAttribute("aria-expanded", String(open));
+    });
+  }
+
+  // A form that failed shows its error inside the form (macro form_error): open the <details> it sits
+  // in, bring it into view and put the cursor in the field to fix.
+  function showFormError() {
+    const error = document.querySelector("[data-form-error]") || flashedFormError();
+    if (!error) return;
+    for (let node = error.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    error.scrollIntoView({ block: "center" });
+    const form = error.closest("form");
+    const field = form?.querySelector("[aria-invalid=true]") || form?.querySelector("input:not([type=hidden]), textarea, select");
+    field?.focus({ preventScroll: true });
   }
 
   // Tabs: <div data-tabs><nav class="tabs"><a href="#tab-x" data-tab="x">…</a></nav>
@@ -77,5 +191,5 @@ const otelLlm = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", wire);
-  return { api, data, csrfToken };
+  return { api, data, csrfToken, copyText };
 })();

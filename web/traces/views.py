@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from otel_llm_server.web.access import can, require
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.traces.filters import RANGES, parse_list_query
@@ -11,6 +11,7 @@ from otel_llm_server.web.traces.tabs import span_tabs
 
 from otel_llm import traces
 from otel_llm.traces import overview
+from otel_llm.traces.tree import build_tree
 
 bp = Blueprint("traces", __name__, url_prefix="/traces", template_folder="templates")
 
@@ -50,3 +51,13 @@ def span(span_id: str):
         tabs=tabs,
         tab_context={tab.name: (tab.context(view) if tab.context else {}) for tab in tabs},
     )
+
+
+@bp.get("/trace/<trace_id>")
+@require("viewer")
+def trace(trace_id: str):
+    """A trace id's page: its first root span, whose page shows the whole trace as a tree."""
+    roots = build_tree(traces.trace_spans(engine(), g.project_id, trace_id))
+    if not roots:
+        abort(404, description=f"no trace {trace_id} in project {g.project_name}.")
+    return redirect(url_for("traces.span", span_id=roots[0]["span"]["span_id"]))
