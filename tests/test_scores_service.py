@@ -67,7 +67,7 @@ def test_a_score_on_a_stored_span_gets_its_trace_and_reads_back(db_url, tmp_path
     [
         ("helpfulness", 6, "outside the scale of score 'helpfulness': 1 to 5"),
         ("helpfulness", 0.5, "1 to 5"),
-        ("helpfulness", "great", "is a number"),
+        ("helpfulness", "great", "not a number"),
         ("exact", "maybe", "true or false"),
         ("tone", "sarcastic", "use one of friendly, rude"),
         ("unknown", 1, "no score config 'unknown'"),

@@ -39,6 +39,7 @@ from otel_llm.storage.schema import BigIntId, JSONType, metadata
 
 DATA_TYPES = ("numeric", "boolean", "categorical")
 SCORE_SOURCES = ("human", "api", "evaluator")
+USER_FEEDBACK = "user_feedback"  # the score feedback is stored as (otel_llm.feedback)
 
 score_configs = Table(
     "score_configs",
@@ -92,4 +93,4 @@ scores = Table(
     Index("ix_scores_eval_run", "eval_run_id", "name", postgresql_where=_ON_RUN, sqlite_where=_ON_RUN),
 )
 
-__all__ = ["score_configs", "scores", "DATA_TYPES", "SCORE_SOURCES"]
+__all__ = ["score_configs", "scores", "DATA_TYPES", "SCORE_SOURCES", "USER_FEEDBACK"]
