@@ -94,7 +94,11 @@ def _create_tables() -> None:
     op.create_index("ix_scores_project_trace", "scores", ["project_id", "trace_id", "name"])
     op.create_index("ix_scores_project_name", "scores", ["project_id", "name", "value"])
     op.create_index(
-        "ix_scores_eval_run", "scores", ["eval_run_id", "name"], postgresql_where=ON_RUN, sqlite_where=ON_RUN
+        "ix_scores_eval_run",
+        "scores",
+        ["eval_run_id", "name", "value"],
+        postgresql_where=ON_RUN,
+        sqlite_where=ON_RUN,
     )
 
 
