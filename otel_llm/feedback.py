@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from otel_llm import settings
+from otel_llm.scores.configs import check_number
 from otel_llm.scores.errors import ScoreError, TargetNotFound
 from otel_llm.scores.store import check_comment
 from otel_llm.scores.targets import Target, parse_target
@@ -62,8 +63,6 @@ class Feedback:
 
 def check_score(score: Any) -> float:
     """``score`` as a finite number (``FeedbackError`` otherwise); its scale is checked on write."""
-    from otel_llm.scores.configs import check_number
-
     return check_number(NAME, score)
 
 
