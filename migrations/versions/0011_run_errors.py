@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_run_errors"
-down_revision = "0007_sessions"
+down_revision = "0010_scores"
 branch_labels = None
 depends_on = None
 
