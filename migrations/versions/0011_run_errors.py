@@ -1,7 +1,7 @@
 """run errors: why an experiment run failed, kept on the run
 
 Revision ID: 0011_run_errors
-Revises: 0007_sessions
+Revises: 0010_scores
 Create Date: 2026-12-03
 """
 
