@@ -45,7 +45,8 @@ def item_from_span(row: dict[str, Any]) -> ItemSpec:
     view = span_view(row)
     if view["content_truncated"]:
         raise DatasetError("its content was truncated when stored (OTEL_LLM_MAX_CONTENT_BYTES)")
-    messages = [_message(m) for m in view["input_messages"] or [] if isinstance(m, dict)]
+    raw = view["input_messages"]
+    messages = [_message(m) for m in raw if isinstance(m, dict)] if isinstance(raw, list) else []
     if not messages:
         raise DatasetError("it has no captured input messages")
     if view["system"] and not view["system_in_messages"]:
@@ -58,7 +59,14 @@ def item_from_span(row: dict[str, Any]) -> ItemSpec:
 
 def _message(message: dict[str, Any]) -> dict[str, Any]:
     role = message.get("role")
-    return {"role": role if isinstance(role, str) else "user", "content": message_text(message)}
+    text = message_text(message)
+    parts = message.get("parts")
+    if not text and isinstance(parts, list) and parts:
+        kinds = sorted({str(p.get("type")) for p in parts if isinstance(p, dict)})
+        raise DatasetError(
+            f"a {role} message holds no text, only {', '.join(kinds) or 'other'} parts, which an item cannot hold"
+        )
+    return {"role": role if isinstance(role, str) else "user", "content": text}
 
 
 def _metadata(row: dict[str, Any]) -> dict[str, Any]:
