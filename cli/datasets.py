@@ -7,14 +7,17 @@ and only formats its result.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
 from otel_llm_server.cli import output
 from otel_llm_server.cli.dbcheck import migrated_engine
 from otel_llm_server.cli.errors import friendly
-from otel_llm_server.cli.traces import span_filter, span_filter_options
+from otel_llm_server.cli.traces import (
+    _safe,
+    span_filter,
+    span_filter_options,
+)  # _safe: stored text never drives the terminal
 
 from otel_llm import datasets, settings
 from otel_llm.accounts import ProjectNotFound, require_project
@@ -22,11 +25,6 @@ from otel_llm.datasets import files
 from otel_llm.datasets.from_spans import MAX_SPANS, add_matching
 
 _friendly = friendly(datasets.DatasetError)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # stored text never drives the terminal
-
-
-def _safe(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _open(ctx: click.Context):

@@ -18,6 +18,16 @@ MAX_ITEM_BYTES = 1024 * 1024
 _HEX = re.compile(r"^[0-9a-f]+$")
 
 
+class _AsDict:
+    """``to_dict``: the fields, ``created_at`` as ISO 8601."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)  # type: ignore[call-overload]
+        created = data.get("created_at")
+        data["created_at"] = created.isoformat() if created else None
+        return data
+
+
 @dataclass(frozen=True)
 class ItemSpec:
     """An item to add: exactly one of ``messages`` (``[{"role": "user", "content": "..."}]``) and
@@ -36,7 +46,7 @@ class ItemSpec:
 
 
 @dataclass(frozen=True)
-class DatasetItem(ItemSpec):
+class DatasetItem(ItemSpec, _AsDict):
     """A stored item. ``id`` names this content: changing an item gives the new content a new id
     (``replaces_id`` points back), so a run's item ids always mean what was run."""
 
@@ -44,11 +54,6 @@ class DatasetItem(ItemSpec):
     added_in: int = 0
     replaces_id: int | None = None
     created_at: datetime | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat() if self.created_at else None
-        return data
 
     def spec(self) -> ItemSpec:
         return ItemSpec(
@@ -62,7 +67,7 @@ class DatasetItem(ItemSpec):
 
 
 @dataclass(frozen=True)
-class DatasetVersion:
+class DatasetVersion(_AsDict):
     """One version of a dataset. ``id`` is what a run records (unique across datasets)."""
 
     id: int
@@ -72,25 +77,15 @@ class DatasetVersion:
     item_count: int
     created_at: datetime | None
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat() if self.created_at else None
-        return data
-
 
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(_AsDict):
     id: int
     name: str
     description: str
     current_version: int
     item_count: int
     created_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat() if self.created_at else None
-        return data
 
 
 @dataclass(frozen=True)
