@@ -1,6 +1,9 @@
 """The datasets service on SQLite and Postgres: versions made by every edit, and any version resolved
 to exactly its items afterwards."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from otel_llm import datasets
@@ -110,3 +113,24 @@ def test_references_name_a_version():
     assert datasets.parse_ref("support-qa@v3") == ("support-qa", 3)
     with pytest.raises(datasets.DatasetError):
         datasets.parse_ref("bad name@v1")
+
+
+def test_concurrent_edits_take_turns_and_every_version_is_exact(db_url):
+    engine, pid = get_engine(db_url), _project(db_url)
+    datasets.create(engine, pid, "qa")
+    start = threading.Barrier(6)
+
+    def add(n):
+        start.wait()
+        return datasets.add_items(engine, pid, "qa", [_q(f"q{n}")])
+
+    with ThreadPoolExecutor(6) as pool:
+        made = list(pool.map(add, range(6)))
+
+    assert sorted(v.number for v in made) == [2, 3, 4, 5, 6, 7]
+    for version in made:  # each version holds the items added up to it, as its count says
+        assert (
+            len(datasets.resolve(engine, pid, "qa", version.number))
+            == version.item_count
+            == version.number - 1
+        )
