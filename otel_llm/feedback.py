@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from otel_llm import settings
+from otel_llm import pipeline, settings
 
 logger = logging.getLogger(__name__)
 
@@ -204,8 +204,8 @@ def record_feedback(
         from otel_llm.prompts.catalog import project_id
         from otel_llm.storage.db import get_engine
 
-        engine = get_engine(database_url)
-        pid = project_id(engine, settings.project(project), create=True)
+        engine = get_engine(pipeline.app_database_url(database_url))
+        pid = project_id(engine, pipeline.app_project(project), create=True)
         return add_feedback(engine, pid, target, score, comment, source="sdk")
     except Exception:  # the backend failed: log, never raise into the app
         logger.warning("otel-llm: could not record feedback on %s", target, exc_info=True)
