@@ -90,6 +90,7 @@ def traces() -> None:
 @click.option("--cursor", help="Continue after a previous page (printed at its end).")
 @click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--ids", "ids_only", is_flag=True, help="Print only the span ids, one a line (for scripts).")
 @click.pass_context
 def list_command(
     ctx,
@@ -105,6 +106,7 @@ def list_command(
     cursor,
     include_all,
     as_json,
+    ids_only,
 ):
     """List stored LLM spans, newest first (or longest / costliest with --sort).
 
@@ -113,6 +115,7 @@ def list_command(
       otel-llm traces list --model gpt-4o-mini --status error --limit 10
       otel-llm traces list --since 24h --prompt support-answer
       otel-llm traces list --sort cost --json
+      SPAN_ID=$(otel-llm traces list --model gpt-4o-mini --status ok --limit 1 --ids)
     """
     engine = migrated_engine(ctx)
     flt = SpanFilter(
@@ -130,6 +133,10 @@ def list_command(
         raise click.ClickException(str(exc)) from exc
     if as_json:
         _json({"items": page.items, "next_cursor": page.next_cursor})
+        return
+    if ids_only:
+        for item in page.items:
+            click.echo(item["span_id"])
         return
     if not page.items:
         click.echo("No spans match. Is the app configured with otel_llm.configure() and this project?")
