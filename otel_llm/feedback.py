@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from otel_llm import pipeline, settings
+from otel_llm import settings
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ def record_feedback(
     try:
         if base:
             return _post(base, settings.api_key(api_key), target, score, comment)
+        from otel_llm import pipeline
         from otel_llm.prompts.catalog import project_id
         from otel_llm.storage.db import get_engine
 
