@@ -90,11 +90,9 @@ def _system_text(text: str | None, path: str | None) -> str | None:
 
 
 def _overrides(model, provider, temperature, max_tokens, system, system_file, prompt, no_cache) -> Overrides:
-    from otel_llm.providers import provider_for_model
-
     return Overrides(
         model=model,
-        provider=provider or provider_for_model(model),  # --model claude-* is sent to Anthropic
+        provider=provider,  # none: a --model of another provider (claude-*) is sent to that provider
         temperature=temperature,
         max_tokens=max_tokens,
         system_prompt=_system_text(system, system_file),
