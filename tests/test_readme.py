@@ -63,6 +63,19 @@ def test_set_up_is_two_commands_installing_all_then_running_the_suite():
     assert suite.startswith("bash scripts/test.sh")
 
 
+def test_every_command_named_in_the_prose_exists():
+    """Commands quoted inline (`otel-llm replay batch`) answer --help: no renamed command lingers."""
+    quoted = set(re.findall(r"`(otel-llm [^`]*)`", README.read_text("utf-8")))
+    for command in sorted(quoted):
+        words = []
+        for word in command.split()[1:]:
+            if word.startswith(("-", "$", "&")) or word.isupper():
+                break
+            words.append(word)
+        result = CliRunner().invoke(main, [*words, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output, f"{command}: {result.output}"
+
+
 class Reader:
     """A reader's second shell in the demo's folder: exports and variables stay set for the lines after."""
 
