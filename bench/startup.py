@@ -117,14 +117,17 @@ def main() -> None:
 
 def report(medians: dict[str, float], runs: int, before: tuple, after: tuple) -> None:
     floor = medians["python -c pass"]
+    sqla = medians['python -c "import sqlalchemy"']
     print(
         f"load average before {before[0]:.2f} {before[1]:.2f}, after {after[0]:.2f} {after[1]:.2f}; ", end=""
     )
     print(f"{os.cpu_count()} CPUs; median of {runs} runs; target {TARGET_SECONDS} s")
-    print(f"{'command':<44} {'median s':>9} {'× pass':>7} {'- pass s':>9}")
+    print(f"{'command':<44} {'median s':>9} {'× pass':>7} {'- pass s':>9} {'× sqlalchemy':>13}")
     for name, seconds in medians.items():
         mark = "  over target" if name.startswith("otel-llm") and seconds > TARGET_SECONDS else ""
-        print(f"{name:<44} {seconds:>9.3f} {seconds / floor:>7.1f} {seconds - floor:>9.3f}{mark}")
+        print(
+            f"{name:<44} {seconds:>9.3f} {seconds / floor:>7.1f} {seconds - floor:>9.3f} {seconds / sqla:>13.2f}{mark}"
+        )
     ours = [s for name, s in medians.items() if name.startswith("otel-llm")]
     print(f"otel-llm commands: slowest {max(ours):.3f} s, median {statistics.median(ours):.3f} s")
 
