@@ -140,7 +140,8 @@ def _serve(url: str, host: str, port: int, password: str, provider_url: str) -> 
     click.echo(f"\nConsole: http://{host}:{port}/")
     click.echo(f"Sign in as {DEMO_EMAIL} with password {password}  (new password each demo run)")
     click.echo(
-        "Try: otel-llm traces list · otel-llm prompts versions support-agent · otel-llm experiments results model-bakeoff"
+        "Try (README.md, After the demo): otel-llm traces list · otel-llm prompts versions support-agent · "
+        "otel-llm experiments results model-bakeoff"
     )
     _replay_hint(provider_url, running=True)
     click.echo("Ctrl-C stops the console and the local provider.")
