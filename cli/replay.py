@@ -91,11 +91,9 @@ def _system_text(text: str | None, path: str | None) -> str | None:
 
 
 def _overrides(model, provider, temperature, max_tokens, system, system_file, prompt, no_cache) -> Overrides:
-    from otel_llm.providers import provider_for_model
-
     return Overrides(
         model=model,
-        provider=provider or provider_for_model(model),  # --model claude-* is sent to Anthropic
+        provider=provider,  # none: a --model of another provider (claude-*) is sent to that provider
         temperature=temperature,
         max_tokens=max_tokens,
         system_prompt=_system_text(system, system_file),
@@ -108,7 +106,7 @@ def _common_overrides(command: Callable) -> Callable:
     options = [
         click.option(
             "--temperature",
-            type=click.FloatRange(*providers.temperature_bounds()),
+            type=float,  # the service checks the range (each provider's own)
             help="Sampling temperature to use (each provider's own range applies).",
         ),
         click.option("--max-tokens", type=click.IntRange(min=1), help="Output token limit to use."),
@@ -134,7 +132,23 @@ def _common_overrides(command: Callable) -> Callable:
     return command
 
 
-PROVIDER_CHOICE = click.Choice(providers.names())
+class ProviderChoice(click.Choice):
+    """The registered providers, read when an option is parsed or shown: loading every adapter when
+    the module is imported would slow down every ``otel-llm replay`` command's start."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return providers.names()
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+
+PROVIDER_CHOICE = ProviderChoice()
 
 
 @click.group(cls=ReplayGroup, invoke_without_command=False)
