@@ -1,0 +1,239 @@
+"""What an evaluation run says: per variant and evaluator, n and the mean or pass rate with a 95 %
+interval; each variant against the baseline (the first variant), paired on the items both ran, with
+Holm's correction across every comparison of the run; and the items side by side.
+
+Higher scores are better for every evaluator (pass = 1, fail = 0). Imports scipy (server side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, case, func, select
+
+from otel_llm.evaluation import stats
+from otel_llm.evaluation.base import BOOLEAN
+from otel_llm.evaluation.errors import RunNotFound
+from otel_llm.evaluation.wording import describe
+from otel_llm.storage.schema_evaluations import eval_run_items, eval_run_results, eval_runs
+
+
+@dataclass
+class Cell:
+    """One variant on one evaluator."""
+
+    variant: str
+    evaluator: str
+    kind: str
+    n: int
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    errors: int
+
+
+@dataclass
+class Verdict:
+    evaluator: str
+    baseline: str
+    candidate: str
+    comparison: stats.Comparison
+    significant: bool
+    better: bool | None
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["comparison"] = asdict(self.comparison)
+        return data
+
+
+@dataclass
+class RunResults:
+    run: dict[str, Any]
+    cells: list[Cell]
+    verdicts: list[Verdict]
+    cost_usd: dict[str, float] = field(default_factory=dict)  # per variant, judge calls included
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "cells": [asdict(c) for c in self.cells],
+            "comparisons": [v.to_dict() for v in self.verdicts],
+            "cost_usd": self.cost_usd,
+        }
+
+
+def load_run(engine: Engine, project_id: int, run_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(eval_runs).where(eval_runs.c.id == run_id, eval_runs.c.project_id == project_id)
+        ).first()
+    if row is None:
+        raise RunNotFound(
+            f"there is no evaluation run {run_id} in this project; list them with `otel-llm eval list`."
+        )
+    run = dict(row._mapping)
+    for key in ("started_at", "finished_at"):
+        run[key] = run[key].isoformat() if run[key] else None
+    return run
+
+
+def item_means(engine: Engine, run_id: int) -> dict[tuple[str, str], dict[int, float]]:
+    """(evaluator, variant) → item → mean value over its repeats, and error counts in ``[-1]``… see
+    ``errors``. One indexed aggregate over the run's results."""
+    r = eval_run_results.c
+    query = (
+        select(r.evaluator, r.variant, r.item_id, func.avg(r.value))
+        .where(r.run_id == run_id, r.value.is_not(None))
+        .group_by(r.evaluator, r.variant, r.item_id)
+    )
+    out: dict[tuple[str, str], dict[int, float]] = {}
+    with engine.connect() as conn:
+        for evaluator, variant, item_id, mean in conn.execute(query):
+            out.setdefault((evaluator, variant), {})[item_id] = float(mean)
+    return out
+
+
+def _errors(engine: Engine, run_id: int) -> dict[tuple[str, str], int]:
+    r = eval_run_results.c
+    query = (
+        select(r.evaluator, r.variant, func.count())
+        .where(r.run_id == run_id, r.error.is_not(None))
+        .group_by(r.evaluator, r.variant)
+    )
+    with engine.connect() as conn:
+        return {(e, v): int(n) for e, v, n in conn.execute(query)}
+
+
+def _costs(engine: Engine, run_id: int) -> dict[str, float]:
+    i, r = eval_run_items.c, eval_run_results.c
+    with engine.connect() as conn:
+        answers = dict(
+            conn.execute(
+                select(i.variant, func.coalesce(func.sum(i.cost_usd), 0.0))
+                .where(i.run_id == run_id)
+                .group_by(i.variant)
+            ).all()
+        )
+        judged = dict(
+            conn.execute(
+                select(r.variant, func.coalesce(func.sum(r.cost_usd), 0.0))
+                .where(r.run_id == run_id)
+                .group_by(r.variant)
+            ).all()
+        )
+    return {v: float(answers.get(v, 0.0)) + float(judged.get(v, 0.0)) for v in {*answers, *judged}}
+
+
+def run_results(engine: Engine, project_id: int, run_id: int) -> RunResults:
+    run = load_run(engine, project_id, run_id)
+    means = item_means(engine, run_id)
+    errors = _errors(engine, run_id)
+    variants = [v["name"] for v in run["variants"]]
+    cells = []
+    for evaluator in run["evaluators"]:
+        boolean = evaluator["kind"] == BOOLEAN
+        for variant in variants:
+            values = list(means.get((evaluator["name"], variant), {}).values())
+            s = stats.summarise(values, boolean)
+            cells.append(
+                Cell(variant, evaluator["name"], evaluator["kind"], s.n, s.mean, s.ci_low, s.ci_high,
+                     errors.get((evaluator["name"], variant), 0))
+            )  # fmt: skip
+    return RunResults(run, cells, compare_variants(run, means), _costs(engine, run_id))
+
+
+def compare_variants(run: dict[str, Any], means: dict[tuple[str, str], dict[int, float]]) -> list[Verdict]:
+    """Every challenger against the baseline on every evaluator, Holm-corrected together."""
+    variants = [v["name"] for v in run["variants"]]
+    if len(variants) < 2:
+        return []
+    baseline = variants[0]
+    pairs = [(e["name"], c) for e in run["evaluators"] for c in variants[1:]]
+    raw = [stats.compare(means.get((e, baseline), {}), means.get((e, c), {})) for e, c in pairs]
+    out = []
+    for (evaluator, candidate), comparison in zip(pairs, stats.adjust(raw), strict=True):
+        better = None if not comparison.difference else comparison.difference > 0
+        out.append(
+            Verdict(evaluator, baseline, candidate, comparison, comparison.significant, better,
+                    describe(evaluator, baseline, candidate, comparison))
+        )  # fmt: skip
+    return out
+
+
+def side_by_side(
+    engine: Engine, project_id: int, run_id: int, evaluator: str | None = None
+) -> list[dict[str, Any]]:
+    """Per item: each variant's first answer, mean score per evaluator, cost and latency; sorted by
+    the score difference (last variant − baseline) on ``evaluator`` (default: the first), largest
+    drop first."""
+    run = load_run(engine, project_id, run_id)
+    variants = [v["name"] for v in run["variants"]]
+    names = [e["name"] for e in run["evaluators"]]
+    chosen = evaluator or names[0]
+    i, r = eval_run_items.c, eval_run_results.c
+    with engine.connect() as conn:
+        answers = conn.execute(
+            select(i.item_id, i.variant, i.output, i.error, i.cost_usd, i.duration_ms).where(
+                i.run_id == run_id, i.repeat_index == 0
+            )
+        ).all()
+        scores = conn.execute(
+            select(
+                r.item_id,
+                r.variant,
+                r.evaluator,
+                func.avg(r.value),
+                func.max(case((r.error.is_not(None), r.error))),
+            )
+            .where(r.run_id == run_id)
+            .group_by(r.item_id, r.variant, r.evaluator)
+        ).all()
+    rows: dict[int, dict[str, Any]] = {}
+    for item_id, variant, output, error, cost, duration in answers:
+        entry = rows.setdefault(item_id, {"item_id": item_id, "variants": {}})
+        entry["variants"][variant] = {"output": output, "error": error, "cost_usd": cost,
+                                      "duration_ms": duration, "scores": {}, "errors": {}}  # fmt: skip
+    for item_id, variant, name, mean, error in scores:
+        cell = rows.get(item_id, {}).get("variants", {}).get(variant)
+        if cell is not None:
+            cell["scores"][name] = None if mean is None else float(mean)
+            if error:
+                cell["errors"][name] = error
+    for entry in rows.values():
+        entry["difference"] = _difference(entry, variants, chosen)
+    return sorted(
+        rows.values(), key=lambda e: (e["difference"] is None, e["difference"] or 0.0, e["item_id"])
+    )
+
+
+def _difference(entry: dict[str, Any], variants: list[str], evaluator: str) -> float | None:
+    if len(variants) < 2:
+        return None
+    first = entry["variants"].get(variants[0], {}).get("scores", {}).get(evaluator)
+    last = entry["variants"].get(variants[-1], {}).get("scores", {}).get(evaluator)
+    return None if first is None or last is None else last - first
+
+
+def list_runs(engine: Engine, project_id: int, limit: int = 50) -> list[dict[str, Any]]:
+    runs, items = eval_runs.c, eval_run_items.c
+    query = (
+        select(runs.id, runs.dataset, runs.dataset_version, runs.status, runs.started_at, runs.variants,
+               runs.evaluators, func.count(items.id).label("items"))
+        .select_from(eval_runs.outerjoin(eval_run_items, items.run_id == runs.id))
+        .where(runs.project_id == project_id)
+        .group_by(runs.id)
+        .order_by(runs.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        out = []
+        for row in conn.execute(query):
+            data = dict(row._mapping)
+            data["variants"] = [v["name"] for v in data["variants"]]
+            data["evaluators"] = [e["name"] for e in data["evaluators"]]
+            data["started_at"] = data["started_at"].isoformat() if data["started_at"] else None
+            out.append(data)
+        return out
