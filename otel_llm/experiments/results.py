@@ -182,7 +182,9 @@ def _comparison(metric, name, control, rows, result: stats.TestResult, p_adjuste
     control_value = _value(metric, rows.get(control))
     relative = result.difference / control_value if control_value else None
     better = result.difference > 0 if HIGHER_IS_BETTER[metric] else result.difference < 0
-    significant = p_adjusted < stats.ALPHA and _smallest_group(metric, name, control, rows) >= stats.MIN_SAMPLE
+    significant = (
+        p_adjusted < stats.ALPHA and _smallest_group(metric, name, control, rows) >= stats.MIN_SAMPLE
+    )
     comparison = Comparison(
         metric=metric,
         variant=name,
