@@ -137,4 +137,5 @@ from otel_llm.storage import (  # noqa: E402,F401
     schema_prices,
     schema_prompts,
     schema_replays,
+    schema_scores,
 )
