@@ -24,6 +24,10 @@ COMMANDS = {
         "otel_llm_server.cli.demo:demo",
         "Run a sample app against the local provider, store a week of its spans, and serve the console.",
     ),
+    "eval": (
+        "otel_llm_server.cli.evaluate:evaluate",
+        "Evaluate variants on a dataset with evaluators; results with paired significance; a CI gate.",
+    ),
     "experiments": (
         "otel_llm_server.cli.experiments:experiments",
         "Compare models: create experiments, run them, read results with significance.",

@@ -1,7 +1,7 @@
 """evaluations: evaluation runs, their items and evaluator results; spans made to evaluate are marked
 
 Revision ID: 0013_evaluations
-Revises: 0007_sessions
+Revises: 0010_scores
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0013_evaluations"
-down_revision = "0007_sessions"
+down_revision = "0010_scores"
 branch_labels = None
 depends_on = None
 
@@ -64,8 +64,7 @@ def upgrade() -> None:
         sa.Column("variant", sa.String(200), nullable=False),
         sa.Column("item_id", BigIntId, nullable=False),
         sa.Column("evaluator", sa.String(200), nullable=False),
-        sa.Column("value", sa.Float),
-        sa.Column("comment", sa.Text),
+        sa.Column("score_id", BigIntId, sa.ForeignKey("scores.id", ondelete="SET NULL")),
         sa.Column("error", sa.Text),
         sa.Column("cost_usd", sa.Float),
         sa.Column("span_id", sa.String(16)),

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from otel_llm.evaluation import stats
 from otel_llm.evaluation.base import BOOLEAN
 from otel_llm.evaluation.errors import RunNotFound
 from otel_llm.evaluation.wording import describe
 from otel_llm.storage.schema_evaluations import eval_run_items, eval_run_results, eval_runs
+from otel_llm.storage.schema_scores import scores
 
 
 @dataclass
@@ -81,12 +82,13 @@ def load_run(engine: Engine, project_id: int, run_id: int) -> dict[str, Any]:
 
 
 def item_means(engine: Engine, run_id: int) -> dict[tuple[str, str], dict[int, float]]:
-    """(evaluator, variant) → item → mean value over its repeats, and error counts in ``[-1]``… see
-    ``errors``. One indexed aggregate over the run's results."""
-    r = eval_run_results.c
+    """(evaluator, variant) → item → mean value over its repeats: one indexed aggregate over the
+    run's results, joined to their scores by primary key."""
+    r, s = eval_run_results.c, scores.c
     query = (
-        select(r.evaluator, r.variant, r.item_id, func.avg(r.value))
-        .where(r.run_id == run_id, r.value.is_not(None))
+        select(r.evaluator, r.variant, r.item_id, func.avg(s.value))
+        .select_from(eval_run_results.join(scores, s.id == r.score_id))
+        .where(r.run_id == run_id)
         .group_by(r.evaluator, r.variant, r.item_id)
     )
     out: dict[tuple[str, str], dict[int, float]] = {}
@@ -180,14 +182,9 @@ def side_by_side(
                 i.run_id == run_id, i.repeat_index == 0
             )
         ).all()
-        scores = conn.execute(
-            select(
-                r.item_id,
-                r.variant,
-                r.evaluator,
-                func.avg(r.value),
-                func.max(case((r.error.is_not(None), r.error))),
-            )
+        judged = conn.execute(
+            select(r.item_id, r.variant, r.evaluator, func.avg(scores.c.value), func.max(r.error))
+            .select_from(eval_run_results.outerjoin(scores, scores.c.id == r.score_id))
             .where(r.run_id == run_id)
             .group_by(r.item_id, r.variant, r.evaluator)
         ).all()
@@ -196,7 +193,7 @@ def side_by_side(
         entry = rows.setdefault(item_id, {"item_id": item_id, "variants": {}})
         entry["variants"][variant] = {"output": output, "error": error, "cost_usd": cost,
                                       "duration_ms": duration, "scores": {}, "errors": {}}  # fmt: skip
-    for item_id, variant, name, mean, error in scores:
+    for item_id, variant, name, mean, error in judged:
         cell = rows.get(item_id, {}).get("variants", {}).get(variant)
         if cell is not None:
             cell["scores"][name] = None if mean is None else float(mean)

@@ -138,6 +138,7 @@ def _evaluators(specs: tuple[str, ...], judges: registry.JudgeSettings) -> list[
                 check()
     except EvaluatorError as exc:
         raise EvaluationError(str(exc)) from exc
+    scoring.ensure_configs(judges.engine, judges.project_id, found)
     return found
 
 
@@ -272,8 +273,11 @@ class _Runner:
             with self.engine.begin() as conn:
                 writer.insert_rows(conn, result.rows)
                 item_id = _insert_item(conn, self.report.run_id, work, result)
-                _insert_verdicts(conn, self.report.run_id, work, item_id, result)
-                scoring.store(conn, self.project_id, result, self.evaluators)
+                span_id = (result.llm_row or {}).get("span_id")
+                ids = scoring.store(
+                    conn, self.project_id, self.report.run_id, span_id, result.verdicts, self.evaluators
+                )
+                _insert_verdicts(conn, self.report.run_id, work, item_id, result, ids)
         except IntegrityError:  # another runner recorded the same item first; keep this call's spans
             with self.engine.begin() as conn:
                 writer.insert_rows(conn, result.rows)
@@ -297,7 +301,7 @@ def _insert_item(conn, run_id: int, work: Work, result: Answer) -> int:
     return conn.execute(insert(eval_run_items).values(**values).returning(eval_run_items.c.id)).scalar_one()
 
 
-def _insert_verdicts(conn, run_id: int, work: Work, item_id: int, result: Answer) -> None:
+def _insert_verdicts(conn, run_id: int, work: Work, item_id: int, result: Answer, score_ids: list) -> None:
     if not result.verdicts:
         return
     conn.execute(
@@ -309,12 +313,11 @@ def _insert_verdicts(conn, run_id: int, work: Work, item_id: int, result: Answer
                 variant=work.variant.name,
                 item_id=work.item.id,
                 evaluator=v.evaluator,
-                value=v.value,
-                comment=v.comment,
+                score_id=score_id,
                 error=v.error,
                 cost_usd=v.cost_usd,
                 span_id=v.span_id,
-            )  # fmt: skip
-            for v in result.verdicts
+            )
+            for v, score_id in zip(result.verdicts, score_ids, strict=True)
         ],
     )

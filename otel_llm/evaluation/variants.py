@@ -46,20 +46,25 @@ def parse(text: str) -> Variant:
                 f"variant {name!r}: {part.strip()!r} is not one of {', '.join(k + '=' for k in _KEYS)}."
             )
         config[key] = value.strip()
-    if not config.get("model"):
-        raise EvaluationError(f"variant {name!r} needs a model (model=…).")
+    if not config.get("model") and not config.get("prompt"):
+        raise EvaluationError(f"variant {name!r} needs a model (model=…) or a prompt whose config names one.")
     for key, kind in (("temperature", float), ("max_tokens", int)):
         if key in config:
             try:
                 config[key] = kind(config[key])
             except ValueError:
                 raise EvaluationError(f"variant {name!r}: {key} {config[key]!r} is not a number.") from None
+    if config.get("model"):
+        _with_provider(name, config)
+    return Variant(name, config)
+
+
+def _with_provider(name: str, config: dict[str, Any]) -> None:
     config["provider"] = config.get("provider") or providers.provider_for_model(config["model"]) or "openai"
     try:
         providers.check_provider(config["provider"])
     except providers.UnknownProvider as exc:
         raise EvaluationError(f"variant {name!r}: {exc}") from exc
-    return Variant(name, config)
 
 
 def parse_all(texts: list[str] | tuple[str, ...]) -> list[Variant]:
@@ -103,7 +108,16 @@ def prepare(engine: Engine, project_id: int, variant: Variant, run_prompt: str |
         "prompt_version": version.version,
         "prompt_hash": version.version_hash,
     }
-    call = PreparedVariant(variant.name, variant.config, None, tags)
+    config = dict(variant.config)
+    if not config.get("model"):
+        if not (version.config or {}).get("model"):
+            raise EvaluationError(
+                f"variant {variant.name!r}: prompt {ref!r} names no model in its config; add model=…."
+            )
+        config["model"] = version.config["model"]
+        config["provider"] = config.get("provider") or version.config.get("provider")
+        _with_provider(variant.name, config)
+    call = PreparedVariant(variant.name, config, None, tags)
     return Prepared(call, version.template, {"name": version.name, "version": version.version})
 
 

@@ -4,9 +4,9 @@ An ``eval_runs`` row is one run: a dataset version, the variants (with the promp
 resolved to), the evaluators (name, version, scale) and its status. ``eval_run_items`` holds one row
 per (dataset item, variant, repeat) as each answer lands — with the answer's span, so an
 interrupted run resumes without sending it again — and ``eval_run_results`` one row per item and
-evaluator: the value (on the evaluator's scale; 1/0 for pass/fail) or the evaluator's error, never
-both. Results repeat the run, variant and item of their run item, so a run's statistics are one
-indexed aggregate without a join.
+evaluator: the score it gave (a row of ``scores``, on the answer's span) or the evaluator's error,
+never both. Results repeat the run, variant and item of their run item, so a run's statistics are
+one indexed scan joined to the scores by primary key.
 """
 
 from __future__ import annotations
@@ -77,8 +77,7 @@ eval_run_results = Table(
     Column("variant", String(200), nullable=False),
     Column("item_id", BigIntId, nullable=False),
     Column("evaluator", String(200), nullable=False),
-    Column("value", Float),
-    Column("comment", Text),
+    Column("score_id", BigIntId, ForeignKey("scores.id", ondelete="SET NULL")),
     Column("error", Text),
     Column("cost_usd", Float),
     Column("span_id", String(16)),  # the judge call's span
