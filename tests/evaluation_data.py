@@ -1,23 +1,19 @@
-"""Datasets for evaluation tests (temporary: stands in for the datasets service until it is merged)."""
+"""Datasets for evaluation tests, made through the datasets service."""
 
 from __future__ import annotations
 
-from otel_llm.evaluation import runs
-from otel_llm.evaluation.answers import DatasetItem
+from otel_llm import datasets
 from otel_llm.prompts.catalog import project_id
-
-_stored: dict = {}
-
-
-def _load(engine, pid, ref):
-    name = ref.split("@")[0]
-    return name, 1, _stored[(id(engine), pid, name)]
 
 
 def make_dataset(engine, project, name, rows) -> int:
+    """Dataset ``name`` with items ``(question or variables, expected output)``; the project's id."""
     pid = project_id(engine, project, create=True)
-    items = [DatasetItem(i + 1, text if not isinstance(text, str) else [{"role": "user", "content": text}], expected)
-             for i, (text, expected) in enumerate(rows)]  # fmt: skip
-    _stored[(id(engine), pid, name)] = items
-    runs.load_items = _load
+    items = [
+        datasets.ItemSpec(variables=text, expected_output=expected)
+        if isinstance(text, dict)
+        else datasets.ItemSpec(messages=[{"role": "user", "content": text}], expected_output=expected)
+        for text, expected in rows
+    ]
+    datasets.create(engine, pid, name, items=items)
     return pid

@@ -26,6 +26,9 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
         sa.Column("dataset", sa.String(200), nullable=False),
         sa.Column("dataset_version", sa.Integer, nullable=False),
+        sa.Column(
+            "dataset_version_id", sa.Integer, sa.ForeignKey("dataset_versions.id", ondelete="SET NULL")
+        ),
         sa.Column("prompt_ref", sa.String(200)),
         sa.Column("variants", JSONType, nullable=False),
         sa.Column("evaluators", JSONType, nullable=False),

@@ -16,18 +16,11 @@ from typing import Any
 
 from otel_llm import attributes as attrs
 from otel_llm import server_calls
+from otel_llm.datasets import DatasetItem
 from otel_llm.evaluation.base import Case, Evaluator, EvaluatorError
 from otel_llm.evaluation.errors import EvaluationError
 from otel_llm.evaluation.variants import Prepared
 from otel_llm.experiments.calls import send
-
-
-@dataclass(frozen=True)
-class DatasetItem:
-    id: int
-    input: Any
-    expected: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,7 +114,9 @@ def judge_answer(answer: Answer, item: DatasetItem, evaluators: list[Evaluator])
     answer.output = output_text(row) if row else None
     if not answer.ok:
         return
-    case = Case(answer.output or "", item.expected, item.input, item.metadata, (row or {}).get("span_id"))
+    case = Case(
+        answer.output or "", item.expected_output, item.input, item.metadata, (row or {}).get("span_id")
+    )
     answer.verdicts = [verdict(evaluator, case) for evaluator in evaluators]
 
 

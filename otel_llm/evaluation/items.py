@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from otel_llm.evaluation.answers import DatasetItem
 from otel_llm.evaluation.errors import EvaluationError
 from otel_llm.storage.schema import projects
 
@@ -17,6 +16,15 @@ def project_id_of(engine: Engine, project: str) -> int:
     return int(found)
 
 
-def load_items(engine: Engine, project_id: int, ref: str) -> tuple[str, int, list[DatasetItem]]:
-    """(dataset name, version, items) of ``NAME`` (its latest version) or ``NAME@vN``."""
-    raise EvaluationError("datasets are not available yet")
+def load_items(engine: Engine, project_id: int, ref: str):
+    """The dataset snapshot ``NAME`` (its current version) or ``NAME@vN`` stands for."""
+    from otel_llm import datasets
+
+    try:
+        name, version = datasets.parse_ref(ref)
+        found = datasets.snapshot(engine, project_id, name, version)
+    except datasets.DatasetError as exc:
+        raise EvaluationError(str(exc)) from exc
+    if not found.items:
+        raise EvaluationError(f"dataset {ref!r} has no items; add some with `otel-llm datasets import`.")
+    return found

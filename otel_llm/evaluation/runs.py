@@ -22,8 +22,9 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from otel_llm import providers, server_calls
+from otel_llm.datasets import DatasetItem
 from otel_llm.evaluation import registry, scoring
-from otel_llm.evaluation.answers import Answer, DatasetItem, answer, judge_answer
+from otel_llm.evaluation.answers import Answer, answer, judge_answer
 from otel_llm.evaluation.base import Evaluator, EvaluatorError
 from otel_llm.evaluation.errors import EvaluationError
 from otel_llm.evaluation.items import load_items, project_id_of
@@ -88,14 +89,15 @@ def run_evaluation(
     """Run (or resume) an evaluation; Ctrl-C or ``stop`` ends it cleanly as ``interrupted``."""
     _check_options(spec)
     project_id = project_id_of(engine, project)
-    dataset, version, items = load_items(engine, project_id, spec.dataset)
+    snapshot = load_items(engine, project_id, spec.dataset)
+    items = snapshot.items
     variants = parse_all(spec.variants)
     prepared = [prepare(engine, project_id, v, spec.prompt) for v in variants]
     check_credentials(prepared, spec.base_url)
     judges = registry.JudgeSettings(engine, project_id, spec.judge_model, base_url=spec.base_url)
     evaluators = _evaluators(spec.evaluators, judges)
     described = _described(variants, prepared)
-    run_id, done, spent = _open_run(engine, project_id, dataset, version, spec, described, evaluators)
+    run_id, done, spent = _open_run(engine, project_id, snapshot, spec, described, evaluators)
     for evaluator in evaluators:
         if hasattr(evaluator, "run_id"):
             evaluator.run_id = run_id
@@ -146,7 +148,7 @@ def _described(variants: list[Variant], prepared: list[Prepared]) -> list[dict[s
     return [{**v.describe(), "prompt_version": p.prompt} for v, p in zip(variants, prepared, strict=True)]
 
 
-def _open_run(engine, project_id, dataset, version, spec, variants, evaluators):
+def _open_run(engine, project_id, snapshot, spec, variants, evaluators):
     """The unfinished run with the same plan to continue, or a new one: (id, keys done, USD spent)."""
     described = [e.describe() for e in evaluators]
     runs = eval_runs.c
@@ -154,7 +156,7 @@ def _open_run(engine, project_id, dataset, version, spec, variants, evaluators):
         candidates = [] if spec.new_run else conn.execute(
             select(runs.id, runs.variants, runs.evaluators)
             .where(
-                runs.project_id == project_id, runs.dataset == dataset, runs.dataset_version == version,
+                runs.project_id == project_id, runs.dataset_version_id == snapshot.version.id,
                 runs.repeat == spec.repeat, runs.status.in_(RESUMABLE),
             )
             .order_by(runs.id.desc())
@@ -164,7 +166,8 @@ def _open_run(engine, project_id, dataset, version, spec, variants, evaluators):
         )
         if run_id is None:
             values = dict(
-                project_id=project_id, dataset=dataset, dataset_version=version, prompt_ref=spec.prompt,
+                project_id=project_id, dataset=snapshot.dataset.name, dataset_version=snapshot.version.number,
+                dataset_version_id=snapshot.version.id, prompt_ref=spec.prompt,
                 variants=variants, evaluators=described, repeat=spec.repeat, max_cost_usd=spec.max_cost_usd,
                 status="running", actor=spec.actor[:320],
             )  # fmt: skip

@@ -132,6 +132,7 @@ __all__ = [
 # them, so ``metadata`` always describes the whole database.
 from otel_llm.storage import (  # noqa: E402,F401
     schema_console,
+    schema_datasets,
     schema_evaluations,
     schema_experiments,
     schema_prices,

@@ -37,6 +37,7 @@ eval_runs = Table(
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("dataset", String(200), nullable=False),
     Column("dataset_version", Integer, nullable=False),
+    Column("dataset_version_id", Integer, ForeignKey("dataset_versions.id", ondelete="SET NULL")),
     Column("prompt_ref", String(200)),
     Column("variants", JSONType, nullable=False),
     Column("evaluators", JSONType, nullable=False),
