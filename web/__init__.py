@@ -23,6 +23,7 @@ AREAS = (
     "otel_llm_server.web.replays",
     "otel_llm_server.web.experiments",
     "otel_llm_server.web.prices",
+    "otel_llm_server.web.evaluations",
 )
 
 

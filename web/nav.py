@@ -26,6 +26,7 @@ NAV = (
     NavItem("Prompts", "prompts.index", "prompts"),
     NavItem("Experiments", "experiments.index", "experiments"),
     NavItem("Replays", "replays.index", "replays"),
+    NavItem("Evaluations", "evaluations.index", "evaluations"),
     NavItem("Settings", "settings.members_page", "settings"),
 )
 
