@@ -231,6 +231,5 @@ def list_runs(engine: Engine, project_id: int, limit: int = 50) -> list[dict[str
             data = dict(row._mapping)
             data["variants"] = [v["name"] for v in data["variants"]]
             data["evaluators"] = [e["name"] for e in data["evaluators"]]
-            data["started_at"] = data["started_at"].isoformat() if data["started_at"] else None
             out.append(data)
         return out
