@@ -81,70 +81,67 @@ def load_run(engine: Engine, project_id: int, run_id: int) -> dict[str, Any]:
     return run
 
 
-def item_means(engine: Engine, run_id: int) -> dict[tuple[str, str], dict[int, float]]:
-    """(evaluator, variant) → item → mean value over its repeats: one indexed aggregate over the
-    run's results, joined to their scores by primary key."""
+@dataclass
+class Aggregate:
+    """A run's results in one pass: per (evaluator, variant) each item's mean over its repeats, the
+    evaluator errors, and what judge calls cost per variant."""
+
+    means: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+    errors: dict[tuple[str, str], int] = field(default_factory=dict)
+    judge_cost: dict[str, float] = field(default_factory=dict)
+
+
+def aggregate(conn, run_id: int) -> Aggregate:
+    """One indexed aggregate over the run's results, joined to their scores by primary key."""
     r, s = eval_run_results.c, scores.c
     query = (
-        select(r.evaluator, r.variant, r.item_id, func.avg(s.value))
-        .select_from(eval_run_results.join(scores, s.id == r.score_id))
+        select(
+            r.evaluator, r.variant, r.item_id, func.avg(s.value), func.count(r.error), func.sum(r.cost_usd)
+        )
+        .select_from(eval_run_results.outerjoin(scores, s.id == r.score_id))
         .where(r.run_id == run_id)
         .group_by(r.evaluator, r.variant, r.item_id)
     )
-    out: dict[tuple[str, str], dict[int, float]] = {}
-    with engine.connect() as conn:
-        for evaluator, variant, item_id, mean in conn.execute(query):
-            out.setdefault((evaluator, variant), {})[item_id] = float(mean)
+    out = Aggregate()
+    for evaluator, variant, item_id, mean, errors, cost in conn.execute(query):
+        key = (evaluator, variant)
+        if mean is not None:
+            out.means.setdefault(key, {})[item_id] = float(mean)
+        if errors:
+            out.errors[key] = out.errors.get(key, 0) + int(errors)
+        if cost:
+            out.judge_cost[variant] = out.judge_cost.get(variant, 0.0) + float(cost)
     return out
 
 
-def _errors(engine: Engine, run_id: int) -> dict[tuple[str, str], int]:
-    r = eval_run_results.c
+def _answer_costs(conn, run_id: int) -> dict[str, float]:
+    i = eval_run_items.c
     query = (
-        select(r.evaluator, r.variant, func.count())
-        .where(r.run_id == run_id, r.error.is_not(None))
-        .group_by(r.evaluator, r.variant)
+        select(i.variant, func.coalesce(func.sum(i.cost_usd), 0.0))
+        .where(i.run_id == run_id)
+        .group_by(i.variant)
     )
-    with engine.connect() as conn:
-        return {(e, v): int(n) for e, v, n in conn.execute(query)}
-
-
-def _costs(engine: Engine, run_id: int) -> dict[str, float]:
-    i, r = eval_run_items.c, eval_run_results.c
-    with engine.connect() as conn:
-        answers = dict(
-            conn.execute(
-                select(i.variant, func.coalesce(func.sum(i.cost_usd), 0.0))
-                .where(i.run_id == run_id)
-                .group_by(i.variant)
-            ).all()
-        )
-        judged = dict(
-            conn.execute(
-                select(r.variant, func.coalesce(func.sum(r.cost_usd), 0.0))
-                .where(r.run_id == run_id)
-                .group_by(r.variant)
-            ).all()
-        )
-    return {v: float(answers.get(v, 0.0)) + float(judged.get(v, 0.0)) for v in {*answers, *judged}}
+    return {variant: float(cost) for variant, cost in conn.execute(query)}
 
 
 def run_results(engine: Engine, project_id: int, run_id: int) -> RunResults:
     run = load_run(engine, project_id, run_id)
-    means = item_means(engine, run_id)
-    errors = _errors(engine, run_id)
+    with engine.connect() as conn:
+        found = aggregate(conn, run_id)
+        answers = _answer_costs(conn, run_id)
     variants = [v["name"] for v in run["variants"]]
     cells = []
     for evaluator in run["evaluators"]:
         boolean = evaluator["kind"] == BOOLEAN
         for variant in variants:
-            values = list(means.get((evaluator["name"], variant), {}).values())
+            values = list(found.means.get((evaluator["name"], variant), {}).values())
             s = stats.summarise(values, boolean)
+            errors = found.errors.get((evaluator["name"], variant), 0)
             cells.append(
-                Cell(variant, evaluator["name"], evaluator["kind"], s.n, s.mean, s.ci_low, s.ci_high,
-                     errors.get((evaluator["name"], variant), 0))
-            )  # fmt: skip
-    return RunResults(run, cells, compare_variants(run, means), _costs(engine, run_id))
+                Cell(variant, evaluator["name"], evaluator["kind"], s.n, s.mean, s.ci_low, s.ci_high, errors)
+            )
+    costs = {v: answers.get(v, 0.0) + found.judge_cost.get(v, 0.0) for v in {*answers, *found.judge_cost}}
+    return RunResults(run, cells, compare_variants(run, found.means), costs)
 
 
 def compare_variants(run: dict[str, Any], means: dict[tuple[str, str], dict[int, float]]) -> list[Verdict]:
