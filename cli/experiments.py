@@ -82,6 +82,11 @@ def experiments(ctx: click.Context, project: str | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSONL file: {"input": "..."} or {"messages": [...], "reference_output": "..."} per line.',
 )
+@click.option(
+    "--dataset",
+    metavar="NAME[@vN]",
+    help="Use a dataset's items as the test cases (pinned to vN when given; else its current version).",
+)
 @click.option("--description", default="", help="What is compared.")
 @click.option("--hypothesis", default="", help="What you expect to see.")
 @click.option(
@@ -96,9 +101,20 @@ def experiments(ctx: click.Context, project: str | None) -> None:
 @click.pass_context
 @_friendly
 def create(
-    ctx, name, variants, weights, test_cases, cases_file, description, hypothesis, primary_metric, author
+    ctx,
+    name,
+    variants,
+    weights,
+    test_cases,
+    cases_file,
+    dataset,
+    description,
+    hypothesis,
+    primary_metric,
+    author,
 ):
-    """Create experiment NAME (as a draft) with its variants and test cases.
+    """Create experiment NAME (as a draft) with its variants and test cases. Test cases given here
+    are stored as dataset NAME-cases; --dataset uses an existing dataset instead.
 
     \b
     Example:
@@ -106,6 +122,7 @@ def create(
         --variant 'name=a,provider=openai,model=gpt-4o-mini,temperature=0.7' \\
         --variant 'name=b,provider=anthropic,model=claude-3-5-haiku-latest' \\
         --weights 50,50 --test-case 'Summarise OpenTelemetry in one line'
+      otel-llm experiments create bakeoff2 --variant ... --variant ... --dataset support-qa@v3
     """
     parsed = apply_weights([parse_variant(v) for v in variants], parse_weights(weights) if weights else None)
     spec = ExperimentSpec(
@@ -116,6 +133,7 @@ def create(
         primary_metric=primary_metric,
         author=author or os.environ.get("USER") or "",
         test_cases=_cases(test_cases, cases_file),
+        dataset=dataset,
     )
     experiment = service.create_experiment(db_engine(ctx), _project(ctx), spec)
     click.echo(
@@ -139,7 +157,8 @@ def create(
 @click.pass_context
 @_friendly
 def add_cases(ctx, name, test_cases, cases_file):
-    """Add test cases to experiment NAME (all of them, or none if one is bad).
+    """Add test cases to experiment NAME (all of them, or none if one is bad): they are added to its
+    dataset (NAME-cases unless it was created with --dataset) as a new version.
 
     \b
     Example:
@@ -148,8 +167,10 @@ def add_cases(ctx, name, test_cases, cases_file):
     cases = _cases(test_cases, cases_file)
     if not cases:
         raise click.ClickException("give test cases with --test-case TEXT or --test-cases FILE.jsonl.")
-    total = service.add_test_cases(db_engine(ctx), _project(ctx), name, cases)
-    click.echo(f"Added {len(cases)} test cases; {name} now has {total}.")
+    engine = db_engine(ctx)
+    total = service.add_test_cases(engine, _project(ctx), name, cases)
+    dataset = service.get_experiment(engine, _project(ctx), name).dataset
+    click.echo(f"Added {len(cases)} test cases to dataset {dataset}; {name} now has {total}.")
 
 
 @experiments.command("list")

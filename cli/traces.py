@@ -75,37 +75,42 @@ def traces() -> None:
     """
 
 
+_FILTER_OPTIONS = (
+    click.option("--model", help="Request or response model, e.g. gpt-4o-mini."),
+    click.option("--provider", help="e.g. openai, anthropic."),
+    click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Span status."),
+    click.option(
+        "--since", type=_since_type, help="Only spans started since: 30m, 12h, 7d or an ISO date/time (UTC)."
+    ),
+    click.option("--prompt", "prompt_name", help="Prompt name tag."),
+    click.option("--experiment", help="Experiment tag."),
+    click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans."),
+)
+_FILTER_NAMES = ("model", "provider", "status", "since", "prompt_name", "experiment", "include_all")
+
+
+def span_filter_options(command):
+    """The filters of ``traces list``, for every command that selects stored spans."""
+    for option in reversed(_FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def span_filter(options: dict[str, Any]) -> SpanFilter:
+    """The traces filter the ``span_filter_options`` values mean (they are popped from ``options``)."""
+    values = {name: options.pop(name) for name in _FILTER_NAMES}
+    return SpanFilter(llm_only=not values.pop("include_all"), **values)
+
+
 @traces.command("list")
 @click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
-@click.option("--model", help="Request or response model, e.g. gpt-4o-mini.")
-@click.option("--provider", help="e.g. openai, anthropic.")
-@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Span status.")
-@click.option(
-    "--since", type=_since_type, help="Only spans started since: 30m, 12h, 7d or an ISO date/time (UTC)."
-)
-@click.option("--prompt", "prompt_name", help="Prompt name tag.")
-@click.option("--experiment", help="Experiment tag.")
+@span_filter_options
 @click.option("--sort", type=click.Choice(SORTS), default="time", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--cursor", help="Continue after a previous page (printed at its end).")
-@click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def list_command(
-    ctx,
-    project,
-    model,
-    provider,
-    status,
-    since,
-    prompt_name,
-    experiment,
-    sort,
-    limit,
-    cursor,
-    include_all,
-    as_json,
-):
+def list_command(ctx, project, sort, limit, cursor, as_json, **filters):
     """List stored LLM spans, newest first (or longest / costliest with --sort).
 
     \b
@@ -115,15 +120,7 @@ def list_command(
       otel-llm traces list --sort cost --json
     """
     engine = migrated_engine(ctx)
-    flt = SpanFilter(
-        since=since,
-        model=model,
-        provider=provider,
-        status=status,
-        prompt_name=prompt_name,
-        experiment=experiment,
-        llm_only=not include_all,
-    )
+    flt = span_filter(filters)
     try:
         page = list_spans(engine, _project_id(engine, project), flt, sort=sort, cursor=cursor, limit=limit)
     except InvalidCursor as exc:

@@ -349,3 +349,21 @@ def _item(row) -> DatasetItem:
 
 def _count(n: int) -> str:
     return f"{n} item" if n == 1 else f"{n} items"
+
+
+def holding_span(engine: Engine, project_id: int, trace_id: str, span_id: str) -> list[tuple[str, int]]:
+    """(dataset name, item id) of the current items, across the project's datasets, taken from this span."""
+    c = dataset_items.c
+    query = (
+        select(datasets.c.name, c.id)
+        .join(datasets, datasets.c.id == c.dataset_id)
+        .where(
+            datasets.c.project_id == project_id,
+            c.source_trace_id == trace_id,
+            c.source_span_id == span_id,
+            c.removed_in.is_(None),
+        )
+        .order_by(datasets.c.name, c.id)
+    )
+    with engine.connect() as conn:
+        return [(r.name, r.id) for r in conn.execute(query)]
