@@ -57,8 +57,8 @@ FROM generate_series(1, %(spans)s) AS i
 """
 
 FEEDBACK_SQL = """
-INSERT INTO feedback (project_id, trace_id, span_id, score, source)
-SELECT project_id, trace_id, span_id, CASE WHEN random() < 0.7 THEN 1 ELSE 0 END, 'api'
+INSERT INTO scores (project_id, trace_id, span_id, name, data_type, value, source)
+SELECT project_id, trace_id, span_id, 'user_feedback', 'numeric', CASE WHEN random() < 0.7 THEN 1 ELSE 0 END, 'api'
 FROM spans WHERE project_id = %(project_id)s AND random() < 0.01
 """
 
@@ -77,8 +77,8 @@ GROUP BY variant
 """
 
 HAND_FEEDBACK_SQL = """
-SELECT s.variant, count(f.score), avg(f.score), stddev_samp(f.score)
-FROM spans s JOIN feedback f ON f.project_id = s.project_id AND f.span_id = s.span_id
+SELECT s.variant, count(f.value), avg(f.value), stddev_samp(f.value)
+FROM spans s JOIN scores f ON f.project_id = s.project_id AND f.span_id = s.span_id AND f.name = 'user_feedback'
 WHERE s.project_id = %(project_id)s AND s.experiment = %(experiment)s AND s.is_llm
 GROUP BY s.variant
 """
@@ -128,7 +128,7 @@ def _seed(url: str, spans: int) -> int:
         conn.execute(SEED_SQL, {"project_id": project_id, "spans": spans})
         conn.execute(FEEDBACK_SQL, {"project_id": project_id})
         conn.execute("VACUUM ANALYZE spans")
-        conn.execute("ANALYZE feedback")
+        conn.execute("ANALYZE scores")
     print(f"seeded {spans:,} spans in {time.perf_counter() - started:.1f} s (rollup trigger on)")
     return project_id
 

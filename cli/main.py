@@ -61,6 +61,10 @@ COMMANDS = {
         "otel_llm_server.cli.replay:replay",
         "Replay stored LLM calls, alone or in batches, with overrides, and diff the outcome.",
     ),
+    "scores": (
+        "otel_llm_server.cli.scores:scores_group",
+        "Scores on spans and traces: declare them, add them, list them.",
+    ),
     "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
     "web": (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,16 @@ def iso(value: datetime | None, *, seconds: bool = True, missing: str = "-") -> 
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     text = value.isoformat(timespec="seconds" if seconds else "milliseconds")
     return text.replace("+00:00", "Z")
+
+
+# Terminal control characters (ANSI escapes included) from stored content are not echoed as is:
+# a span's text must not be able to rewrite the user's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """``text`` with terminal control characters shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,16 +15,12 @@ from otel_llm_server.cli.dbcheck import migrated_engine
 from otel_llm import settings
 from otel_llm.accounts import ProjectNotFound, require_project
 from otel_llm.pricing.wording import missing_price
+from otel_llm.scores import ScoreError
+from otel_llm.scores.listing import column_names, parse_selection
 from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view
 from otel_llm.traces.view import status_label
 
-# Terminal control characters (ANSI escapes included) from stored content are not echoed as is:
-# a span's text must not be able to rewrite the user's terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _safe(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+_safe = output.safe
 
 
 def _project_id(engine, name: str | None) -> int:
@@ -105,12 +102,18 @@ def span_filter(options: dict[str, Any]) -> SpanFilter:
 @traces.command("list")
 @click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
 @span_filter_options
+@click.option(
+    "--score",
+    "score_selection",
+    multiple=True,
+    help="A score column (NAME), or a column and filter (NAME>=4, NAME=true, NAME=category); repeatable.",
+)
 @click.option("--sort", type=click.Choice(SORTS), default="time", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--cursor", help="Continue after a previous page (printed at its end).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def list_command(ctx, project, sort, limit, cursor, as_json, **filters):
+def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, **filters):
     """List stored LLM spans, newest first (or longest / costliest with --sort).
 
     \b
@@ -118,9 +121,15 @@ def list_command(ctx, project, sort, limit, cursor, as_json, **filters):
       otel-llm traces list --model gpt-4o-mini --status error --limit 10
       otel-llm traces list --since 24h --prompt support-answer
       otel-llm traces list --sort cost --json
+      otel-llm traces list --score helpfulness --score 'exact=true'
     """
+    try:
+        selected = parse_selection(score_selection)
+    except ScoreError as exc:
+        raise click.BadParameter(str(exc), param_hint="--score") from exc
     engine = migrated_engine(ctx)
     flt = span_filter(filters)
+    flt = replace(flt, scores=selected)
     try:
         page = list_spans(engine, _project_id(engine, project), flt, sort=sort, cursor=cursor, limit=limit)
     except InvalidCursor as exc:
@@ -131,16 +140,20 @@ def list_command(ctx, project, sort, limit, cursor, as_json, **filters):
     if not page.items:
         click.echo("No spans match. Is the app configured with otel_llm.configure() and this project?")
         return
+    names = column_names(selected)
     click.echo(
-        f"{'START (UTC)':<20}  {'SPAN':<16}  {'MODEL':<24} {'STATUS':<6} {'MS':>7} {'TOKENS':>11} {'COST $':>10}  TAGS"
+        f"{'START (UTC)':<20}  {'SPAN':<16}  {'MODEL':<24} {'STATUS':<6} {'MS':>7} {'TOKENS':>11} {'COST $':>10}  "
+        + "".join(f"{name[:12].upper():>13}" for name in names)
+        + ("  " if names else "")
+        + "TAGS"
     )
     for item in page.items:
-        click.echo(_safe(_line(item)))
+        click.echo(_safe(_line(item, names)))
     if page.next_cursor:
         click.echo(f"More: otel-llm traces list --cursor {page.next_cursor} (same filters)")
 
 
-def _line(item: dict) -> str:
+def _line(item: dict, score_names: list[str]) -> str:
     model = item["response_model"] or item["request_model"] or item["name"]
     tokens = f"{item['input_tokens'] or 0}/{item['output_tokens'] or 0}" if item["is_llm"] else ""
     cost = (
@@ -155,7 +168,10 @@ def _line(item: dict) -> str:
         tags.append(f"{item['experiment']}:{item['variant'] or '?'}")
     start = output.iso(item["start_time"])
     status = status_label(item["status_code"])
-    return f"{start:<20}  {item['span_id']:<16}  {model[:24]:<24} {status:<6} {item['duration_ms']:>7.0f} {tokens:>11} {cost:>10}  {' '.join(tags)}"
+    values = "".join(f"{(item['scores'][n] or '-')[:12]:>13}" for n in score_names) + (
+        "  " if score_names else ""
+    )
+    return f"{start:<20}  {item['span_id']:<16}  {model[:24]:<24} {status:<6} {item['duration_ms']:>7.0f} {tokens:>11} {cost:>10}  {values}{' '.join(tags)}"
 
 
 @traces.command("show")

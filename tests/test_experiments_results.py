@@ -20,7 +20,7 @@ from otel_llm.experiments.validation import case_from_text
 from otel_llm.providers import client as provider_client
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import SPAN_COLUMNS, spans
-from otel_llm.storage.schema_prompts import feedback
+from otel_llm.storage.schema_scores import scores as feedback
 from otel_llm.storage.writer import ensure_project
 
 P = "default"
@@ -95,7 +95,9 @@ def test_numbers_match_scipy_on_the_stored_spans(db_url):
                     "project_id": pid,
                     "span_id": r["span_id"],
                     "trace_id": r["trace_id"],
-                    "score": s,
+                    "name": "user_feedback",
+                    "data_type": "numeric",
+                    "value": s,
                     "source": "api",
                 }
                 for r, s in zip(scored, [1, 0.5, 1, 1, 0, 1], strict=True)

@@ -22,7 +22,7 @@ from otel_llm.storage import migrate
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import SPAN_COLUMNS
 from otel_llm.storage.schema_experiments import experiment_latency_buckets, experiment_rollups
-from otel_llm.storage.schema_prompts import feedback
+from otel_llm.storage.schema_scores import scores as score_table
 from otel_llm.storage.writer import ensure_project, insert_rows
 
 P = "default"
@@ -104,10 +104,23 @@ def _score(url: str, rows: list[dict], one_by_one: bool = False, scores: list[di
     engine = get_engine(url)
     with engine.begin() as conn:
         project_id = ensure_project(conn, P)
-    scores = [{**s, "project_id": project_id, "source": "api"} for s in scores or _scores(rows)]
+    scores = [_feedback_row(project_id, s) for s in scores or _scores(rows)]
     for part in [[s] for s in scores] if one_by_one else [scores]:
         with engine.begin() as conn:
-            conn.execute(insert(feedback), part)
+            conn.execute(insert(score_table), part)
+
+
+def _feedback_row(project_id: int, score: dict, name: str = "user_feedback") -> dict:
+    """A ``user_feedback`` score as the feedback service stores it (other names count for nothing)."""
+    row = {key: value for key, value in score.items() if key != "score"}
+    return {
+        **row,
+        "value": score["score"],
+        "name": name,
+        "data_type": "numeric",
+        "project_id": project_id,
+        "source": "api",
+    }
 
 
 def _exact(url: str) -> dict:
@@ -293,3 +306,22 @@ def test_scores_and_spans_written_at_the_same_time_are_paired_once(pg_url):
     _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))
     in_experiment = len(rows[5:600:10]) + len(rows[10:600:50])  # the others score spans results ignore
     assert sum(r.feedback.n for r in _rolled_up(pg_url).values()) == in_experiment == len(scores) - 5
+
+
+def test_only_user_feedback_counts_and_a_deleted_score_is_taken_back(pg_url):
+    rows = _spans(23, 120)
+    _store(pg_url, rows)
+    engine = get_engine(pg_url)
+    with engine.begin() as conn:
+        project_id = ensure_project(conn, P)
+        others = [_feedback_row(project_id, s, name="helpfulness") for s in _scores(rows)]
+        conn.execute(insert(score_table), others)
+    assert sum(r.feedback.n for r in _rolled_up(pg_url).values()) == 0
+    _score(pg_url, rows)
+    assert sum(r.feedback.n for r in _rolled_up(pg_url).values()) == 40
+    with engine.begin() as conn:
+        first = select(func.min(score_table.c.id)).where(score_table.c.name == "user_feedback")
+        conn.execute(score_table.delete().where(score_table.c.id.in_(first.scalar_subquery())))
+        conn.execute(score_table.delete().where(score_table.c.name == "helpfulness"))
+    _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))
+    assert sum(r.feedback.n for r in _rolled_up(pg_url).values()) == 39

@@ -7,7 +7,7 @@ import pytest
 from otel_llm import scores
 from otel_llm.prompts import catalog
 from otel_llm.storage.db import get_engine
-from tests.span_factory import emit, llm_attributes, span_pipeline
+from tests.span_factory import T0, emit, llm_attributes, span_pipeline
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_a_score_on_a_stored_span_gets_its_trace_and_reads_back(db_url, tmp_path
     [
         ("helpfulness", 6, "outside the scale of score 'helpfulness': 1 to 5"),
         ("helpfulness", 0.5, "1 to 5"),
-        ("helpfulness", "great", "is a number"),
+        ("helpfulness", "great", "not a number"),
         ("exact", "maybe", "true or false"),
         ("tone", "sarcastic", "use one of friendly, rude"),
         ("unknown", 1, "no score config 'unknown'"),
@@ -152,3 +152,60 @@ def test_delete_a_score(project):
         scores.delete_score(engine, other, stored.id)
     scores.delete_score(engine, pid, stored.id)
     assert scores.list_scores(engine, pid) == []
+
+
+def test_the_traces_list_shows_score_columns_and_filters_by_score(db_url, tmp_path, project):
+    from otel_llm.scores.listing import parse_selection
+    from otel_llm.traces import SpanFilter, list_spans
+
+    engine, pid = project
+    _declare(engine, pid)
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        ids = [emit(tracer, name=f"call {i}", start_ns=T0 + i * 10**9, **llm_attributes()) for i in range(12)]
+    for i, (_, span_id) in enumerate(ids):
+        scores.add_score(engine, pid, "helpfulness", 1 + i % 5, span_id=span_id)
+        if i % 3 == 0:
+            scores.add_score(engine, pid, "exact", i % 2 == 0, span_id=span_id)
+    scores.add_score(engine, pid, "tone", "rude", trace_id=ids[5][0])  # a trace score counts for its spans
+    scores.add_score(engine, pid, "helpfulness", 5, span_id=ids[0][1])  # the latest one is shown
+
+    def listed(selection: str, limit: int = 3) -> list[tuple[str, dict]]:
+        flt = SpanFilter(scores=parse_selection(selection))
+        seen, cursor = [], None
+        while True:
+            page = list_spans(engine, pid, flt, cursor=cursor, limit=limit)
+            seen += [(row["name"], row["scores"]) for row in page.items]
+            if page.next_cursor is None:
+                return seen
+            cursor = page.next_cursor
+
+    everything = listed("helpfulness, exact")
+    assert len(everything) == 12
+    assert everything[-1] == ("call 0", {"helpfulness": "5", "exact": "true"})
+    assert everything[-2] == ("call 1", {"helpfulness": "2", "exact": None})
+    assert [name for name, _ in listed("helpfulness>=4")] == [
+        "call 9",
+        "call 8",
+        "call 4",
+        "call 3",
+        "call 0",
+    ]
+    assert [name for name, _ in listed("exact=true")] == ["call 6", "call 0"]
+    assert [name for name, _ in listed("exact=false, helpfulness<3")] == []
+    assert listed("tone=rude") == [("call 5", {"tone": "rude"})]
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        ("helpfulness>=good", "give a number"),
+        ("helpfulness>=", "not a score condition"),
+        ("a b", "not a score condition"),
+        (",".join(f"s{i}" for i in range(11)), "at most 10"),
+    ],
+)
+def test_bad_score_selections_are_refused(selection, message):
+    from otel_llm.scores.listing import parse_selection
+
+    with pytest.raises(scores.ScoreError, match=message):
+        parse_selection(selection)

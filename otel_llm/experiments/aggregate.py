@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, and_, case, func, select, union_all
 
 from otel_llm.storage.schema import spans
-from otel_llm.storage.schema_prompts import feedback
+from otel_llm.storage.schema_scores import USER_FEEDBACK as FEEDBACK
+from otel_llm.storage.schema_scores import scores as feedback
 
 
 @dataclass(frozen=True)
@@ -96,22 +97,28 @@ def summary_query(project_id: int, experiment: str):
 
 
 def feedback_query(project_id: int, experiment: str):
-    """Feedback scores per variant: on the LLM span itself, or on its whole trace."""
+    """``user_feedback`` scores per variant: on the LLM span itself, or on its whole trace."""
     on_span = (
-        select(spans.c.variant, feedback.c.score)
+        select(spans.c.variant, feedback.c.value.label("score"))
         .join(
-            feedback, and_(feedback.c.project_id == spans.c.project_id, feedback.c.span_id == spans.c.span_id)
+            feedback,
+            and_(
+                feedback.c.project_id == spans.c.project_id,
+                feedback.c.span_id == spans.c.span_id,
+                feedback.c.name == FEEDBACK,
+            ),
         )
         .where(_where(project_id, experiment))
     )
     on_trace = (
-        select(spans.c.variant, feedback.c.score)
+        select(spans.c.variant, feedback.c.value.label("score"))
         .join(
             feedback,
             and_(
                 feedback.c.project_id == spans.c.project_id,
                 feedback.c.trace_id == spans.c.trace_id,
                 feedback.c.span_id.is_(None),
+                feedback.c.name == FEEDBACK,
             ),
         )
         .where(_where(project_id, experiment))

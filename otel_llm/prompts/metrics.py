@@ -24,7 +24,9 @@ from otel_llm.prompts import store
 from otel_llm.prompts.errors import InvalidInput
 from otel_llm.prompts.names import validate_name
 from otel_llm.storage.schema import spans
-from otel_llm.storage.schema_prompts import feedback, prompt_versions
+from otel_llm.storage.schema_prompts import prompt_versions
+from otel_llm.storage.schema_scores import USER_FEEDBACK
+from otel_llm.storage.schema_scores import scores as feedback
 from otel_llm.storage.timeutil import now_utc
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -154,14 +156,22 @@ def _call_stats(linked, dialect: str):
 
 
 def _feedback_stats(linked, project_id: int):
-    on_span = select(linked.c.version, feedback.c.id, feedback.c.score).join_from(
-        linked, feedback, and_(feedback.c.project_id == project_id, feedback.c.span_id == linked.c.span_id)
-    )
-    on_trace = select(linked.c.version, feedback.c.id, feedback.c.score).join_from(
+    score = feedback.c.value.label("score")
+    on_span = select(linked.c.version, feedback.c.id, score).join_from(
         linked,
         feedback,
         and_(
             feedback.c.project_id == project_id,
+            feedback.c.span_id == linked.c.span_id,
+            feedback.c.name == USER_FEEDBACK,
+        ),
+    )
+    on_trace = select(linked.c.version, feedback.c.id, score).join_from(
+        linked,
+        feedback,
+        and_(
+            feedback.c.project_id == project_id,
+            feedback.c.name == USER_FEEDBACK,
             feedback.c.span_id.is_(None),
             feedback.c.trace_id == linked.c.trace_id,
         ),

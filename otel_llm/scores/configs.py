@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from otel_llm.scores.bind import reading, writing
 from otel_llm.scores.errors import ScoreConfigNotFound, ScoreConflict, ScoreError
@@ -54,7 +55,7 @@ class ScoreConfig:
                     f"{value!r} is not a category of score {self.name!r}; use one of {', '.join(self.categories)}."
                 )
             return None, text
-        number = _number(self.name, value)
+        number = check_number(self.name, value)
         if not self._in_scale(number):
             raise ScoreError(f"{number:g} is outside the scale of score {self.name!r}: {self.scale}.")
         return number, None
@@ -103,13 +104,13 @@ def _boolean(name: str, value: Any) -> bool:
     raise ScoreError(f"score {name!r} is true or false; {value!r} is neither.")
 
 
-def _number(name: str, value: Any) -> float:
+def check_number(name: str, value: Any) -> float:
     if isinstance(value, bool):
-        raise ScoreError(f"score {name!r} is a number; give e.g. 4, not {value!r}.")
+        raise ScoreError(f"score {name!r} must be a number, e.g. 4, not {value!r}.")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ScoreError(f"score {name!r} is a number; {value!r} is not one.") from None
+        raise ScoreError(f"{value!r} is not a number; score {name!r} takes a number, e.g. 4.") from None
     if not math.isfinite(number):
         raise ScoreError(f"score {name!r} must be a finite number.")
     return number
@@ -132,8 +133,8 @@ def _check_definition(
         raise ScoreError(f"unknown score type {data_type!r}; use one of {', '.join(DATA_TYPES)}.")
     if data_type != "numeric" and (min_value is not None or max_value is not None):
         raise ScoreError(f"a {data_type} score has no numeric scale; drop the minimum and maximum.")
-    low = None if min_value is None else _number("minimum", min_value)
-    high = None if max_value is None else _number("maximum", max_value)
+    low = None if min_value is None else check_number("minimum", min_value)
+    high = None if max_value is None else check_number("maximum", max_value)
     if low is not None and high is not None and low > high:
         raise ScoreError(f"the minimum {low:g} is above the maximum {high:g}.")
     if data_type != "categorical":
@@ -193,11 +194,17 @@ def define_config(
 
 def ensure_config(bind, project_id: int, name: str, data_type: str, **definition: Any) -> ScoreConfig:
     """The config of ``name``, declared with ``definition`` if the project has none yet (for
-    evaluators); ``ScoreConflict`` if it exists with another type."""
-    with reading(bind) as conn:
-        row = _row(conn, project_id, check_name(name))
-    if row is None:
-        return define_config(bind, project_id, name, data_type, **definition)
+    evaluators and feedback; safe when two writers declare it at once); ``ScoreConflict`` if it
+    exists with another type."""
+    name = check_name(name)
+    with writing(bind) as conn:
+        row = _row(conn, project_id, name)
+        if row is None:
+            try:
+                with conn.begin_nested():
+                    return define_config(conn, project_id, name, data_type, **definition)
+            except IntegrityError:  # declared meanwhile by another writer
+                row = _row(conn, project_id, name)
     if row.data_type != data_type:
         raise ScoreConflict(f"score {name!r} is declared {row.data_type}, not {data_type}; use another name.")
     return _to_config(row)

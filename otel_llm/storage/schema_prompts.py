@@ -1,4 +1,4 @@
-"""Tables of the prompt registry and of feedback. Registered on the shared metadata.
+"""Tables of the prompt registry. Registered on the shared metadata.
 
 - ``prompts``: one row per (project, name). Every change to a prompt's versions or labels first
   locks this row (``SELECT … FOR UPDATE`` on Postgres, ``BEGIN IMMEDIATE`` on SQLite), which is what
@@ -8,7 +8,6 @@
   unchanged; the model config is hashed separately into ``config_hash`` (canonical JSON).
 - ``prompt_labels``: movable pointers (label → version); ``production`` is the published version.
 - ``prompt_label_history``: append-only record of every label move.
-- ``feedback``: scores on a span or a trace (experiments join it for mean feedback per variant).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -83,28 +81,9 @@ prompt_label_history = Table(
     Index("ix_prompt_label_history_prompt", "prompt_id", "id"),
 )
 
-FEEDBACK_SOURCES = ("sdk", "api", "cli", "console")
-
-feedback = Table(
-    "feedback",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
-    Column("trace_id", String(32)),
-    Column("span_id", String(16)),
-    Column("score", Float, nullable=False),
-    Column("comment", Text),
-    Column("source", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_feedback_project_span", "project_id", "span_id"),
-    Index("ix_feedback_project_trace", "project_id", "trace_id"),
-)
-
 __all__ = [
     "prompts",
     "prompt_versions",
     "prompt_labels",
     "prompt_label_history",
-    "feedback",
-    "FEEDBACK_SOURCES",
 ]

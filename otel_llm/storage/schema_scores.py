@@ -15,7 +15,8 @@
 
 Indexes: per span (the span page, the traces list's score columns and filters: ``EXISTS`` on
 ``(project_id, span_id, name)``), per trace for trace-level scores, per name for aggregation (the
-value is in the index so means and rates read no table rows), and per evaluation run.
+value is in the index so means and rates read no table rows), and per evaluation run and name
+(value included too).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from otel_llm.storage.schema import BigIntId, JSONType, metadata
 
 DATA_TYPES = ("numeric", "boolean", "categorical")
 SCORE_SOURCES = ("human", "api", "evaluator")
+USER_FEEDBACK = "user_feedback"  # the score feedback is stored as (otel_llm.feedback)
 
 score_configs = Table(
     "score_configs",
@@ -89,7 +91,9 @@ scores = Table(
     ),
     Index("ix_scores_project_trace", "project_id", "trace_id", "name"),
     Index("ix_scores_project_name", "project_id", "name", "value"),
-    Index("ix_scores_eval_run", "eval_run_id", "name", postgresql_where=_ON_RUN, sqlite_where=_ON_RUN),
+    Index(
+        "ix_scores_eval_run", "eval_run_id", "name", "value", postgresql_where=_ON_RUN, sqlite_where=_ON_RUN
+    ),
 )
 
-__all__ = ["score_configs", "scores", "DATA_TYPES", "SCORE_SOURCES"]
+__all__ = ["score_configs", "scores", "DATA_TYPES", "SCORE_SOURCES", "USER_FEEDBACK"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, true, tuple_
 
+from otel_llm.scores import listing as score_listing
 from otel_llm.storage.schema import spans
 from otel_llm.storage.timeutil import as_utc
 
@@ -32,7 +33,9 @@ class InvalidCursor(ValueError):
 
 @dataclass
 class SpanFilter:
-    """Which spans to list. Empty fields do not filter; ``model`` matches request or response model."""
+    """Which spans to list. Empty fields do not filter; ``model`` matches request or response model.
+    ``scores`` (``otel_llm.scores.listing.parse_selection("helpfulness>=4, exact")``) adds a column
+    per score name to each listed row (``row["scores"]``) and keeps the spans matching each condition."""
 
     since: datetime | None = None
     until: datetime | None = None
@@ -45,6 +48,7 @@ class SpanFilter:
     variant: str | None = None
     text: str | None = None
     llm_only: bool = True
+    scores: tuple[score_listing.ScoreCondition, ...] = ()  # columns, and filters where a condition is given
 
     def __post_init__(self) -> None:
         if self.status and self.status.lower() not in STATUSES:
@@ -82,6 +86,7 @@ def conditions(project_id: int, flt: SpanFilter) -> list[ColumnElement[bool]]:
             terms.append(c[name] == value)
     if flt.text:
         terms.append(c.name.icontains(flt.text, autoescape=True))
+    terms += [score_listing.span_condition(project_id, s) for s in score_listing.filters(flt.scores)]
     return terms
 
 
@@ -106,10 +111,12 @@ def list_spans(
 ) -> Page:
     """One page of spans (dicts of the promoted columns), newest / longest / costliest first by default."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    stmt = list_query(project_id, flt or SpanFilter(), sort, descending, cursor, limit + 1)
+    flt = flt or SpanFilter()
+    stmt = list_query(project_id, flt, sort, descending, cursor, limit + 1)
     with engine.connect() as connection:
         rows = connection.execute(stmt).all()
-    items = [_row_dict(r) for r in rows[:limit]]
+        items = [_row_dict(r) for r in rows[:limit]]
+        score_listing.page_values(connection, project_id, items, score_listing.column_names(flt.scores))
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

@@ -31,6 +31,11 @@ LIST_QUERY = {
     "experiment": ("string", "Experiment tag."),
     "variant": ("string", "Experiment variant tag."),
     "text": ("string", "Case-insensitive text in the span name."),
+    "score": (
+        "string",
+        "Score columns and filters, comma-separated: 'helpfulness' adds items[].scores.helpfulness; "
+        "'helpfulness>=4', 'exact=true', 'tone=friendly' keep spans with such a score (on the span or its trace).",
+    ),
     "sort": ({"type": "string", "enum": list(SORTS)}, "time (default), duration or cost."),
     "order": ({"type": "string", "enum": ["desc", "asc"]}, "desc (default) or asc."),
     "cursor": ("string", "next_cursor of the previous page."),

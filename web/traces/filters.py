@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from otel_llm_server.web.errors import ApiError
 from werkzeug.datastructures import MultiDict
 
+from otel_llm.scores import ScoreError
+from otel_llm.scores.listing import parse_selection
 from otel_llm.traces import SORTS, STATUSES, SpanFilter
 
 RANGES = {
@@ -17,6 +19,7 @@ RANGES = {
     "30d": timedelta(days=30),
 }
 TEXT_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "experiment", "variant", "text")
+SCORE_ARG = "score"  # score columns and conditions: "helpfulness>=4, exact" (otel_llm.scores.listing)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -35,16 +38,24 @@ class ListQuery:
 
 def parse_list_query(args: MultiDict, now: datetime | None = None) -> ListQuery:
     """``ApiError(400)`` with a sentence naming the bad argument on invalid input."""
-    kept = {name: args.get(name, "").strip() for name in (*TEXT_FIELDS, "status", "range", "since", "until")}
+    kept = {
+        name: args.get(name, "").strip()
+        for name in (*TEXT_FIELDS, "status", "range", "since", "until", SCORE_ARG)
+    }
     kept = {k: v for k, v in kept.items() if v}
     since, until = _time_range(kept, now or datetime.now(UTC))
     status = kept.get("status", "").lower() or None
     if status and status not in STATUSES:
         raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}.")
+    try:
+        selected = parse_selection(kept.get(SCORE_ARG))
+    except ScoreError as exc:
+        raise ApiError(400, "bad_request", f"score: {exc}") from None
     flt = SpanFilter(
         since=since,
         until=until,
         status=status,
+        scores=selected,
         **{name: kept.get(name) or None for name in TEXT_FIELDS},
     )
     sort = args.get("sort", "time")

@@ -10,6 +10,7 @@ from otel_llm_server.web.traces.presenters import message_list, tree_rows
 from otel_llm_server.web.traces.tabs import span_tabs
 
 from otel_llm import traces
+from otel_llm.scores.listing import column_names
 from otel_llm.traces import overview
 
 bp = Blueprint("traces", __name__, url_prefix="/traces", template_folder="templates")
@@ -26,6 +27,7 @@ def index():
         "traces/index.html",
         page=page,
         query=query,
+        score_columns=column_names(query.flt.scores),
         options=overview.filter_options(engine(), g.project_id),
         ranges=list(RANGES),
         has_any=bool(page.items) or overview.has_spans(engine(), g.project_id),
