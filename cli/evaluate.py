@@ -222,3 +222,94 @@ def gate(ctx, dataset, baseline, candidate, evaluators, max_drop, model, repeat,
     else:
         click.echo(output.gate_text(result, baseline, candidate))
     ctx.exit(result.exit_code)
+
+
+@evaluate.group()
+def rules() -> None:
+    """Online evaluation: judge a share of production spans as they arrive (run `otel-llm worker`).
+
+    \b
+    Example:
+      otel-llm eval rules add helpful-support --evaluator judge:helpfulness --prompt support \\
+          --sample 10 --daily-cost-cap 2
+      otel-llm eval rules list
+    """
+
+
+@rules.command(name="add")
+@click.argument("name")
+@click.option(
+    "--evaluator",
+    "-e",
+    required=True,
+    help="One evaluator that needs no expected output (judge:…, json, regex:…).",
+)
+@click.option("--prompt", help="Only spans of this prompt (name).")
+@click.option("--model", help="Only spans of this model.")
+@click.option(
+    "--sample", default=10.0, show_default=True, type=float, help="Percent of matching spans judged."
+)
+@click.option("--daily-cost-cap", type=float, help="Stop judging for the day once this many USD are spent.")
+@click.pass_context
+@_friendly
+def add_rule(ctx, name, evaluator, prompt, model, sample, daily_cost_cap):
+    """Judge SAMPLE % of new production spans of a prompt or model with an evaluator.
+
+    \b
+    Example:
+      otel-llm eval rules add json-orders --evaluator json --model gpt-4o-mini --sample 25
+    """
+    from otel_llm.evaluation import online
+
+    online.create_rule(
+        db_engine(ctx), _project_id(ctx), name, evaluator, prompt=prompt, model=model, sample_percent=sample,
+        daily_cost_cap_usd=daily_cost_cap, actor=os.environ.get("USER", ""),
+    )  # fmt: skip
+    click.echo(f"Rule {name} added; `otel-llm worker` applies it to spans from now on.")
+
+
+@rules.command(name="list")
+@click.pass_context
+@_friendly
+def list_rules(ctx):
+    """The project's online evaluation rules with today's spend.
+
+    \b
+    Example:
+      otel-llm eval rules list
+    """
+    from otel_llm.evaluation import online
+
+    found = online.list_rules(db_engine(ctx), _project_id(ctx))
+    if not found:
+        click.echo("No rules yet; add one with `otel-llm eval rules add NAME --evaluator …`.")
+    for r in found:
+        scope = (
+            f"prompt {r['prompt_name']}"
+            if r["prompt_name"]
+            else f"model {r['model']}"
+            if r["model"]
+            else "all spans"
+        )
+        cap = f"${r['daily_cost_cap_usd']:.2f}/day" if r["daily_cost_cap_usd"] is not None else "no cap"
+        click.echo(
+            f"{r['name']}: {r['evaluator']} on {r['sample_percent']:g} % of {scope}, {cap}; "
+            f"today {r['judged_today'] or 0} judged for ${r['spent_today'] or 0:.4f}"
+        )
+
+
+@rules.command(name="remove")
+@click.argument("name")
+@click.pass_context
+@_friendly
+def remove_rule(ctx, name):
+    """Remove an online evaluation rule (its scores stay).
+
+    \b
+    Example:
+      otel-llm eval rules remove helpful-support
+    """
+    from otel_llm.evaluation import online
+
+    online.remove_rule(db_engine(ctx), _project_id(ctx), name)
+    click.echo(f"Rule {name} removed.")

@@ -67,6 +67,10 @@ COMMANDS = {
     ),
     "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
+    "worker": (
+        "otel_llm_server.cli.worker:worker",
+        "Apply online evaluation rules: judge a share of new production spans, within daily caps.",
+    ),
     "web": (
         "otel_llm_server.cli.web:web",
         "Serve the console (traces, overview, prompts, experiments, replays, settings) and /api/v1.",

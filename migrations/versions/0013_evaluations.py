@@ -77,8 +77,36 @@ def upgrade() -> None:
         "ix_eval_run_results_run", "eval_run_results", ["run_id", "evaluator", "variant", "item_id"]
     )
 
+    op.create_table(
+        "eval_rules",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("evaluator", sa.String(200), nullable=False),
+        sa.Column("prompt_name", sa.String(200)),
+        sa.Column("model", sa.String(200)),
+        sa.Column("sample_percent", sa.Float, nullable=False),
+        sa.Column("daily_cost_cap_usd", sa.Float),
+        sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("cursor_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(320), nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.UniqueConstraint("project_id", "name", name="uq_eval_rules_project_name"),
+    )
+    op.create_table(
+        "eval_rule_days",
+        sa.Column(
+            "rule_id", sa.Integer, sa.ForeignKey("eval_rules.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+        sa.Column("judged", sa.Integer, nullable=False, server_default="0"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("eval_rule_days")
+    op.drop_table("eval_rules")
     op.drop_index("ix_eval_run_results_run", table_name="eval_run_results")
     op.drop_table("eval_run_results")
     op.drop_table("eval_run_items")

@@ -12,7 +12,9 @@ one indexed scan joined to the scores by primary key.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -84,4 +86,34 @@ eval_run_results = Table(
     Column("span_id", String(16)),  # the judge call's span
     UniqueConstraint("run_item_id", "evaluator", name="uq_eval_run_results_key"),
     Index("ix_eval_run_results_run", "run_id", "evaluator", "variant", "item_id"),
+)
+
+# Online evaluation: "evaluate S % of production spans of prompt P (or model M) with evaluator E",
+# applied by ``otel-llm worker``; ``cursor_time`` is the start time of the newest span considered,
+# ``eval_rule_days`` what the rule spent (judge calls) and judged per UTC day, against its cap.
+eval_rules = Table(
+    "eval_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("evaluator", String(200), nullable=False),
+    Column("prompt_name", String(200)),
+    Column("model", String(200)),
+    Column("sample_percent", Float, nullable=False),
+    Column("daily_cost_cap_usd", Float),
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("cursor_time", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("project_id", "name", name="uq_eval_rules_project_name"),
+)
+
+eval_rule_days = Table(
+    "eval_rule_days",
+    metadata,
+    Column("rule_id", Integer, ForeignKey("eval_rules.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("cost_usd", Float, nullable=False, server_default="0"),
+    Column("judged", Integer, nullable=False, server_default="0"),
 )
