@@ -36,6 +36,8 @@ def test_api_gives_results_items_and_isolates_projects(db_url, mock_llm):
     found = client.get(f"/api/v1/eval-runs/{run_id}", headers=headers).get_json()
     cells = {(c["variant"], c["evaluator"]): c for c in found["cells"]}
     assert cells[("b", "similarity")]["n"] == 10 and cells[("b", "similarity")]["ci_low"] is not None
+    histogram = found["distributions"]["similarity"]
+    assert len(histogram["edges"]) == 11 and sum(histogram["counts"]["b"]) == 10
     [similarity, exact] = found["comparisons"]
     assert similarity["comparison"]["test"] == "paired t-test" and similarity["significant"] is True
     assert exact["comparison"]["p_value"] is None  # nobody matched exactly: no test, never significant

@@ -56,6 +56,7 @@ class RunResults:
     cells: list[Cell]
     verdicts: list[Verdict]
     cost_usd: dict[str, float] = field(default_factory=dict)  # per variant, judge calls included
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)  # evaluator → histogram
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class RunResults:
             "cells": [asdict(c) for c in self.cells],
             "comparisons": [v.to_dict() for v in self.verdicts],
             "cost_usd": self.cost_usd,
+            "distributions": self.distributions,
         }
 
 
@@ -141,7 +143,26 @@ def run_results(engine: Engine, project_id: int, run_id: int) -> RunResults:
                 Cell(variant, evaluator["name"], evaluator["kind"], s.n, s.mean, s.ci_low, s.ci_high, errors)
             )
     costs = {v: answers.get(v, 0.0) + found.judge_cost.get(v, 0.0) for v in {*answers, *found.judge_cost}}
-    return RunResults(run, cells, compare_variants(run, found.means), costs)
+    histograms = {e["name"]: histogram(e, variants, found.means) for e in run["evaluators"]}
+    return RunResults(run, cells, compare_variants(run, found.means), costs, histograms)
+
+
+BINS = 10
+
+
+def histogram(evaluator: dict[str, Any], variants: list[str], means) -> dict[str, Any]:
+    """Per variant, how many items fall in each of ``BINS`` equal bins of the evaluator's scale
+    (pass/fail: the share of repeats passed, so 0 and 1 for one repeat)."""
+    low, high = float(evaluator["low"]), float(evaluator["high"])
+    width = (high - low) / BINS or 1.0
+    edges = [low + i * width for i in range(BINS + 1)]
+    counts = {}
+    for variant in variants:
+        row = [0] * BINS
+        for value in means.get((evaluator["name"], variant), {}).values():
+            row[min(BINS - 1, max(0, int((value - low) / width)))] += 1
+        counts[variant] = row
+    return {"edges": edges, "counts": counts}
 
 
 def compare_variants(run: dict[str, Any], means: dict[tuple[str, str], dict[int, float]]) -> list[Verdict]:

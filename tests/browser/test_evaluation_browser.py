@@ -37,6 +37,11 @@ def test_run_page_shows_verdict_and_sorts_items(page, console, mock_llm):
     assert "brief is better, and this is unlikely to be chance" in verdict.inner_text()
     cell = page.locator("#cells tr[data-evaluator='similarity'] td[data-variant='full']").inner_text()
     assert "n=10" in cell and "[" in cell  # the mean with its 95 % interval
+    charts = page.locator("#distributions canvas")
+    assert charts.count() == 2  # one distribution chart per evaluator, drawn by Chart.js
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('#distributions canvas')].every(c => Chart.getChart(c))"
+    )
     differences = [float(t) for t in page.locator("#items [data-field='difference']").all_inner_texts()]
     assert len(differences) == 10 and differences == sorted(differences)
 
