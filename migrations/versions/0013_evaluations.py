@@ -74,7 +74,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_item_id", "evaluator", name="uq_eval_run_results_key"),
     )
     op.create_index(
-        "ix_eval_run_results_run", "eval_run_results", ["run_id", "evaluator", "variant", "item_id"]
+        "ix_eval_run_results_run",
+        "eval_run_results",
+        ["run_id", "evaluator", "variant", "item_id"],
+        postgresql_include=["score_id", "error", "cost_usd"],
     )
 
     op.create_table(

@@ -85,7 +85,15 @@ eval_run_results = Table(
     Column("cost_usd", Float),
     Column("span_id", String(16)),  # the judge call's span
     UniqueConstraint("run_item_id", "evaluator", name="uq_eval_run_results_key"),
-    Index("ix_eval_run_results_run", "run_id", "evaluator", "variant", "item_id"),
+    # Covering on Postgres: a run's aggregate reads the index alone, then each score by primary key.
+    Index(
+        "ix_eval_run_results_run",
+        "run_id",
+        "evaluator",
+        "variant",
+        "item_id",
+        postgresql_include=["score_id", "error", "cost_usd"],
+    ),
 )
 
 # Online evaluation: "evaluate S % of production spans of prompt P (or model M) with evaluator E",
