@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -68,6 +69,9 @@ def items_text(found, items: list[dict[str, Any]]) -> str:
     for entry in items:
         diff = entry["difference"]
         lines.append(f"item {entry['item_id']}  difference {'—' if diff is None else f'{diff:+.3g}'}")
+        lines.append(f"  input: {_input_text(entry.get('input'))[:100]}")
+        if entry.get("expected") is not None:
+            lines.append(f"  expected: {' '.join(entry['expected'].split())[:100]}")
         for name in variants:
             cell = entry["variants"].get(name)
             if cell is None:
@@ -79,6 +83,14 @@ def items_text(found, items: list[dict[str, Any]]) -> str:
             lines.append(f"    {scores}{'  errors: ' + errors if errors else ''}  "
                          f"${cell['cost_usd'] or 0:.5f}  {_num(cell['duration_ms'], 4)} ms")  # fmt: skip
     return "\n".join(lines)
+
+
+def _input_text(value: Any) -> str:
+    if isinstance(value, dict) and value.get("messages"):
+        return " / ".join(" ".join(str(m.get("content", "")).split()) for m in value["messages"])
+    if isinstance(value, dict) and value.get("variables") is not None:
+        return json.dumps(value["variables"], ensure_ascii=False, sort_keys=True)
+    return "" if value is None else str(value)
 
 
 def runs_table(runs: list[dict[str, Any]]) -> str:

@@ -35,6 +35,7 @@ def test_run_show_and_gate_from_the_terminal(sqlite_url, mock_llm):
         assert "similarity" in shown.output and "(n=10)" in shown.output
         assert "b scores" in shown.output and "paired t-test over 10 paired items" in shown.output
         assert "Items (largest drop first):" in shown.output
+        assert "expected: Open the sign-in page." in shown.output and "input: How do I reset" in shown.output
         listed = _cli(sqlite_url, "list")
         assert "faq@v1" in listed.output and "a, b / similarity, exact" in listed.output
         failed = _cli(

@@ -44,6 +44,10 @@ def test_api_gives_results_items_and_isolates_projects(db_url, mock_llm):
     items = client.get(f"/api/v1/eval-runs/{run_id}/items?evaluator=similarity", headers=headers).get_json()
     differences = [i["difference"] for i in items["items"]]
     assert differences == sorted(differences) and len(differences) == 10
+    first = items["items"][0]
+    assert (
+        first["expected"] == "Open the sign-in page." and "Case" in first["input"]["messages"][0]["content"]
+    )
     other = bearer(api_key(db_url, "bravo", "admin"))
     assert client.get(f"/api/v1/eval-runs/{run_id}", headers=other).status_code == 404
     assert client.get("/api/v1/eval-runs/999", headers=headers).get_json()["error"]["code"] == "not_found"
@@ -58,5 +62,6 @@ def test_console_page_shows_the_verdict_and_escapes_outputs(db_url, mock_llm):
         :1500
     ]
     assert 'id="items"' in html and '<option value="exact" selected>' in html
-    assert "<b>bold</b>" not in html
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html  # the items' input, escaped
+    assert "expected: Open the sign-in page." in html
     assert f"#{run_id}" in client.get("/eval-runs").get_data(as_text=True)

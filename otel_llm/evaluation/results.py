@@ -217,11 +217,29 @@ def side_by_side(
             cell["scores"][name] = None if mean is None else float(mean)
             if error:
                 cell["errors"][name] = error
+    items = _dataset_items(engine, project_id, run)
     for entry in rows.values():
         entry["difference"] = _difference(entry, variants, chosen)
+        item = items.get(entry["item_id"])
+        entry["input"] = item.input if item else None
+        entry["expected"] = item.expected_output if item else None
     return sorted(
         rows.values(), key=lambda e: (e["difference"] is None, e["difference"] or 0.0, e["item_id"])
     )
+
+
+def _dataset_items(engine: Engine, project_id: int, run: dict[str, Any]) -> dict[int, Any]:
+    """The items of the dataset version the run used, by id (none when that version is gone)."""
+    from otel_llm import datasets
+
+    if run.get("dataset_version_id") is None:
+        return {}
+    try:
+        with engine.connect() as conn:
+            snapshot = datasets.snapshot_by_version_id(conn, project_id, run["dataset_version_id"])
+    except datasets.DatasetError:
+        return {}
+    return {item.id: item for item in snapshot.items}
 
 
 def _difference(entry: dict[str, Any], variants: list[str], evaluator: str) -> float | None:
