@@ -248,6 +248,13 @@ def span(
 @click.option(
     "--concurrency", type=click.IntRange(1, 16), default=4, show_default=True, help="Replays at once."
 )
+@click.option(
+    "--evaluator",
+    "evaluators",
+    multiple=True,
+    help="Judge each replay against its original's output (scores on the replay's span): similarity, "
+    "judge:correctness… (see `otel-llm eval`).",
+)
 @click.pass_context
 @_friendly
 def batch(
@@ -270,6 +277,7 @@ def batch(
     as_json,
     base_url,
     concurrency,
+    evaluators,
 ):
     """Replay a selection of stored spans with the same overrides (a regression run).
 
@@ -280,6 +288,7 @@ def batch(
     Example:
       otel-llm replay batch --prompt support@v3 --since 7d --limit 50 --with-model gpt-4o
       otel-llm replay batch --model gpt-4o-mini --limit 20 --temperature 0 --json
+      otel-llm replay batch --prompt support --with-prompt support@v4 --evaluator similarity
     """
     from otel_llm.replay import batch as batch_service
 
@@ -297,6 +306,7 @@ def batch(
     )
     engine, project_id = _context(ctx)
     actor = _actor()
+    judging = _judging(engine, project_id, evaluators, base_url)
     plan = batch_service.plan(engine, project_id, selection, overrides, actor)
     stderr = sys.stderr
     with click.progressbar(length=len(plan.span_ids), label=f"Replay run {plan.run_id}", file=stderr) as bar:
@@ -309,8 +319,21 @@ def batch(
             concurrency=concurrency,
             base_url=base_url,
             progress=lambda *_: bar.update(1),
+            judging=judging,
         )
     _print_run(engine, project_id, run, as_json)
+
+
+def _judging(engine, project_id: int, evaluators: tuple[str, ...], base_url: str | None):
+    if not evaluators:
+        return None
+    from otel_llm.evaluation.attached import SpanJudging
+    from otel_llm.evaluation.errors import EvaluationError
+
+    try:
+        return SpanJudging(engine, project_id, evaluators, base_url=base_url)
+    except EvaluationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _print_run(engine, project_id: int, run: dict, as_json: bool, items: bool = False) -> None:
