@@ -11,11 +11,17 @@ This package is what the app imports; it never imports Flask, scipy, the console
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_llm.context import tags
 from otel_llm.pipeline import configure, instrument, shutdown, uninstrument
 from otel_llm.processor import LLMSpanProcessor
+
+if TYPE_CHECKING:  # what type checkers see of the names imported on first use (below)
+    from otel_llm.experiments.client import experiment as experiment
+    from otel_llm.exporter import SQLSpanExporter as SQLSpanExporter
+    from otel_llm.feedback import record_feedback as record_feedback
+    from otel_llm.prompts.client import get_prompt as get_prompt
 
 __version__ = "0.1.0"
 

@@ -21,9 +21,12 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_llm import settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Connection, Engine, Row, Select
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +85,8 @@ def parse_target(span_or_trace_id: Any) -> Target:
     )
 
 
-def _span_context(value: Any):
+def _span_context(value: Any) -> Any:
+    """The span context of a span or span context (duck-typed: any OpenTelemetry API version)."""
     get = getattr(value, "get_span_context", None)
     context = get() if callable(get) else value
     if hasattr(context, "trace_id") and hasattr(context, "span_id") and isinstance(context.trace_id, int):
@@ -112,8 +116,8 @@ def check_comment(comment: Any) -> str | None:
 
 
 def add_feedback(
-    engine, project_id: int, target: Target, score: Any, comment: Any = None, source: str = "api"
-):
+    engine: Engine, project_id: int, target: Target, score: Any, comment: Any = None, source: str = "api"
+) -> Feedback:
     """Store one feedback row; the span's trace id is filled in when the span is already stored."""
     from sqlalchemy import insert, select
 
@@ -144,14 +148,16 @@ def add_feedback(
     return _to_feedback(row)
 
 
-def _refuse_if_elsewhere(connection, project_id: int, column, value: str, what: str) -> None:
+def _refuse_if_elsewhere(
+    connection: Connection, project_id: int, column: ColumnElement[Any], value: str | None, what: str
+) -> None:
     """``TargetNotFound`` when ``value`` is stored in another project and not in ``project_id``
     (one probe of the per-project index for each project)."""
     from sqlalchemy import select
 
     from otel_llm.storage.schema import projects, spans
 
-    def stored(in_projects) -> bool:
+    def stored(in_projects: list[int] | Select[Any]) -> bool:
         found = select(spans.c.project_id).where(spans.c.project_id.in_(in_projects), column == value)
         return connection.execute(found.limit(1)).first() is not None
 
@@ -159,7 +165,9 @@ def _refuse_if_elsewhere(connection, project_id: int, column, value: str, what: 
         raise TargetNotFound(f"no {what} {value} in this project; give a {what} id of the project you use.")
 
 
-def list_feedback(engine, project_id: int, target: Target | None = None, limit: int = 100) -> list[Feedback]:
+def list_feedback(
+    engine: Engine, project_id: int, target: Target | None = None, limit: int = 100
+) -> list[Feedback]:
     """Feedback of the project, newest first; for a span or a trace when ``target`` is given."""
     from sqlalchemy import select
 
@@ -175,7 +183,7 @@ def list_feedback(engine, project_id: int, target: Target | None = None, limit: 
     return [_to_feedback(r) for r in rows]
 
 
-def _to_feedback(row) -> Feedback:
+def _to_feedback(row: Row[Any]) -> Feedback:
     from otel_llm.storage.timeutil import as_utc
 
     return Feedback(

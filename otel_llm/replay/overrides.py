@@ -101,7 +101,7 @@ def apply(request: ReplayRequest, overrides: Overrides, system_text: str | None 
     if overrides.no_cache:
         _remove_cache(out)
     if overrides.provider and overrides.provider != out.provider:
-        _switch_provider(out, overrides)
+        _switch_provider(out, overrides.provider, overrides.model)
     if overrides.model:
         out.params["model"] = overrides.model.strip()
     if overrides.temperature is not None:
@@ -113,18 +113,18 @@ def apply(request: ReplayRequest, overrides: Overrides, system_text: str | None 
     return out
 
 
-def _switch_provider(out: ReplayRequest, overrides: Overrides) -> None:
-    target = providers.adapter(overrides.provider)
-    if not overrides.model:
+def _switch_provider(out: ReplayRequest, provider: str, model: str | None) -> None:
+    target = providers.adapter(provider)
+    if not model:
         raise InvalidOverride(
-            f"switching to {overrides.provider} needs a model of that provider (the original model "
+            f"switching to {provider} needs a model of that provider (the original model "
             f"{out.model!r} is a {out.provider} model); add --model."
         )
-    source, out.provider = out.adapter, overrides.provider
+    source, out.provider = out.adapter, provider
     if target is source:  # another endpoint of the same API: nothing to translate
         return
     params = out.params | ({"stream": True} if out.stream else {})
-    out.api, out.params, warnings = translate.translate(out.api, overrides.provider, params)
+    out.api, out.params, warnings = translate.translate(out.api, provider, params)
     out.stream = bool(out.params.get("stream"))
     out.notes.append(f"translated from {source.label} to {target.label}")
     out.notes.extend(warnings)
