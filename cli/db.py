@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import click
+from otel_llm_server.cli.dbcheck import (
+    database_url,
+    migrated_engine,
+    require_existing_file,
+    require_url,
+    unavailable,
+)
 
-from otel_llm import settings
 from otel_llm.masking import mask_url
 from otel_llm.storage import migrate
 
 
-def database_url(ctx: click.Context) -> str:
-    """The database URL chosen on the command line or in the environment."""
-    return settings.database_url((ctx.find_root().obj or {}).get("database_url"))
-
-
 def db_engine(ctx: click.Context):
     """The engine of that database, once it exists and is migrated (else a one-line error)."""
-    from otel_llm_server.cli.dbcheck import migrated_engine
-
     return migrated_engine(ctx)
 
 
@@ -42,8 +41,6 @@ def upgrade(ctx: click.Context, revision: str) -> None:
     Example:
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm db upgrade
     """
-    from otel_llm_server.cli.dbcheck import require_url, unavailable
-
     url = database_url(ctx)
     require_url(url)
     try:
@@ -63,8 +60,6 @@ def current(ctx: click.Context) -> None:
     Example:
       otel-llm db current
     """
-    from otel_llm_server.cli.dbcheck import require_existing_file, unavailable
-
     url = database_url(ctx)
     require_existing_file(url)
     try:

@@ -12,15 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from otel_llm_server.cli.db import database_url
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from otel_llm import settings
 from otel_llm.masking import mask_url, short_error
 from otel_llm.storage import migrate
 from otel_llm.storage.db import get_engine
 
 CHECK_URL = "check that it is running and reachable, and --database-url / OTEL_LLM_DATABASE_URL"
+
+
+def database_url(ctx: click.Context) -> str:
+    """The database URL chosen on the command line or in the environment."""
+    return settings.database_url((ctx.find_root().obj or {}).get("database_url"))
 
 
 def safe_url(url: str) -> str:

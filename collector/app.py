@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
-from google.rpc import code_pb2
+from google.rpc import code_pb2  # type: ignore[import-untyped]  # googleapis-common-protos: no type information
 from otel_llm_server.collector import protocol
 from otel_llm_server.collector.auth import (
     Forbidden,

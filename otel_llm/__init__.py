@@ -11,7 +11,19 @@ This package is what the app imports; it never imports Flask, scipy, the console
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers see of the names imported on first use (below)
+    from otel_llm.context import tags as tags
+    from otel_llm.experiments.client import experiment as experiment
+    from otel_llm.exporter import SQLSpanExporter as SQLSpanExporter
+    from otel_llm.feedback import record_feedback as record_feedback
+    from otel_llm.pipeline import configure as configure
+    from otel_llm.pipeline import instrument as instrument
+    from otel_llm.pipeline import shutdown as shutdown
+    from otel_llm.pipeline import uninstrument as uninstrument
+    from otel_llm.processor import LLMSpanProcessor as LLMSpanProcessor
+    from otel_llm.prompts.client import get_prompt as get_prompt
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
@@ -26,6 +26,8 @@ from otel_llm.masking import redact, short_error
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 60.0
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,7 +48,7 @@ class TTLCache:
         self._refreshing: set[Hashable] = set()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, fetch: Callable[[], Any], ttl: float | None) -> Any:
+    def get(self, key: Hashable, fetch: Callable[[], T], ttl: float | None) -> T:
         """The value for ``key`` (``ttl`` None: never expires). Raises what ``fetch`` raised when
         nothing is cached, or the remembered error while failures pause fetching."""
         with self._lock:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import Token
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import Tracer, TracerProvider
+from opentelemetry.util.types import AttributeValue
 
 from otel_llm import attributes as attrs
 
 _TAGS_KEY = otel_context.create_key("otel_llm.tags")
+
+TagValue = str | int | bool | None
+"""A tag as given (``None``: not set)."""
 
 _FIELD_TO_ATTRIBUTE = {
     "prompt_name": attrs.GEN_AI_PROMPT_NAME,
@@ -29,19 +34,20 @@ _FIELD_TO_ATTRIBUTE = {
 }
 
 
-def current_tags(ctx: otel_context.Context | None = None) -> Mapping[str, object]:
+def current_tags(ctx: otel_context.Context | None = None) -> Mapping[str, AttributeValue]:
     """Span attributes the current context asks LLM spans to carry."""
-    return otel_context.get_value(_TAGS_KEY, ctx) or {}
+    found = otel_context.get_value(_TAGS_KEY, ctx)
+    return found if isinstance(found, Mapping) else {}
 
 
-def attach_tags(**fields: object) -> object:
+def attach_tags(**fields: TagValue) -> Token[otel_context.Context]:
     """Attach tags to the current context; returns the token for ``detach_tags``."""
     unknown = set(fields) - set(_FIELD_TO_ATTRIBUTE)
     if unknown:
         raise TypeError(
             f"unknown tag(s): {', '.join(sorted(unknown))}; expected {', '.join(_FIELD_TO_ATTRIBUTE)}"
         )
-    merged = dict(current_tags())
+    merged: dict[str, AttributeValue] = dict(current_tags())
     for field, value in fields.items():
         if value is None:
             continue
@@ -49,8 +55,8 @@ def attach_tags(**fields: object) -> object:
     return otel_context.attach(otel_context.set_value(_TAGS_KEY, merged))
 
 
-def detach_tags(token: object) -> None:
-    otel_context.detach(token)  # type: ignore[arg-type]
+def detach_tags(token: Token[otel_context.Context]) -> None:
+    otel_context.detach(token)
 
 
 @contextmanager
@@ -87,7 +93,7 @@ def tags(
 _TRACER_PROVIDER_KEY = otel_context.create_key("otel_llm.call_tracer_provider")
 
 
-def route_spans(provider: object, ctx: otel_context.Context) -> otel_context.Context:
+def route_spans(provider: TracerProvider, ctx: otel_context.Context) -> otel_context.Context:
     """``ctx`` whose spans (our instrumentation's, ``call_tracer``'s) go to ``provider`` instead of
     the app's: how ``otel_llm.server_calls`` keeps the server's calls out of the app-wide pipeline."""
     return otel_context.set_value(_TRACER_PROVIDER_KEY, provider, ctx)
@@ -96,6 +102,6 @@ def route_spans(provider: object, ctx: otel_context.Context) -> otel_context.Con
 def call_tracer(name: str, ctx: otel_context.Context | None = None, default: Tracer | None = None) -> Tracer:
     """The tracer for spans started in ``ctx``: the routed provider's, else ``default`` or the global one."""
     provider = otel_context.get_value(_TRACER_PROVIDER_KEY, ctx)
-    if provider is not None:
-        return provider.get_tracer(name)  # type: ignore[attr-defined]
+    if isinstance(provider, TracerProvider):
+        return provider.get_tracer(name)
     return default if default is not None else trace.get_tracer(name)

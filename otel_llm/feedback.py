@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_llm import settings
 from otel_llm.scores.configs import check_number
@@ -31,6 +31,9 @@ from otel_llm.scores.errors import ScoreError, TargetNotFound
 from otel_llm.scores.store import check_comment
 from otel_llm.scores.targets import Target, parse_target
 from otel_llm.storage.schema_scores import USER_FEEDBACK
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ def check_score(score: Any) -> float:
 
 
 def add_feedback(
-    engine, project_id: int, target: Target, score: Any, comment: Any = None, source: str = "api"
+    engine: Engine, project_id: int, target: Target, score: Any, comment: Any = None, source: str = "api"
 ) -> Feedback:
     """Store one ``user_feedback`` score; ``source`` is the channel (sdk, api, cli, console)."""
     from otel_llm import scores
@@ -91,7 +94,9 @@ def add_feedback(
     return _to_feedback(stored)
 
 
-def list_feedback(engine, project_id: int, target: Target | None = None, limit: int = 100) -> list[Feedback]:
+def list_feedback(
+    engine: Engine, project_id: int, target: Target | None = None, limit: int = 100
+) -> list[Feedback]:
     """Feedback of the project, newest first; for a span or a trace when ``target`` is given."""
     from otel_llm import scores
 
@@ -100,7 +105,7 @@ def list_feedback(engine, project_id: int, target: Target | None = None, limit: 
     ]
 
 
-def _to_feedback(score) -> Feedback:
+def _to_feedback(score: Any) -> Feedback:
     return Feedback(
         score.id,
         score.trace_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.metrics import MeterProvider
@@ -12,12 +13,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from otel_llm import settings
+from otel_llm.instrumentation import available_instrumentors
+from otel_llm.instrumentation.common import content
 from otel_llm.processor import LLMSpanProcessor
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_state: dict = {"provider": None, "batch": None, "exporter": None, "instrumentors": []}
+_state: dict[str, Any] = {"provider": None, "batch": None, "exporter": None, "instrumentors": []}
 
 
 def configure(
@@ -52,7 +55,7 @@ def configure(
         provider.add_span_processor(batch)
         _state.update(provider=provider, batch=batch, exporter=exporter)
         _state.update(database_url=database_url, project=project)
-        _state["capture_content"] = settings.capture_content(capture_content)
+        content.set_capture(settings.capture_content(capture_content))
         return provider
 
 
@@ -86,11 +89,6 @@ def _global_sdk_provider() -> TracerProvider:
     return provider
 
 
-def capture_content_enabled() -> bool:
-    value = _state.get("capture_content")
-    return settings.capture_content() if value is None else value
-
-
 def shutdown() -> None:
     """Flush and stop otel-llm's exporter (pending spans are written or spooled)."""
     with _lock:
@@ -117,13 +115,10 @@ def instrument(
     the GenAI client metrics (``gen_ai.client.operation.duration``, ``gen_ai.client.token.usage``)
     to ``meter_provider`` (default: the global one, which records nothing until the app sets one).
     """
-    from otel_llm.instrumentation import available_instrumentors
-    from otel_llm.instrumentation.common.content import read_settings
-
     if capture_content is not None:
-        _state["capture_content"] = capture_content
+        content.set_capture(capture_content)
     with _lock:
-        read_settings()  # also when already instrumented: instrument() again picks up a new size cap
+        content.read_settings()  # also when already instrumented: instrument() again picks up a new size cap
         for instrumentor in available_instrumentors():
             if not instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.instrument(

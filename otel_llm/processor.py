@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
@@ -20,7 +22,7 @@ def is_llm_span(span: ReadableSpan) -> bool:
     return _has_llm_attributes(span.attributes or {})
 
 
-def _has_llm_attributes(attributes) -> bool:
+def _has_llm_attributes(attributes: Mapping[str, Any]) -> bool:
     return (
         attrs.GEN_AI_OPERATION_NAME in attributes
         or attrs.GEN_AI_PROVIDER_NAME in attributes
@@ -43,7 +45,7 @@ def in_our_call(ctx: otel_context.Context | None = None) -> bool:
 _CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 
 
-def _provider(attributes) -> str | None:
+def _provider(attributes: Mapping[str, Any]) -> str | None:
     for name in (attrs.GEN_AI_PROVIDER_NAME, attrs.GEN_AI_SYSTEM, "llm.provider", "llm.system"):
         value = attributes.get(name)
         if value:
@@ -51,7 +53,7 @@ def _provider(attributes) -> str | None:
     return None
 
 
-def _same_call(attributes, provider: str | None) -> bool:
+def _same_call(attributes: Mapping[str, Any], provider: str | None) -> bool:
     """An LLM-call span (not e.g. an agent span) whose provider, if it names one, is ``provider``."""
     is_call = (
         attributes.get(attrs.GEN_AI_OPERATION_NAME) in _CALL_OPERATIONS
@@ -90,7 +92,7 @@ class LLMSpanProcessor(SpanProcessor):
 
     def _tag_foreign(self, span: Span, parent_context: otel_context.Context | None) -> None:
         """Another instrumentation's span: tagged if it is an LLM span, marked if it duplicates ours."""
-        attributes = span.attributes  # a live read-only view: one for all the checks below
+        attributes = span.attributes or {}  # a live read-only view: one for all the checks below
         if not _has_llm_attributes(attributes):
             return
         if otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):

@@ -21,4 +21,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # pytest's own exit code is returned as is: 5 (no tests collected) fails like any other error.
-exec .venv/bin/python -m pytest "$@"
+# The coverage report (least covered modules last, pyproject.toml [tool.coverage]) ends the output.
+exec .venv/bin/python -m pytest --cov --cov-report=term "$@"

@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import otel_llm
 from otel_llm import attributes as attrs
 from otel_llm.instrumentation import set_redactor
-from otel_llm.pipeline import _state
+from otel_llm.instrumentation.common import content
 from otel_llm.processor import LLMSpanProcessor
 
 
@@ -48,7 +48,7 @@ class Traced:
 def instrument_ours(traced: Traced, capture: bool = True) -> None:
     from otel_llm.instrumentation import available_instrumentors
 
-    _state["capture_content"] = capture
+    content.set_capture(capture)
     for instrumentor in available_instrumentors():
         instrumentor.instrument(tracer_provider=traced.provider, meter_provider=traced.meter_provider)
 
@@ -65,7 +65,7 @@ def traced():
     for instrumentor in available_instrumentors():
         if instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.uninstrument()
-    _state.pop("capture_content", None)
+    content.set_capture(None)
     set_redactor(None)
 
 

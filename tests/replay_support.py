@@ -13,6 +13,7 @@ from sqlalchemy import select
 import otel_llm
 from otel_llm import pipeline
 from otel_llm.accounts.projects import get_project
+from otel_llm.instrumentation.common import content
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import spans
 
@@ -128,7 +129,7 @@ def stop_app() -> None:
     for instrumentor in available_instrumentors():
         if instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.uninstrument()
-    pipeline._state.pop("capture_content", None)
+    content.set_capture(None)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from otel_llm import attributes as attrs
 from otel_llm import settings
 from otel_llm.hashing import text_hash
 from otel_llm.instrumentation import set_redactor
-from otel_llm.pipeline import _state
+from otel_llm.instrumentation.common import content
 from tests import instrumentation_support
 from tests.instrumentation_support import MESSAGES, SYSTEM, Traced, content_of, instrument_ours, record_of
 
@@ -41,7 +41,7 @@ def client(mock_llm):
     ],
 )
 def test_capture_off_by_environment(traced, client, monkeypatch, env):
-    _state.pop("capture_content", None)
+    content.set_capture(None)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, temperature=0.1)
@@ -55,7 +55,7 @@ def test_capture_off_by_environment(traced, client, monkeypatch, env):
 
 
 def test_otel_switch_span_only_keeps_capture_on(traced, client, monkeypatch):
-    _state.pop("capture_content", None)
+    content.set_capture(None)
     monkeypatch.setenv(settings.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, "SPAN_ONLY")
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert content_of(traced.one(), attrs.GEN_AI_INPUT_MESSAGES)[0]["parts"][0]["content"] == SYSTEM
@@ -148,7 +148,7 @@ def uninstrument_ours() -> None:
     for instrumentor in available_instrumentors():
         if instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.uninstrument()
-    _state.pop("capture_content", None)
+    content.set_capture(None)
 
 
 @pytest.mark.parametrize("official_first", [True, False])

@@ -15,7 +15,7 @@ from otel_llm import attributes as attrs
 from otel_llm import settings
 from otel_llm.hashing import text_hash
 from otel_llm.instrumentation import set_redactor
-from otel_llm.pipeline import _state
+from otel_llm.instrumentation.common import content
 from otel_llm.storage.normalize import from_readable, to_row
 from tests import instrumentation_support
 from tests.instrumentation_support import SYSTEM, content_of, record_of
@@ -272,7 +272,7 @@ def test_error_in_the_middle_of_a_stream(traced, client):
 
 
 def test_capture_off_keeps_no_content_in_attributes_or_record(traced, client, monkeypatch):
-    _state.pop("capture_content", None)
+    content.set_capture(None)
     monkeypatch.setenv(settings.OTEL_LLM_CAPTURE_CONTENT, "false")
     client.models.generate_content(
         model=MODEL,

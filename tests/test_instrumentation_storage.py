@@ -16,7 +16,7 @@ import otel_llm
 from otel_llm import attributes as attrs
 from otel_llm import pipeline as otel_pipeline
 from otel_llm.hashing import text_hash
-from otel_llm.pipeline import _state
+from otel_llm.instrumentation.common import content
 from otel_llm.storage import db as storage_db
 from otel_llm.storage.schema import spans
 from otel_llm.traces import span_view
@@ -32,7 +32,7 @@ def pipeline(db_url):
     yield db_url
     otel_llm.uninstrument()
     otel_llm.shutdown()
-    _state.pop("capture_content", None)
+    content.set_capture(None)
 
 
 def rows(url: str) -> list[dict]:
@@ -123,7 +123,7 @@ def test_capture_off_stores_no_text_but_keeps_the_system_prompt_hash(db_url, moc
     finally:
         otel_llm.uninstrument()
         otel_llm.shutdown()
-        _state.pop("capture_content", None)
+        content.set_capture(None)
     stored = str(row["attributes"])
     assert SYSTEM not in stored and "refunds" not in stored
     assert row["system_prompt_hash"] == text_hash(SYSTEM)

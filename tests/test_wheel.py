@@ -50,6 +50,34 @@ APP = textwrap.dedent(
 )
 
 
+# An app's code as its type checker reads it against the installed wheel: every public name typed
+# (py.typed shipped), and the mistakes at the end reported.
+TYPED_APP = textwrap.dedent(
+    """
+    from opentelemetry.sdk.trace import TracerProvider
+
+    import otel_llm
+
+    provider: TracerProvider = otel_llm.configure(database_url="sqlite:///app.db", project="shop")
+    provider.add_span_processor(otel_llm.LLMSpanProcessor())
+    exporter = otel_llm.SQLSpanExporter(database_url="sqlite:///other.db")
+    otel_llm.instrument(capture_content=True)
+    with otel_llm.tags(prompt_name="support", prompt_version=3, experiment="bakeoff", variant="b"):
+        prompt = otel_llm.get_prompt("support", label="production", fallback="You help.")
+        with prompt:
+            text: str = prompt.render(customer="Ada")
+    with otel_llm.experiment("bakeoff", unit_id="user-7", default={"model": "gpt-4o-mini"}) as variant:
+        model: str = variant.config["model"]
+    feedback = otel_llm.record_feedback("0123456789abcdef", 1.0, comment="solved it")
+    reveal_type(prompt)
+    reveal_type(feedback)
+    reveal_type(exporter)
+    otel_llm.get_prompt("support", version="3")
+    otel_llm.tags(variant=2)
+    """
+)
+
+
 def _run(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, **kwargs)
 
@@ -92,6 +120,7 @@ def test_the_wheel_installs_otel_llm_and_otel_llm_server_only(wheel):
     # what the app and the server read at run time is in it: migrations, pricing, templates
     assert "otel_llm_server/migrations/script.py.mako" in names
     assert "otel_llm/pricing/book.json" in names
+    assert "otel_llm/py.typed" in names  # type checkers read our annotations (PEP 561)
     assert any(name.startswith("otel_llm_server/web/") and name.endswith(".html") for name in names)
 
 
@@ -124,3 +153,22 @@ def test_the_command_line_without_the_server_extra_says_what_to_install(app_venv
     assert ran.returncode != 0
     assert "pip install 'otel-llm[server]'" in ran.stderr
     assert "Traceback" not in ran.stderr
+
+
+def test_an_app_type_checks_against_the_installed_package(app_venv, tmp_path):
+    (tmp_path / "app.py").write_text(TYPED_APP)
+    checked = _run(
+        sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable",
+        app_venv / "bin" / "python", "app.py", cwd=tmp_path,
+    )  # fmt: skip
+    reported = checked.stdout.splitlines()
+    revealed = [line.split("Revealed type is ")[1] for line in reported if "Revealed type" in line]
+    assert revealed == [
+        '"otel_llm.prompts.client.Prompt"',
+        '"otel_llm.feedback.Feedback | None"',
+        '"otel_llm.exporter.SQLSpanExporter"',
+    ], checked.stdout
+    errors = [line for line in reported if ": error:" in line]
+    assert len(errors) == 2, checked.stdout  # the two mistakes, nothing about the correct lines
+    assert 'Argument "version" to "get_prompt" has incompatible type "str"' in errors[0]
+    assert 'Argument "variant" to "tags" has incompatible type "int"' in errors[1]

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, redirect, request, session, url_for
+from otel_llm_server.web.api_error import ApiError, is_api_request
 from otel_llm_server.web.db import engine
-from otel_llm_server.web.errors import ApiError, is_api_request
 
 from otel_llm.accounts import authenticate, key_actor, role_at_least
 from otel_llm.accounts import users as users_service

@@ -11,6 +11,8 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from otel_llm_server.web.access import current_caller
+from otel_llm_server.web.api_error import ApiError, is_api_request
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -42,20 +44,6 @@ TITLES = {
 }
 
 
-class ApiError(Exception):
-    """An error a view answers with: HTTP ``status``, a stable ``code`` and a sentence for humans."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
 def error_response(status: int, code: str, message: str) -> Response | tuple[str, int]:
     """The one place error bodies are made: JSON under /api/, an HTML page elsewhere."""
     if is_api_request():
@@ -70,8 +58,6 @@ def error_response(status: int, code: str, message: str) -> Response | tuple[str
 def _resolve_caller_quietly() -> None:
     """Let an error page show the navigation of a signed-in user (e.g. on an unknown URL, where no
     view ran ``@require``); never fail the error page itself."""
-    from otel_llm_server.web.access import current_caller
-
     try:
         current_caller()
     except Exception:  # signed out, no project, or the database is the problem

@@ -92,5 +92,6 @@ def _give_back(connection: Connection, key: str) -> None:
 
 
 def _wait(connection: Connection, key: str, now: datetime) -> int:
-    started = connection.execute(select(table.c.window_started_at).where(table.c.key == key)).scalar_one()
+    query = select(table.c.window_started_at).where(table.c.key == key)
+    started: datetime = connection.execute(query).scalar_one()
     return max(int((as_utc(started) + WINDOW - now).total_seconds()) + 1, 1)

@@ -12,52 +12,16 @@ model at the same time never mix.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy import Connection, and_, case, func, select, union_all
 
+from otel_llm.experiments import rollups
+from otel_llm.experiments.variant_rows import NO_VALUES, Moments, VariantRow
 from otel_llm.storage.schema import spans
 from otel_llm.storage.schema_scores import USER_FEEDBACK as FEEDBACK
 from otel_llm.storage.schema_scores import scores as feedback
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Count, mean and sample standard deviation from SQL sums."""
-
-    n: int
-    total: float
-    sum_squares: float
-
-    @property
-    def mean(self) -> float | None:
-        return self.total / self.n if self.n else None
-
-    @property
-    def sd(self) -> float | None:
-        if self.n < 2:
-            return None
-        variance = (self.sum_squares - self.total**2 / self.n) / (self.n - 1)
-        return math.sqrt(max(variance, 0.0))
-
-
-NO_VALUES = Moments(0, 0.0, 0.0)
-
-
-@dataclass(frozen=True)
-class VariantRow:
-    variant: str
-    calls: int
-    successes: int
-    latency: Moments
-    p50_ms: float | None
-    p95_ms: float | None
-    input_tokens: int
-    output_tokens: int
-    cost: Moments
-    feedback: Moments
 
 
 def _ok():
@@ -146,8 +110,6 @@ def summarise(conn: Connection, project_id: int, experiment: str) -> dict[str, V
     aggregate the spans and join the feedback.
     """
     if conn.dialect.name == "postgresql":
-        from otel_llm.experiments import rollups
-
         return rollups.read(conn, project_id, experiment)
     rows = exact(conn, project_id, experiment)
     scores = feedback_moments(conn, project_id, experiment)
@@ -186,7 +148,7 @@ def _exact_percentiles(conn: Connection, project_id: int, experiment: str) -> di
     )
     for variant, duration in conn.execute(query):
         durations[variant].append(duration)
-    return {
-        variant: tuple(float(x) for x in numpy.percentile(values, [50, 95], method="linear"))
-        for variant, values in durations.items()
+    percentiles = {
+        variant: numpy.percentile(values, [50, 95], method="linear") for variant, values in durations.items()
     }
+    return {variant: (float(p50), float(p95)) for variant, (p50, p95) in percentiles.items()}

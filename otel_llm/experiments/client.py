@@ -18,8 +18,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any
+
+from opentelemetry.context import Context
 
 from otel_llm import pipeline, settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
@@ -75,7 +78,7 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         self.api_url = settings.api_url(api_url)
         self.api_key = settings.api_key(api_key)
         self.cache_ttl = cache_ttl
-        self._token: object | None = None
+        self._token: Token[Context] | None = None
 
     def assign(self) -> Variant:
         """The variant for this unit, without entering the block."""
@@ -167,7 +170,7 @@ def _fetch_api(api_url: str, api_key: str | None, name: str) -> dict[str, Any]:
     if response.status_code == 404:
         return _UNKNOWN
     response.raise_for_status()
-    return response.json()
+    return dict(response.json())
 
 
 def clear_cache() -> None:

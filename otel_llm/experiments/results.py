@@ -8,14 +8,16 @@ only when the primary metric's difference is significant. Imports scipy: CLI and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
 from otel_llm.experiments import service, stats, wording
-from otel_llm.experiments.aggregate import Moments, VariantRow, summarise
+from otel_llm.experiments.aggregate import summarise
+from otel_llm.experiments.comparison import Comparison
 from otel_llm.experiments.model import HIGHER_IS_BETTER, METRICS, Experiment
+from otel_llm.experiments.variant_rows import Moments, VariantRow
 
 METHODS = {
     "success_rate": "two-proportion z-test (Fisher's exact test when an expected count is below 5)",
@@ -47,26 +49,6 @@ class VariantStats:
     cost_ci_usd: tuple[float, float] | None
     feedback_mean: float | None
     feedback_count: int
-
-
-@dataclass(frozen=True)
-class Comparison:
-    metric: str
-    variant: str
-    control: str
-    control_value: float | None
-    variant_value: float | None
-    difference: float
-    relative: float | None  # difference / control value
-    ci_low: float
-    ci_high: float
-    p_value: float
-    p_adjusted: float
-    significant: bool
-    better: bool  # the variant is better than the control on this metric (whatever the significance)
-    test: str
-    needed_per_variant: int | None
-    summary: str
 
 
 @dataclass(frozen=True)
@@ -137,9 +119,15 @@ def _variant_stats(experiment: Experiment, name: str, row: VariantRow | None) ->
 
 
 def _interval(moments: Moments) -> tuple[float, float] | None:
-    if moments.n < 2:
+    sample = _sample(moments)
+    return stats.mean_interval(sample) if sample is not None else None
+
+
+def _sample(moments: Moments) -> stats.Sample | None:
+    """The moments as a sample for the tests: at least two values (so a mean and an sd), else None."""
+    if moments.mean is None or moments.sd is None:
         return None
-    return stats.mean_interval(stats.Sample(moments.n, moments.mean, moments.sd))
+    return stats.Sample(moments.n, moments.mean, moments.sd)
 
 
 def _compare_all(experiment: Experiment, rows: dict[str, VariantRow]) -> list[Comparison]:
@@ -147,8 +135,11 @@ def _compare_all(experiment: Experiment, rows: dict[str, VariantRow]) -> list[Co
     challengers = [v.name for v in experiment.variants if not v.is_control]
     comparisons: list[Comparison] = []
     for metric in METRICS:
-        tested = [(name, _test(metric, rows.get(name), rows.get(control))) for name in challengers]
-        tested = [(name, result) for name, result in tested if result is not None]
+        tested = [
+            (name, result)
+            for name in challengers
+            if (result := _test(metric, rows.get(name), rows.get(control))) is not None
+        ]
         adjusted = stats.holm([result.p_value for _, result in tested])
         for (name, result), p_adjusted in zip(tested, adjusted, strict=True):
             comparisons.append(_comparison(metric, name, control, rows, result, p_adjusted))
@@ -160,10 +151,10 @@ def _test(metric: str, row: VariantRow | None, control: VariantRow | None) -> st
         return None
     if metric == "success_rate":
         return stats.compare_proportions(row.successes, row.calls, control.successes, control.calls)
-    a, b = _moments(metric, row), _moments(metric, control)
-    if a.n < 2 or b.n < 2:
+    a, b = _sample(_moments(metric, row)), _sample(_moments(metric, control))
+    if a is None or b is None:
         return None
-    return stats.compare_means(stats.Sample(a.n, a.mean, a.sd), stats.Sample(b.n, b.mean, b.sd))
+    return stats.compare_means(a, b)
 
 
 def _moments(metric: str, row: VariantRow) -> Moments:
@@ -216,8 +207,6 @@ def _smallest_group(metric: str, name: str, control: str, rows: dict[str, Varian
 
 
 def _with_summary(comparison: Comparison) -> Comparison:
-    from dataclasses import replace
-
     return replace(comparison, summary=wording.describe(comparison))
 
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, select
 
 from otel_llm.experiments import histogram
-from otel_llm.experiments.aggregate import NO_VALUES, Moments, VariantRow
+from otel_llm.experiments.variant_rows import NO_VALUES, Moments, VariantRow
 from otel_llm.storage.schema_experiments import experiment_feedback_rollups as scores
 from otel_llm.storage.schema_experiments import experiment_latency_buckets as buckets
 from otel_llm.storage.schema_experiments import experiment_rollups as rollups

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy
 from scipy import stats as sps
 
 ALPHA = 0.05
@@ -60,7 +61,7 @@ def compare_proportions(successes: int, n: int, control_successes: int, control_
     half = sps.norm.ppf(0.5 + CONFIDENCE / 2) * math.sqrt(p1 * (1 - p1) / n + p0 * (1 - p0) / control_n)
     table = [[successes, n - successes], [control_successes, control_n - control_successes]]
     if _min_expected(table) < MIN_EXPECTED_COUNT:
-        p_value = float(sps.fisher_exact(table).pvalue)
+        p_value = float(sps.fisher_exact(numpy.array(table)).pvalue)
         test = "Fisher's exact test"
     else:
         p_value = _z_test(successes, n, control_successes, control_n)

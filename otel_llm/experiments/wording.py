@@ -3,11 +3,8 @@ chance, p = 0.003")."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from otel_llm.experiments.model import Experiment
-    from otel_llm.experiments.results import Comparison
+from otel_llm.experiments.comparison import Comparison
+from otel_llm.experiments.model import Experiment
 
 _WORDS = {
     # metric: (word when the variant's value is higher, word when lower)

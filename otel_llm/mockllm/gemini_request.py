@@ -89,7 +89,7 @@ def _has(part: Any, name: str) -> bool:
 
 def answers_a_call(content: Any) -> bool:
     parts = content.get("parts") if isinstance(content, dict) else None
-    return bool(parts) and any(_has(p, "functionResponse") for p in parts)
+    return bool(parts) and any(_has(p, "functionResponse") for p in parts or ())
 
 
 def validate(body: dict) -> None:

@@ -91,7 +91,7 @@ def validate(body: dict) -> None:
 
 
 def _validate_messages(messages: list) -> None:
-    pending_ids: set[str] = set()
+    pending_ids: set[str | None] = set()
     for i, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
         if role not in ROLES:
@@ -303,7 +303,7 @@ def stream_events(head: dict, choices: list[Choice], totals: dict | None, midstr
     return events
 
 
-def _deltas(choice: Choice) -> list[tuple[dict, str | None]]:
+def _deltas(choice: Choice) -> list[tuple[dict[str, Any], str | None]]:
     if choice.tool_call:
         call = choice.tool_call
         start = {
@@ -312,7 +312,9 @@ def _deltas(choice: Choice) -> list[tuple[dict, str | None]]:
             "type": "function",
             "function": {"name": call["function"]["name"], "arguments": ""},
         }
-        deltas = [({"role": "assistant", "content": None, "tool_calls": [start], "refusal": None}, None)]
+        deltas: list[tuple[dict[str, Any], str | None]] = [
+            ({"role": "assistant", "content": None, "tool_calls": [start], "refusal": None}, None)
+        ]
         for piece in generate.split(call["function"]["arguments"]):
             deltas.append(({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}, None))
     else:

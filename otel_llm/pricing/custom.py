@@ -124,7 +124,7 @@ def set_price(
         connection.execute(delete(model_prices).where(same))
         new_id = connection.execute(
             insert(model_prices).values(**values).returning(model_prices.c.id)
-        ).scalar()
+        ).scalar_one()
     forget(engine, project_id)
     return get_price(engine, project_id, int(new_id))
 

@@ -24,16 +24,21 @@ else the ``fallback=`` template; only when there is neither does ``get_prompt`` 
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
-from typing import Any
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.context import Context
 
 from otel_llm import pipeline, settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
-from otel_llm.context import attach_tags, detach_tags
+from otel_llm.context import TagValue, attach_tags, detach_tags
 from otel_llm.hashing import text_hash
 from otel_llm.masking import fingerprint, mask_url, short_error
 from otel_llm.prompts.errors import PromptUnavailable
 from otel_llm.prompts.render import render, variables
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +47,7 @@ PRODUCTION = "production"
 RETRY_AFTER_SECONDS = 5.0  # after a failed first fetch, no fetch is tried for this long
 
 _cache = TTLCache("prompt", retry_after=RETRY_AFTER_SECONDS)
-_active: ContextVar[tuple[object, ...]] = ContextVar("otel_llm_prompt_tokens", default=())
+_active: ContextVar[tuple[Token[Context], ...]] = ContextVar("otel_llm_prompt_tokens", default=())
 
 
 class Prompt:
@@ -79,7 +84,7 @@ class Prompt:
         """The template with ``{{name}}`` replaced; ``MissingVariable`` names any value not given."""
         return render(self.template, values, self.name)
 
-    def tags(self) -> dict[str, object]:
+    def tags(self) -> dict[str, TagValue]:
         """The tags LLM spans get inside ``with prompt:``."""
         return {
             "prompt_name": self.name,
@@ -162,7 +167,9 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def _source(project, database_url, api_url, api_key):
+def _source(
+    project: str | None, database_url: str | None, api_url: str | None, api_key: str | None
+) -> _DatabaseSource | _ApiSource:
     base = settings.api_url(api_url)
     if base:
         return _ApiSource(base, settings.api_key(api_key))
@@ -216,7 +223,7 @@ class _ApiSource:
         return Prompt.from_dict(response.json()["version"])
 
 
-def _api_error(response) -> str:
+def _api_error(response: httpx.Response) -> str:
     try:
         return f"HTTP {response.status_code}: {response.json()['error']['message']}"
     except Exception:

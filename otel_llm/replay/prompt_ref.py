@@ -50,7 +50,7 @@ def resolve(
         "prompt_version": str(version.version),
         "prompt_hash": version.version_hash,
     }
-    defaults = {
+    defaults: dict[str, Any] = {
         k: version.config[k] for k in ("model", "temperature", "max_tokens") if k in (version.config or {})
     }
     if defaults:

@@ -16,7 +16,7 @@ from otel_llm import attributes as attrs
 from otel_llm import providers
 from otel_llm.providers.neutral import Neutral, not_carried, part_text, text_part
 from otel_llm.replay.errors import CAPTURE_HINT, NotReplayable
-from otel_llm.replay.request import ReplayRequest
+from otel_llm.replay.replay_request import ReplayRequest
 
 _PARAMETERS = {
     "temperature": attrs.GEN_AI_REQUEST_TEMPERATURE,
@@ -131,7 +131,9 @@ def _tools(a: dict[str, Any]) -> list[dict[str, Any]]:
     for tool in raw if isinstance(raw, list) else []:
         if not isinstance(tool, dict):
             continue
-        function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        function = tool.get("function")
+        if not isinstance(function, dict):
+            function = tool
         converted = {
             "type": "function",
             "name": function.get("name"),

@@ -10,68 +10,15 @@ GenAI semantic-convention attributes (``rebuild.py``).
 
 from __future__ import annotations
 
-import copy
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from otel_llm import attributes as attrs
 from otel_llm import providers
 from otel_llm.providers.base import ProviderAdapter
+from otel_llm.replay import rebuild
 from otel_llm.replay.errors import CAPTURE_HINT, NotReplayable
-
-
-@dataclass
-class ReplayRequest:
-    """An SDK call: ``client.<api>(**call_params())`` sent to provider ``provider`` (an adapter's
-    name or an endpoint it reaches; default: the adapter that serves ``api``).
-
-    ``exact`` is true when the request comes from the span's request record (the same body the app
-    sent); ``notes`` say what a rebuild or an override changed or could not carry over.
-    """
-
-    api: str
-    params: dict[str, Any]
-    stream: bool = False
-    exact: bool = True
-    notes: list[str] = field(default_factory=list)
-    provider: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.provider:
-            self.provider = self.adapter.name
-
-    @property
-    def adapter(self) -> ProviderAdapter:
-        found = providers.for_api(self.api)
-        if found is None:
-            raise NotReplayable(f"no provider adapter serves {self.api!r}.")
-        return found
-
-    @property
-    def model(self) -> str | None:
-        return self.params.get("model")
-
-    def call_params(self, helper: bool = False) -> dict[str, Any]:
-        """Keyword arguments for ``create`` (``stream=True`` added for a ``.stream()`` helper call),
-        or, with ``helper``, for the ``.stream()`` helper itself."""
-        params = copy.deepcopy(self.params)
-        if self.stream and "stream" not in params and not helper:
-            params["stream"] = True
-        return params
-
-    def copy(self) -> ReplayRequest:
-        params = copy.deepcopy(self.params)
-        return ReplayRequest(self.api, params, self.stream, self.exact, list(self.notes), self.provider)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "api": self.api,
-            "provider": self.provider,
-            "params": self.call_params(),
-            "exact": self.exact,
-            "notes": list(self.notes),
-        }
+from otel_llm.replay.replay_request import ReplayRequest
 
 
 def _decode(value: Any) -> Any:
@@ -92,15 +39,12 @@ def from_span(row: dict[str, Any]) -> ReplayRequest:
         return _from_record(span_id, record, row.get("provider"))
     if not row.get("is_llm"):
         raise NotReplayable(f"span {span_id} is not an LLM call, so there is no request to replay.")
-    from otel_llm.replay import rebuild
-
     return rebuild.from_semconv(row)
 
 
 def _from_record(span_id: str | None, record: dict[str, Any], provider: str | None) -> ReplayRequest:
     api = record.get("api")
-    adapter = providers.for_api(api) if isinstance(api, str) else None
-    if adapter is None:
+    if not isinstance(api, str) or (adapter := providers.for_api(api)) is None:
         raise NotReplayable(
             f"span {span_id} called {api!r}, which replay cannot send (supported: {', '.join(providers.apis())})."
         )

@@ -26,8 +26,7 @@ def _row(row) -> dict[str, Any]:
 def insert_replay(connection: Connection, **values: Any) -> int:
     """One complete replay row (status, error and summary known); returns its id."""
     values.setdefault("created_at", datetime.now(UTC))
-    result = connection.execute(insert(replays).values(**values))
-    return int(result.inserted_primary_key[0])
+    return int(connection.execute(insert(replays).values(**values).returning(replays.c.id)).scalar_one())
 
 
 def get_replay(engine: Engine, project_id: int, replay_id: int) -> dict[str, Any] | None:
@@ -109,8 +108,9 @@ def create_run(engine: Engine, project_id: int, selection: dict, overrides: dict
         "created_at": datetime.now(UTC),
     }
     with engine.begin() as connection:
-        result = connection.execute(insert(replay_runs).values(**values))
-        return int(result.inserted_primary_key[0])
+        return int(
+            connection.execute(insert(replay_runs).values(**values).returning(replay_runs.c.id)).scalar_one()
+        )
 
 
 def finish_run(

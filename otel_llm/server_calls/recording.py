@@ -83,8 +83,9 @@ class _Capture(SpanProcessor):
             logger.debug("otel-llm: recording a server-call span failed", exc_info=True)
 
     def on_end(self, span: ReadableSpan) -> None:
+        context = span.get_span_context()
         with self._lock:
-            recording = self._open.pop(span.get_span_context().span_id, None)
+            recording = self._open.pop(context.span_id, None) if context is not None else None
         if recording is not None:
             recording.spans.append(span)
 

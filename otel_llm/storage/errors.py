@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from typing import TYPE_CHECKING, TypeGuard
 
 from sqlalchemy import exc as sa_exc
+
+if TYPE_CHECKING:
+    from psycopg import Error as PsycopgError
 
 # SQLSTATE classes meaning "this data", not "this server": 22 data exception, 23 integrity violation.
 _DATA_SQLSTATE_CLASSES = ("22", "23")
@@ -33,7 +37,7 @@ def is_data_error(exc: BaseException) -> bool:
     return isinstance(exc, _DATA_PYTHON_ERRORS)
 
 
-def _is_psycopg_error(exc: BaseException | None) -> bool:
+def _is_psycopg_error(exc: BaseException | None) -> TypeGuard[PsycopgError]:
     """psycopg is the optional ``[postgres]`` extra: none of its errors exists before it is imported."""
     psycopg = sys.modules.get("psycopg")
     return psycopg is not None and isinstance(exc, psycopg.Error)

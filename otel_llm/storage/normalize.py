@@ -120,8 +120,8 @@ def system_text(attributes: dict[str, Any]) -> str | None:
         return parts
     if isinstance(parts, dict):
         parts = [parts]
-    texts = [p.get("content") for p in parts if isinstance(p, dict) and p.get("type", "text") == "text"]
-    texts = [t for t in texts if isinstance(t, str)]
+    found = [p.get("content") for p in parts if isinstance(p, dict) and p.get("type", "text") == "text"]
+    texts = [t for t in found if isinstance(t, str)]
     return "\n".join(texts) if texts else None
 
 

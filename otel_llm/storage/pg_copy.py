@@ -65,7 +65,7 @@ def copy_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
     # Primary-key order: concurrent writers of overlapping batches then wait on each other in
     # the same order instead of deadlocking.
     rows = sorted(rows, key=_primary_key)
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection  # psycopg's connection
     with driver.cursor() as cursor:
         set_json_dumps(jsoncodec.dumps_bytes, cursor)
         cursor.execute(f"SAVEPOINT {_SAVEPOINT}")

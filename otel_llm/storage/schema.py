@@ -1,121 +1,35 @@
 """The tables, as SQLAlchemy Core metadata. Alembic migrations in ``migrations/`` create them;
-``tests/test_migrations.py`` checks that both agree."""
+``tests/test_migrations.py`` checks that both agree.
+
+The core tables (projects, API keys, spans) live in ``schema_core``; each area keeps its tables in
+its own module on the same metadata. Importing them here registers them, so ``metadata`` always
+describes the whole database.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
+from sqlalchemy import UniqueConstraint
+
+from otel_llm.storage import (  # noqa: F401  (imported to register their tables on ``metadata``)
+    schema_console,
+    schema_datasets,
+    schema_evaluations,
+    schema_experiments,
+    schema_prices,
+    schema_prompts,
+    schema_replays,
+    schema_scores,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-
-metadata = MetaData()
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
-BigIntId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
-
-ROLES = ("viewer", "editor", "admin")
-
-projects = Table(
-    "projects",
+from otel_llm.storage.schema_core import (
+    ROLES,
+    SPAN_COLUMNS,
+    BigIntId,
+    JSONType,
+    api_keys,
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    projects,
+    spans,
 )
-
-api_keys = Table(
-    "api_keys",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(200), nullable=False, server_default=""),
-    Column("role", String(16), nullable=False),
-    Column("prefix", String(16), nullable=False),
-    Column("key_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("last_used_at", DateTime(timezone=True)),
-    Column("revoked_at", DateTime(timezone=True)),
-    Index("ix_api_keys_project", "project_id"),
-)
-
-
-def _partial(name: str, column: str, *more: str) -> Index:
-    """Index on (project_id, column, *more) over the rows where ``column`` is set."""
-    where = text(f"{column} IS NOT NULL")
-    return Index(name, "project_id", column, *more, postgresql_where=where, sqlite_where=where)
-
-
-spans = Table(
-    "spans",
-    metadata,
-    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
-    Column("trace_id", String(32), primary_key=True),
-    Column("span_id", String(16), primary_key=True),
-    Column("parent_span_id", String(16)),
-    Column("name", Text, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("start_time", DateTime(timezone=True), nullable=False),
-    Column("end_time", DateTime(timezone=True), nullable=False),
-    Column("duration_ms", Float, nullable=False),
-    Column("status_code", String(8), nullable=False),
-    Column("status_message", Text),
-    Column("service_name", String(200)),
-    Column("scope_name", String(200)),
-    Column("is_llm", Boolean, nullable=False, server_default="0"),
-    Column("provider", String(64)),
-    Column("operation", String(64)),
-    Column("request_model", String(200)),
-    Column("response_model", String(200)),
-    Column("temperature", Float),
-    Column("max_tokens", Integer),
-    Column("input_tokens", Integer),
-    Column("output_tokens", Integer),
-    Column("cache_read_tokens", Integer),
-    Column("cache_write_tokens", Integer),
-    Column("cost_usd", Float),
-    Column("finish_reason", String(64)),
-    Column("error_type", String(200)),
-    Column("prompt_name", String(200)),
-    Column("prompt_version", String(32)),
-    Column("prompt_hash", String(64)),
-    Column("system_prompt_hash", String(64)),
-    Column("experiment", String(200)),
-    Column("variant", String(200)),
-    Column("replay_of", String(16)),
-    Column("evaluation", String(16)),  # run | judge: made to evaluate, never app traffic
-    Column("attributes", JSONType, nullable=False),
-    Column("events", JSONType, nullable=False),
-    Column("resource", JSONType, nullable=False),
-    # Indexes chosen from EXPLAIN ANALYZE on 200k seeded spans (bench/explain_indexes.py, docs/storage.md).
-    # Every query filters by project first. Tag and model indexes are partial (NOT NULL): spans
-    # without the tag cost no index write, and the indexes stay small. Experiment lookups use
-    # ix_spans_experiment_results (schema_experiments.py), whose leading columns would repeat one here.
-    Index("ix_spans_project_start", "project_id", "start_time"),
-    Index("ix_spans_project_span", "project_id", "span_id"),
-    _partial("ix_spans_project_request_model", "request_model", "start_time"),
-    _partial("ix_spans_project_response_model", "response_model", "start_time"),
-    _partial("ix_spans_project_prompt", "prompt_name", "prompt_version", "start_time"),
-    _partial("ix_spans_project_prompt_hash", "prompt_hash"),
-    _partial("ix_spans_project_system_prompt_hash", "system_prompt_hash", "start_time"),
-)
-
-# Columns of ``spans`` in table order: the exporter and collector build rows with exactly these keys.
-SPAN_COLUMNS: tuple[str, ...] = tuple(c.name for c in spans.columns)
 
 __all__ = [
     "metadata",
@@ -126,17 +40,5 @@ __all__ = [
     "ROLES",
     "UniqueConstraint",
     "BigIntId",
+    "JSONType",
 ]
-
-# Each area keeps its tables in its own module on the same metadata; importing them here registers
-# them, so ``metadata`` always describes the whole database.
-from otel_llm.storage import (  # noqa: E402,F401
-    schema_console,
-    schema_datasets,
-    schema_evaluations,
-    schema_experiments,
-    schema_prices,
-    schema_prompts,
-    schema_replays,
-    schema_scores,
-)

@@ -15,7 +15,7 @@ from sqlalchemy import (
     func,
 )
 
-from otel_llm.storage.schema import metadata
+from otel_llm.storage.schema_core import metadata
 
 users = Table(
     "users",

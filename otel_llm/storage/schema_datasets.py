@@ -23,7 +23,7 @@ from sqlalchemy import (
     func,
 )
 
-from otel_llm.storage.schema import JSONType, metadata
+from otel_llm.storage.schema_core import JSONType, metadata
 
 NAME_LENGTH = 210  # a user's name is at most 200 characters; `<experiment>-cases` needs a few more
 

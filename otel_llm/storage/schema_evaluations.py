@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
 )
 
-from otel_llm.storage.schema import BigIntId, JSONType, metadata
+from otel_llm.storage.schema_core import BigIntId, JSONType, metadata
 
 RUN_STATUSES = ("running", "completed", "interrupted", "cost_cap")
 RESUMABLE = ("running", "interrupted", "cost_cap")

@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 
-from otel_llm.storage.schema import metadata, spans
+from otel_llm.storage.schema_core import metadata, spans
 
 EXPERIMENT_STATUSES = ("draft", "running", "stopped", "completed")
 

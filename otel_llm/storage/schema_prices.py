@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, String, Table, func
 
-from otel_llm.storage.schema import BigIntId, metadata
+from otel_llm.storage.schema_core import BigIntId, metadata
 
 model_prices = Table(
     "model_prices",

@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
 )
 
-from otel_llm.storage.schema import JSONType, metadata
+from otel_llm.storage.schema_core import JSONType, metadata
 
 prompts = Table(
     "prompts",

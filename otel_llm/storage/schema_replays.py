@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text, func
 
-from otel_llm.storage.schema import BigIntId, JSONType, metadata
+from otel_llm.storage.schema_core import BigIntId, JSONType, metadata
 
 REPLAY_STATUSES = ("ok", "error")
 RUN_STATUSES = ("running", "ok", "error")

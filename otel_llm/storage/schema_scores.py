@@ -36,7 +36,7 @@ from sqlalchemy import (
     text,
 )
 
-from otel_llm.storage.schema import BigIntId, JSONType, metadata
+from otel_llm.storage.schema_core import BigIntId, JSONType, metadata
 
 DATA_TYPES = ("numeric", "boolean", "categorical")
 SCORE_SOURCES = ("human", "api", "evaluator")

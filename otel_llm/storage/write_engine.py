@@ -336,7 +336,7 @@ class WriteEngine:
         for attempt in range(_CONFLICT_RETRIES + 1):
             try:
                 with self.engine.begin() as connection:
-                    rows = []
+                    rows: list[dict[str, Any]] = []
                     for target, records in parts:
                         project_id = _project_id(connection, target)
                         pricing = project_pricing(connection, project_id, self.pricing)

@@ -120,7 +120,8 @@ def _project_id(engine: Engine, project: str) -> int:
 def _normalise(
     records, project_id, pricing, strict: bool
 ) -> tuple[list[Pair], list[tuple[SpanRecord, BaseException]]]:
-    pairs, bad = [], []
+    pairs: list[Pair] = []
+    bad: list[tuple[SpanRecord, BaseException]] = []
     for record in records:
         try:
             pairs.append((record, to_row(record, project_id, pricing)))

@@ -13,8 +13,10 @@ def build_tree(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     placed once.
     """
     ordered = sorted(spans, key=lambda s: (s["start_time"], s["span_id"]))
-    nodes = {s["span_id"]: {"span": s, "depth": 0, "children": []} for s in ordered}
-    roots = []
+    nodes: dict[str, dict[str, Any]] = {
+        s["span_id"]: {"span": s, "depth": 0, "children": []} for s in ordered
+    }
+    roots: list[dict[str, Any]] = []
     for span in ordered:
         parent = nodes.get(span.get("parent_span_id") or "")
         if parent is None or parent["span"] is span or _is_descendant(parent, span["span_id"], nodes):

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]  # no names: the module opens with "# type: ignore"
+    BaseInstrumentor,
+)
 
 from otel_llm.instrumentation.anthropic.patch import PATCHES, sdk_types
 from otel_llm.instrumentation.common import content, patching

@@ -49,13 +49,15 @@ def redactor() -> Redactor | None:
     return _state["redactor"]
 
 
-def capture_enabled() -> bool:
-    switch = _state.get("capture")
-    if switch is None:  # imported late: pipeline imports the instrumentation
-        from otel_llm.pipeline import capture_content_enabled as switch
+def set_capture(enabled: bool | None) -> None:
+    """Turn content capture on or off for the process (``configure``/``instrument`` set it);
+    ``None`` goes back to ``OTEL_LLM_CAPTURE_CONTENT``."""
+    _state["capture"] = enabled
 
-        _state["capture"] = switch
-    return switch()
+
+def capture_enabled() -> bool:
+    enabled = _state.get("capture")
+    return settings.capture_content() if enabled is None else enabled
 
 
 def redact(value: Any, fn: Redactor) -> Any:

@@ -39,10 +39,10 @@ def apply(patches: Sequence[Patch]) -> None:
 
 
 def remove(patches: Sequence[tuple[str, str, str]]) -> None:
-    for key in patches:
-        entry = _applied.pop(tuple(key), None)
+    for module, cls, method in patches:
+        entry = _applied.pop((module, cls, method), None)
         if entry is not None:
-            _cut_out(*entry, method=key[2])
+            _cut_out(*entry, method=method)
 
 
 def _cut_out(owner: Any, original: Any, wrapper: Callable, method: str) -> None:

@@ -16,6 +16,7 @@ from otel_llm.instrumentation.common import content, record
 from otel_llm.instrumentation.common.call import LLMCall
 from otel_llm.instrumentation.common.fields import get, integer, set_number, string_list
 from otel_llm.instrumentation.gemini.parts import (
+    ApiOption,
     input_messages,
     instruction_texts,
     model_name,
@@ -58,7 +59,7 @@ class GenerateContentHandler:
     api = API
     operation = OPERATION
 
-    def __init__(self, provider: str, api_option: str) -> None:
+    def __init__(self, provider: str, api_option: ApiOption) -> None:
         self.provider = provider  # gcp.gemini or gcp.vertex_ai
         self.api_option = api_option  # how the SDK declares a Python function for that backend
 
@@ -126,7 +127,7 @@ class GenerateContentHandler:
         return StreamAccumulator(call.capture)
 
 
-def config_record(config: Any, api_option: str) -> dict[str, Any]:
+def config_record(config: Any, api_option: ApiOption) -> dict[str, Any]:
     """The fields of ``config`` the app set, without the SDK-only ones, tools made JSON-able."""
     if isinstance(config, dict):
         fields = dict(config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import inspect
 import re
-from typing import Any
+from typing import Any, Literal
 
 from otel_llm.instrumentation.common import content
 from otel_llm.instrumentation.common.fields import get
@@ -18,6 +18,8 @@ from otel_llm.instrumentation.common.fields import get
 _SNAKE = re.compile(r"_([a-z])")
 _MODEL_PREFIX = re.compile(r"^(?:.*/)?models/")
 ROLES = {"model": "assistant", "user": "user"}
+ApiOption = Literal["GEMINI_API", "VERTEX_AI"]
+"""How the SDK declares a Python function as a tool, for the Developer API or Vertex AI."""
 
 
 def option(obj: Any, name: str) -> Any:
@@ -128,13 +130,13 @@ def instruction_texts(instruction: Any) -> list[str]:
     return [text] if isinstance(text, str) else []
 
 
-def tool_records(tools: Any, api_option: str) -> list[Any]:
+def tool_records(tools: Any, api_option: ApiOption) -> list[Any]:
     """``config.tools`` as JSON-able values: a Python function becomes the function declaration the
     SDK sends for it (the function itself cannot be recorded or replayed)."""
     return [_tool_record(tool, api_option) for tool in tools or ()]
 
 
-def _tool_record(tool: Any, api_option: str) -> Any:
+def _tool_record(tool: Any, api_option: ApiOption) -> Any:
     if not (inspect.isfunction(tool) or inspect.ismethod(tool)):
         return tool
     from google.genai import types

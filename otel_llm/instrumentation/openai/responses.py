@@ -100,7 +100,7 @@ def _input_message(item: Any) -> dict[str, Any]:
 
 
 def _output_parts(output: Any) -> list[dict[str, Any]]:
-    parts = []
+    parts: list[dict[str, Any]] = []
     for item in output:
         kind = get(item, "type")
         if kind == "message":

@@ -89,8 +89,8 @@ class AnthropicAdapter(ProviderAdapter):
             params["extra_body"] = {**(params.get("extra_body") or {}), "temperature": value}
 
     def temperature_of(self, params: dict[str, Any]) -> Any:
-        extra = params.get("extra_body") if isinstance(params.get("extra_body"), dict) else {}
-        return params.get("temperature", extra.get("temperature"))
+        extra = params.get("extra_body")
+        return params.get("temperature", extra.get("temperature") if isinstance(extra, dict) else None)
 
     def set_system(self, api: str, params: dict[str, Any], text: str) -> list[str]:
         current = params.get("system")

@@ -15,7 +15,7 @@ from otel_llm.providers.neutral import Neutral, clamp, leftover, part_text, text
 
 LABEL = "Anthropic"
 _SAMPLING = ("temperature", "top_p")
-_SUPPORTED = ("max_tokens", "temperature", "top_p", "stop_sequences", "user", "stream")
+_SUPPORTED: tuple[str, ...] = ("max_tokens", "temperature", "top_p", "stop_sequences", "user", "stream")
 _SUPPORTED += ("tool_choice", "parallel_tool_calls")
 
 
@@ -89,7 +89,7 @@ def _result(block: dict[str, Any]) -> str:
     return f"Error: {text}" if block.get("is_error") else text
 
 
-def _block(index: int, role: str, block: dict[str, Any], dropped: list[str]) -> dict[str, Any] | None:
+def _block(index: int, role: str | None, block: dict[str, Any], dropped: list[str]) -> dict[str, Any] | None:
     kind = block.get("type")
     if kind == "text":
         return text_part(block.get("text", ""))

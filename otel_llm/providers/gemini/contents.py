@@ -17,7 +17,11 @@ from otel_llm.instrumentation.gemini.parts import instruction_texts, model_name,
 from otel_llm.providers.neutral import Neutral, clamp, leftover, part_text
 
 LABEL = "Gemini"
-_NUMBERS = (("max_output_tokens", "max_tokens"), ("temperature", "temperature"), ("top_p", "top_p"))
+_NUMBERS: tuple[tuple[str, str], ...] = (
+    ("max_output_tokens", "max_tokens"),
+    ("temperature", "temperature"),
+    ("top_p", "top_p"),
+)
 _NUMBERS += (("seed", "seed"), ("stop_sequences", "stop_sequences"))
 _SUPPORTED = ("max_tokens", "temperature", "top_p", "seed", "stop_sequences", "tool_choice", "stream")
 _MODES = {"AUTO": "auto", "ANY": "required", "NONE": "none"}
@@ -51,7 +55,7 @@ def _take(config: dict[str, Any], name: str) -> Any:
 
 def _messages(contents: Any, dropped: list[str]) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
-    pending: list[tuple[str, str]] = []  # (function name, id) of calls not answered yet
+    pending: list[tuple[str | None, str]] = []  # (function name, id) of calls not answered yet
     for index, turn in enumerate(turns(contents)):
         role = "assistant" if option(turn, "role") == "model" else "user"
         parts, responses = [], []
@@ -79,7 +83,7 @@ def _messages(contents: Any, dropped: list[str]) -> list[dict[str, Any]]:
     return messages
 
 
-def _answer(pending: list[tuple[str, str]], name: Any) -> str | None:
+def _answer(pending: list[tuple[str | None, str]], name: Any) -> str | None:
     for i, (called, _) in enumerate(pending):
         if called == name:
             return pending.pop(i)[1]

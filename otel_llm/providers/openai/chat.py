@@ -155,7 +155,15 @@ def _tools(rest: dict[str, Any], out: Neutral) -> None:
 
 # --- neutral → OpenAI chat -----------------------------------------------------------------------
 
-_SUPPORTED = ("max_tokens", "temperature", "top_p", "seed", "stop_sequences", "user", "stream")
+_SUPPORTED: tuple[str, ...] = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "seed",
+    "stop_sequences",
+    "user",
+    "stream",
+)
 _SUPPORTED += ("tool_choice", "parallel_tool_calls")
 
 
@@ -192,8 +200,8 @@ def _openai_messages(message: dict[str, Any]) -> list[dict[str, Any]]:
         if p.get("type") == "tool_call_response"
     ]
     calls = [_tool_call(p) for p in parts if p.get("type") == "tool_call"]
-    content = [_content_part(p) for p in parts if p.get("type") not in ("tool_call", "tool_call_response")]
-    content = [c for c in content if c is not None]
+    converted = [_content_part(p) for p in parts if p.get("type") not in ("tool_call", "tool_call_response")]
+    content = [c for c in converted if c is not None]
     if role == "tool" or (results and not content and not calls):
         return results
     if role == "assistant":
