@@ -63,7 +63,7 @@ def parse_jsonl(text: str, columns: Columns = Columns()) -> list[ItemSpec]:
             continue
         try:
             record = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise DatasetError(
                 f"line {number}: not JSON ({exc.msg}); write one JSON object per line."
             ) from None

@@ -9,8 +9,9 @@ item rows are never changed afterwards except to record the version they were re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from otel_llm.datasets.errors import DatasetExists, DatasetNotFound, ItemNotFound, VersionNotFound
@@ -226,7 +227,7 @@ def _version_row(conn: Connection, dataset: Dataset, version: int | None):
     return row
 
 
-def _in_version(dataset_id: int, number: int):
+def _in_version(dataset_id: Any, number: Any) -> ColumnElement[bool]:
     c = dataset_items.c
     return and_(
         c.dataset_id == dataset_id,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from scipy import stats as sps
 
@@ -89,7 +90,7 @@ def _sd(values: list[float], mean: float) -> float:
     return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
-def compare(baseline: Mapping[object, float], candidate: Mapping[object, float]) -> Comparison:
+def compare(baseline: Mapping[Any, float], candidate: Mapping[Any, float]) -> Comparison:
     """Candidate vs baseline from per-item means; paired on the items both have when they ran the
     same items."""
     common = [item for item in baseline if item in candidate]
@@ -101,9 +102,10 @@ def compare(baseline: Mapping[object, float], candidate: Mapping[object, float])
 def paired(baseline: list[float], candidate: list[float]) -> Comparison:
     n = len(baseline)
     differences = [c - b for b, c in zip(baseline, candidate, strict=True)]
-    mean = math.fsum(differences) / n if n else None
     if n < 2:
-        return Comparison(n, True, mean, None, None, None, "paired", reason="fewer than 2 paired items")
+        first = differences[0] if differences else None
+        return Comparison(n, True, first, None, None, None, "paired", reason="fewer than 2 paired items")
+    mean = math.fsum(differences) / n
     if all(v in (0.0, 1.0) for v in baseline + candidate):
         return _mcnemar(baseline, candidate, mean)
     sd = _sd(differences, mean)
@@ -136,7 +138,7 @@ def unpaired(baseline: list[float], candidate: list[float]) -> Comparison:
     b = summarise(baseline, False)
     c = summarise(candidate, False)
     n = min(b.n, c.n)
-    if n < 2:
+    if n < 2 or b.mean is None or c.mean is None:
         return Comparison(
             n, False, None, None, None, None, "Welch's t-test", reason="fewer than 2 items per variant"
         )

@@ -71,7 +71,7 @@ def _number(value: str | None) -> float | None:
 def _value_term(condition: ScoreCondition) -> ColumnElement[bool]:
     """The comparison on the stored value: numbers and true/false on ``value`` (booleans are 1/0),
     any other word on the category (``string_value``)."""
-    op, raw = condition.op, condition.value
+    op, raw = condition.op or "=", condition.value
     number = _number(raw)
     word = raw.lower() if raw else ""
     if number is None and word in TRUE_WORDS | FALSE_WORDS:

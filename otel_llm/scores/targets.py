@@ -57,7 +57,7 @@ def make_target(span_id: Any = None, trace_id: Any = None, error: type[ScoreErro
 
 def parse_trace(trace_id: Any, error: type[ScoreError] = ScoreError) -> str:
     target = parse_target(trace_id, error)
-    if target.span_id is not None:
+    if target.span_id is not None or target.trace_id is None:
         raise error(f"{trace_id!r} is not a trace id (32 hex digits).")
     return target.trace_id
 
@@ -79,7 +79,7 @@ def resolve(conn, project_id: int, targets: Iterable[Target]) -> dict[Target, Ta
     for span_id in span_ids:
         if span_id not in traces:
             _refuse_if_elsewhere(conn, project_id, spans.c.span_id, span_id, "span")
-    for trace_id in sorted({t.trace_id for t in wanted if t.span_id is None}):
+    for trace_id in sorted({t.trace_id for t in wanted if t.span_id is None and t.trace_id}):
         _refuse_if_elsewhere(conn, project_id, spans.c.trace_id, trace_id, "trace")
     return {t: Target(t.trace_id or traces.get(t.span_id), t.span_id) if t.span_id else t for t in wanted}
 
