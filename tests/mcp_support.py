@@ -16,6 +16,7 @@ import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from otel_llm import scores
 from otel_llm.accounts import create_key, create_project
 from otel_llm.prompts import versions
 from otel_llm.storage.db import get_engine
@@ -40,7 +41,9 @@ class Seeded:
 
 def seed(url: str, tmp_path: Path) -> Seeded:
     """Project alpha: an agent trace (a tool span, a model call with a long answer), prompt support
-    v1 and v2. Project beta: a model call, prompt support and prompt beta-only, all marked MARKER."""
+    v1 and v2, score configs helpfulness (1 to 5) and exact (boolean). Project beta: a model call,
+    prompt support and prompt beta-only, score config helpfulness and a score on its call, all
+    marked MARKER."""
     engine = get_engine(url)
     data = Seeded(url)
     for project in ("alpha", "beta"):
@@ -70,6 +73,13 @@ def seed(url: str, tmp_path: Path) -> Seeded:
     versions.create_version(engine, alpha, "support", "You help {{customer}} kindly.", summary="kinder")
     versions.create_version(engine, beta, "support", f"{MARKER} support template")
     versions.create_version(engine, beta, "beta-only", f"{MARKER} beta template")
+    for project in (alpha, beta):
+        scores.define_config(engine, project, "helpfulness", "numeric", min_value=1, max_value=5)
+    scores.define_config(engine, alpha, "exact", "boolean")
+    beta_score = scores.add_score(
+        engine, beta, "helpfulness", 5, span_id=data.ids["beta_span"], comment=f"{MARKER} comment"
+    )
+    data.ids["beta_score"] = str(beta_score.id)
     return data
 
 
