@@ -81,6 +81,11 @@ def experiments(ctx: click.Context, project: str | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSONL file: {"input": "..."} or {"messages": [...], "reference_output": "..."} per line.',
 )
+@click.option(
+    "--dataset",
+    metavar="NAME[@vN]",
+    help="Use a dataset's items as the test cases (pinned to vN when given; else its current version).",
+)
 @click.option("--description", default="", help="What is compared.")
 @click.option("--hypothesis", default="", help="What you expect to see.")
 @click.option(
@@ -102,13 +107,15 @@ def create(
     weights,
     test_cases,
     cases_file,
+    dataset,
     description,
     hypothesis,
     primary_metric,
     author,
     as_json,
 ):
-    """Create experiment NAME (as a draft) with its variants and test cases.
+    """Create experiment NAME (as a draft) with its variants and test cases. Test cases given here
+    are stored as dataset NAME-cases; --dataset uses an existing dataset instead.
 
     \b
     Example:
@@ -116,6 +123,7 @@ def create(
         --variant 'name=a,provider=openai,model=gpt-4o-mini,temperature=0.7' \\
         --variant 'name=b,provider=anthropic,model=claude-3-5-haiku-latest' \\
         --weights 50,50 --test-case 'Summarise OpenTelemetry in one line'
+      otel-llm experiments create bakeoff2 --variant ... --variant ... --dataset support-qa@v3
     """
     parsed = apply_weights([parse_variant(v) for v in variants], parse_weights(weights) if weights else None)
     spec = ExperimentSpec(
@@ -126,6 +134,7 @@ def create(
         primary_metric=primary_metric,
         author=author or user_name(),
         test_cases=_cases(test_cases, cases_file),
+        dataset=dataset,
     )
     experiment = service.create_experiment(db_engine(ctx), _project(ctx), spec)
     if as_json:
@@ -152,7 +161,8 @@ def create(
 @click.pass_context
 @_friendly
 def add_cases(ctx, name, test_cases, cases_file, as_json):
-    """Add test cases to experiment NAME (all of them, or none if one is bad).
+    """Add test cases to experiment NAME (all of them, or none if one is bad): they are added to its
+    dataset (NAME-cases unless it was created with --dataset) as a new version.
 
     \b
     Example:
@@ -161,10 +171,14 @@ def add_cases(ctx, name, test_cases, cases_file, as_json):
     cases = _cases(test_cases, cases_file)
     if not cases:
         raise click.ClickException("give test cases with --test-case TEXT or --test-cases FILE.jsonl.")
-    total = service.add_test_cases(db_engine(ctx), _project(ctx), name, cases)
+    engine = db_engine(ctx)
+    total = service.add_test_cases(engine, _project(ctx), name, cases)
+    dataset = service.get_experiment(engine, _project(ctx), name).dataset
     if as_json:
-        return print_json({"experiment": name, "added": len(cases), "test_case_count": total})
-    click.echo(f"Added {len(cases)} test cases; {name} now has {total}.")
+        return print_json(
+            {"experiment": name, "dataset": dataset, "added": len(cases), "test_case_count": total}
+        )
+    click.echo(f"Added {len(cases)} test cases to dataset {dataset}; {name} now has {total}.")
 
 
 @experiments.command("list")

@@ -44,7 +44,12 @@ def experiment_detail(e: Experiment, cases: list[TestCase], runs: list[dict[str,
     ]
     lines.append(_table(["VARIANT", "WEIGHT", "CONFIG"], rows))
     lines.append("")
-    lines.append(f"{len(cases)} test cases" + (":" if cases else ""))
+    source = (
+        f" from dataset {e.dataset}" + (f"@v{e.dataset_version}" if e.dataset_version else "")
+        if e.dataset
+        else ""
+    )
+    lines.append(f"{len(cases)} test cases{source}" + (":" if cases else ""))
     lines += [f"  {c.id}. {c.messages[-1]['content'][:80]}" for c in cases[:10]]
     if len(cases) > 10:
         lines.append(f"  … and {len(cases) - 10} more")
@@ -55,6 +60,7 @@ def experiment_detail(e: Experiment, cases: list[TestCase], runs: list[dict[str,
                 str(r["id"]),
                 r["status"],
                 str(r["repeat"]),
+                f"v{r['dataset_version']}" if r.get("dataset_version") else "-",
                 str(r["items"]),
                 str(r["failed"]),
                 f"${r['cost_usd']:.4f}",
@@ -62,7 +68,7 @@ def experiment_detail(e: Experiment, cases: list[TestCase], runs: list[dict[str,
             ]
             for r in runs
         ]
-        lines.append(_table(["RUN", "STATUS", "REPEAT", "CALLS", "FAILED", "COST", "STARTED"], rows))
+        lines.append(_table(["RUN", "STATUS", "REPEAT", "CASES", "CALLS", "FAILED", "COST", "STARTED"], rows))
         lines += [f"Run {r['id']} failed: {r['error']}" for r in runs if r.get("error")]
     return "\n".join(lines)
 

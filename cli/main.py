@@ -19,6 +19,10 @@ COMMANDS = {
         "otel_llm_server.cli.collector:collector",
         "Receive spans over OTLP/HTTP (protobuf or JSON) and store them like the in-app exporter.",
     ),
+    "datasets": (
+        "otel_llm_server.cli.datasets:datasets_group",
+        "Versioned test datasets: from JSONL/CSV files or stored spans, for experiments and evaluations.",
+    ),
     "db": ("otel_llm_server.cli.db:db", "Create and upgrade the database schema."),
     "demo": (
         "otel_llm_server.cli.demo:demo",

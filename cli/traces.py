@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,16 +72,36 @@ def traces() -> None:
     """
 
 
+_FILTER_OPTIONS = (
+    click.option("--model", help="Request or response model, e.g. gpt-4o-mini."),
+    click.option("--provider", help="e.g. openai, anthropic."),
+    click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Span status."),
+    click.option(
+        "--since", type=_since_type, help="Only spans started since: 30m, 12h, 7d or an ISO date/time (UTC)."
+    ),
+    click.option("--prompt", "prompt_name", help="Prompt name tag."),
+    click.option("--experiment", help="Experiment tag."),
+    click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans."),
+)
+_FILTER_NAMES = ("model", "provider", "status", "since", "prompt_name", "experiment", "include_all")
+
+
+def span_filter_options(command):
+    """The filters of ``traces list``, for every command that selects stored spans."""
+    for option in reversed(_FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def span_filter(options: dict[str, Any]) -> SpanFilter:
+    """The traces filter the ``span_filter_options`` values mean (they are popped from ``options``)."""
+    values = {name: options.pop(name) for name in _FILTER_NAMES}
+    return SpanFilter(llm_only=not values.pop("include_all"), **values)
+
+
 @traces.command("list")
 @click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
-@click.option("--model", help="Request or response model, e.g. gpt-4o-mini.")
-@click.option("--provider", help="e.g. openai, anthropic.")
-@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Span status.")
-@click.option(
-    "--since", type=_since_type, help="Only spans started since: 30m, 12h, 7d or an ISO date/time (UTC)."
-)
-@click.option("--prompt", "prompt_name", help="Prompt name tag.")
-@click.option("--experiment", help="Experiment tag.")
+@span_filter_options
 @click.option(
     "--score",
     "score_selection",
@@ -90,25 +111,9 @@ def traces() -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="time", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--cursor", help="Continue after a previous page (printed at its end).")
-@click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def list_command(
-    ctx,
-    project,
-    model,
-    provider,
-    status,
-    since,
-    prompt_name,
-    experiment,
-    score_selection,
-    sort,
-    limit,
-    cursor,
-    include_all,
-    as_json,
-):
+def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, **filters):
     """List stored LLM spans, newest first (or longest / costliest with --sort).
 
     \b
@@ -123,16 +128,7 @@ def list_command(
     except ScoreError as exc:
         raise click.BadParameter(str(exc), param_hint="--score") from exc
     engine = migrated_engine(ctx)
-    flt = SpanFilter(
-        scores=selected,
-        since=since,
-        model=model,
-        provider=provider,
-        status=status,
-        prompt_name=prompt_name,
-        experiment=experiment,
-        llm_only=not include_all,
-    )
+    flt = replace(span_filter(filters), scores=selected)
     try:
         page = list_spans(engine, _project_id(engine, project), flt, sort=sort, cursor=cursor, limit=limit)
     except InvalidCursor as exc:

@@ -34,6 +34,12 @@ STARTS_WHILE_UNREACHABLE = {("collector",)}
 
 # Arguments that get past each command's own input checks to the point where it opens the database.
 VALID_ARGS = {
+    ("datasets", "add-spans"): ["support-qa", "--since", "7d"],
+    ("datasets", "create"): ["support-qa"],
+    ("datasets", "export"): ["support-qa@v1"],
+    ("datasets", "import"): ["support-qa", "{file}"],
+    ("datasets", "remove"): ["support-qa", "1"],
+    ("datasets", "show"): ["support-qa"],
     ("prompts", "diff"): ["support@v1", "support@v2"],
     ("prices", "reprice"): ["--since", "7d"],
     ("experiments", "add-cases"): ["bakeoff", "--test-case", "hello"],

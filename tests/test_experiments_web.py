@@ -159,6 +159,7 @@ def test_pages_create_form_and_results(sqlite_url):
     page = editor.get("/experiments/page-test").get_data(as_text=True)
     assert "What is &lt;b&gt;OTel&lt;/b&gt;?" in page and "<b>OTel</b>" not in page
     assert 'id="experiment-data"' in page and "Run test cases" in page
+    assert 'href="/datasets/page-test-cases">page-test-cases</a>' in page  # the cases are a dataset
     viewer = signed_in_client(app, sqlite_url, "view@example.com", "viewer")
     seen = viewer.get("/experiments/page-test").get_data(as_text=True)
     assert "Run test cases" not in seen and "New experiment" not in viewer.get("/experiments").get_data(

@@ -22,6 +22,7 @@ AREAS = (
     "otel_llm_server.web.prompts",
     "otel_llm_server.web.replays",
     "otel_llm_server.web.experiments",
+    "otel_llm_server.web.datasets",
     "otel_llm_server.web.prices",
     "otel_llm_server.web.scores",
 )

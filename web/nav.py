@@ -25,6 +25,7 @@ NAV = (
     NavItem("Overview", "overview.index", "overview"),
     NavItem("Prompts", "prompts.index", "prompts"),
     NavItem("Experiments", "experiments.index", "experiments"),
+    NavItem("Datasets", "datasets.index", "datasets"),
     NavItem("Replays", "replays.index", "replays"),
     NavItem("Settings", "settings.members_page", "settings"),
 )

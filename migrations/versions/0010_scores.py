@@ -1,7 +1,7 @@
 """scores: named, typed scores on spans and traces, and their configs
 
 Revision ID: 0010_scores
-Revises: 0007_sessions
+Revises: 0009_datasets
 Create Date: 2026-12-03
 
 ``score_configs`` declares a project's score names (data type, numeric scale, categories);
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_scores"
-down_revision = "0007_sessions"
+down_revision = "0009_datasets"
 branch_labels = None
 depends_on = None
 

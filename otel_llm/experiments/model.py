@@ -53,6 +53,7 @@ class ExperimentSpec:
     primary_metric: str = "latency_ms"
     author: str = ""
     test_cases: list[TestCase] = field(default_factory=list)
+    dataset: str | None = None  # NAME or NAME@vN: an existing dataset as the test cases
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class Experiment:
     ended_at: datetime | None
     variants: list[VariantSpec]
     test_case_count: int = 0
+    dataset: str | None = None  # the dataset holding the test cases
+    dataset_version: int | None = None  # pinned version; None: the dataset's current version
 
     @property
     def control(self) -> VariantSpec:

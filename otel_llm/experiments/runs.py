@@ -37,6 +37,7 @@ from otel_llm.experiments.prompt_refs import resolve_prompt
 from otel_llm.masking import short_error
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
+from otel_llm.storage.schema_datasets import dataset_versions
 from otel_llm.storage.schema_experiments import experiment_run_items, experiment_runs
 
 RESUMABLE = ("running", "interrupted", "cost_cap", "failed")
@@ -104,16 +105,16 @@ def run_experiment(
     ``RunInProgress`` is raised at once when this process is already running the experiment.
     """
     _check_options(repeat, concurrency, max_cost_usd)
-    project_id, experiment, cases, variants = _plan(engine, project, name)
+    project_id, experiment, (version_id, cases), variants = _plan(engine, project, name)
     problem = _credentials_problem(variants, base_url)
     if problem:
         if not record_refusal:
             raise ExperimentError(problem)
-        return _refused_run(engine, experiment.id, repeat, max_cost_usd, problem, on_start)
+        return _refused_run(engine, experiment.id, version_id, repeat, max_cost_usd, problem, on_start)
     if experiment.status == "draft":
         experiment = service.start(engine, project, name)
     with _experiment_turn(experiment, wait):
-        run_id, done_keys, spent = _open_run(engine, experiment.id, repeat, max_cost_usd, new_run)
+        run_id, done_keys, spent = _open_run(engine, experiment.id, version_id, repeat, max_cost_usd, new_run)
         total = len(cases) * len(variants) * repeat
         report = RunReport(run_id, "completed", total, len(done_keys), cost_usd=spent)
         items = [i for i in _items(cases, variants, repeat) if _key(i) not in done_keys]
@@ -133,9 +134,10 @@ def run_experiment(
 
 def _plan(
     engine: Engine, project: str, name: str
-) -> tuple[int, Experiment, list[TestCase], list[PreparedVariant]]:
-    """The project id, the experiment, its test cases and prepared variants; errors if it cannot run."""
-    cases = service.list_test_cases(engine, project, name)
+) -> tuple[int, Experiment, tuple[int | None, list[TestCase]], list[PreparedVariant]]:
+    """The project id, the experiment, its test cases with the dataset version they are, and
+    prepared variants; errors if it cannot run."""
+    version_id, cases = service.test_cases_with_version(engine, project, name)
     if not cases:
         raise ExperimentError(
             f"experiment {name!r} has no test cases; add some with `otel-llm experiments add-cases {name} ...`."
@@ -144,7 +146,7 @@ def _plan(
         project_id, experiment = service.load(conn, project, name)
     _check_runnable(experiment)
     variants = [_prepare(engine, project, v) for v in experiment.variants]
-    return project_id, experiment, cases, variants
+    return project_id, experiment, (version_id, cases), variants
 
 
 def _credentials_problem(variants: list[PreparedVariant], base_url: str | None) -> str | None:
@@ -160,6 +162,7 @@ def _credentials_problem(variants: list[PreparedVariant], base_url: str | None) 
 def _refused_run(
     engine: Engine,
     experiment_id: int,
+    dataset_version_id: int | None,
     repeat: int,
     max_cost: float | None,
     error: str,
@@ -171,6 +174,7 @@ def _refused_run(
             insert(experiment_runs)
             .values(
                 experiment_id=experiment_id,
+                dataset_version_id=dataset_version_id,
                 status="failed",
                 repeat=repeat,
                 max_cost_usd=max_cost,
@@ -275,9 +279,15 @@ def _key(item: Item) -> tuple[int, str, int]:
 
 
 def _open_run(
-    engine: Engine, experiment_id: int, repeat: int, max_cost: float | None, new_run: bool
+    engine: Engine,
+    experiment_id: int,
+    dataset_version_id: int | None,
+    repeat: int,
+    max_cost: float | None,
+    new_run: bool,
 ) -> tuple[int, set[tuple[int, str, int]], float]:
-    """The run to continue (latest unfinished one with this ``repeat``) or a new one."""
+    """The run to continue (latest unfinished one with this ``repeat`` over the same dataset
+    version) or a new one, recording the dataset version it runs."""
     with engine.begin() as conn:
         run_id = None
         if not new_run:
@@ -286,6 +296,7 @@ def _open_run(
                 .where(
                     experiment_runs.c.experiment_id == experiment_id,
                     experiment_runs.c.repeat == repeat,
+                    experiment_runs.c.dataset_version_id == dataset_version_id,
                     experiment_runs.c.status.in_(RESUMABLE),
                 )
                 .order_by(experiment_runs.c.id.desc())
@@ -294,7 +305,13 @@ def _open_run(
         if run_id is None:
             run_id = conn.execute(
                 insert(experiment_runs)
-                .values(experiment_id=experiment_id, status="running", repeat=repeat, max_cost_usd=max_cost)
+                .values(
+                    experiment_id=experiment_id,
+                    status="running",
+                    repeat=repeat,
+                    max_cost_usd=max_cost,
+                    dataset_version_id=dataset_version_id,
+                )
                 .returning(experiment_runs.c.id)
             ).scalar_one()
             return run_id, set(), 0.0
@@ -419,16 +436,18 @@ class _Runner:
 
 
 def run_summaries(engine: Engine, project: str, name: str) -> list[dict[str, Any]]:
-    """The experiment's runs, newest first: status (and ``error`` when failed), items done and
-    failed, cost."""
+    """The experiment's runs, newest first: status (and ``error`` when failed), dataset version,
+    items done and failed, cost."""
     experiment = service.get_experiment(engine, project, name)
-    runs, items = experiment_runs.c, experiment_run_items.c
+    runs, items, versions = experiment_runs.c, experiment_run_items.c, dataset_versions.c
     query = (
         select(
             runs.id,
             runs.status,
             runs.repeat,
             runs.max_cost_usd,
+            runs.dataset_version_id,
+            versions.number.label("dataset_version"),
             runs.started_at,
             runs.finished_at,
             runs.error,
@@ -436,9 +455,13 @@ def run_summaries(engine: Engine, project: str, name: str) -> list[dict[str, Any
             func.coalesce(func.sum(case((items.ok.is_(False), 1), else_=0)), 0).label("failed"),
             func.coalesce(func.sum(items.cost_usd), 0.0).label("cost_usd"),
         )
-        .select_from(experiment_runs.outerjoin(experiment_run_items, items.run_id == runs.id))
+        .select_from(
+            experiment_runs.outerjoin(experiment_run_items, items.run_id == runs.id).outerjoin(
+                dataset_versions, versions.id == runs.dataset_version_id
+            )
+        )
         .where(runs.experiment_id == experiment.id)
-        .group_by(runs.id)
+        .group_by(runs.id, versions.number)
         .order_by(runs.id.desc())
     )
     with engine.connect() as conn:

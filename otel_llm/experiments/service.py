@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from otel_llm.experiments import cases as test_case_store
 from otel_llm.experiments.errors import (
     ExperimentError,
     ExperimentExists,
@@ -20,11 +21,7 @@ from otel_llm.experiments.errors import (
 from otel_llm.experiments.model import Experiment, ExperimentSpec, TestCase, VariantSpec
 from otel_llm.experiments.validation import validate_spec, validate_test_case
 from otel_llm.storage.schema import projects
-from otel_llm.storage.schema_experiments import (
-    experiment_test_cases,
-    experiment_variants,
-    experiments,
-)
+from otel_llm.storage.schema_experiments import experiment_variants, experiments
 from otel_llm.storage.timeutil import as_utc
 from otel_llm.storage.writer import ensure_project
 
@@ -54,7 +51,10 @@ def create_experiment(engine: Engine, project: str, spec: ExperimentSpec) -> Exp
                 .returning(experiments.c.id)
             ).scalar_one()
             _insert_variants(conn, experiment_id, spec.variants)
-            _insert_cases(conn, experiment_id, spec.test_cases)
+            if spec.dataset:
+                test_case_store.attach_existing(conn, _row_by_id(conn, experiment_id), spec.dataset)
+            if spec.test_cases:
+                test_case_store.add(conn, _row_by_id(conn, experiment_id), spec.test_cases)
     except IntegrityError as exc:
         raise ExperimentExists(
             f"experiment {spec.name!r} already exists in project {project!r}; pick another name."
@@ -77,21 +77,6 @@ def _insert_variants(conn: Connection, experiment_id: int, variants: Sequence[Va
             for index, v in enumerate(variants)
         ],
     )
-
-
-def _insert_cases(conn: Connection, experiment_id: int, cases: Sequence[TestCase]) -> None:
-    if cases:
-        conn.execute(
-            insert(experiment_test_cases),
-            [
-                {
-                    "experiment_id": experiment_id,
-                    "messages": c.messages,
-                    "reference_output": c.reference_output,
-                }
-                for c in cases
-            ],
-        )
 
 
 def list_experiments(engine: Engine, project: str) -> list[Experiment]:
@@ -129,15 +114,16 @@ def _row(conn: Connection, project: str, name: str):
     return row
 
 
+def _row_by_id(conn: Connection, experiment_id: int):
+    return conn.execute(select(experiments).where(experiments.c.id == experiment_id)).one()
+
+
 def _experiment(conn: Connection, row) -> Experiment:
     variants = conn.execute(
         select(experiment_variants)
         .where(experiment_variants.c.experiment_id == row.id)
         .order_by(experiment_variants.c.position)
     ).all()
-    cases = conn.execute(
-        select(func.count()).where(experiment_test_cases.c.experiment_id == row.id)
-    ).scalar_one()
     return Experiment(
         id=row.id,
         name=row.name,
@@ -151,30 +137,29 @@ def _experiment(conn: Connection, row) -> Experiment:
         started_at=as_utc(row.started_at),
         ended_at=as_utc(row.ended_at),
         variants=[VariantSpec(v.name, v.weight, bool(v.is_control), dict(v.config)) for v in variants],
-        test_case_count=cases,
+        test_case_count=test_case_store.count(conn, row),
+        dataset=test_case_store.dataset_name(conn, row),
+        dataset_version=row.dataset_version,
     )
 
 
 def add_test_cases(engine: Engine, project: str, name: str, cases: Sequence[TestCase]) -> int:
-    """Append test cases (all or none); returns how many the experiment now has."""
+    """Append test cases (all or none) to the experiment's dataset, as a new version of it; returns
+    how many test cases the experiment now has."""
     checked = [validate_test_case(c) for c in cases]
     with engine.begin() as conn:
-        row = _row(conn, project, name)
-        _insert_cases(conn, row.id, checked)
-        return conn.execute(
-            select(func.count()).where(experiment_test_cases.c.experiment_id == row.id)
-        ).scalar_one()
+        return test_case_store.add(conn, _row(conn, project, name), checked)
 
 
 def list_test_cases(engine: Engine, project: str, name: str) -> list[TestCase]:
+    """The experiment's test cases: the items of its dataset version (ids are dataset item ids)."""
+    return test_cases_with_version(engine, project, name)[1]
+
+
+def test_cases_with_version(engine: Engine, project: str, name: str) -> tuple[int | None, list[TestCase]]:
+    """(dataset version id, test cases): what a run runs and records."""
     with engine.connect() as conn:
-        row = _row(conn, project, name)
-        found = conn.execute(
-            select(experiment_test_cases)
-            .where(experiment_test_cases.c.experiment_id == row.id)
-            .order_by(experiment_test_cases.c.id)
-        ).all()
-    return [TestCase(list(r.messages), r.reference_output, r.id) for r in found]
+        return test_case_store.test_cases(conn, _row(conn, project, name))
 
 
 def start(engine: Engine, project: str, name: str) -> Experiment:

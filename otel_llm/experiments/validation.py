@@ -53,6 +53,7 @@ def validate_spec(spec: ExperimentSpec) -> ExperimentSpec:
         primary_metric=spec.primary_metric,
         author=spec.author or "",
         test_cases=cases,
+        dataset=(spec.dataset or "").strip() or None,
     )
 
 

@@ -131,6 +131,7 @@ __all__ = [
 # them, so ``metadata`` always describes the whole database.
 from otel_llm.storage import (  # noqa: E402,F401
     schema_console,
+    schema_datasets,
     schema_experiments,
     schema_prices,
     schema_prompts,

@@ -1,8 +1,9 @@
-"""Tables of the experiments area: experiments, their variants and test cases, automated runs, and
-the per-variant rollups results read on Postgres.
+"""Tables of the experiments area: experiments, their variants, automated runs, and the per-variant
+rollups results read on Postgres. An experiment's test cases are the items of a dataset
+(``schema_datasets``); a run records the dataset version it ran.
 
-A run's items are keyed by (run, test case, variant, repeat), so an interrupted run resumes by
-skipping the items it already recorded.
+A run's items are keyed by (run, test case = dataset item, variant, repeat), so an interrupted run
+resumes by skipping the items it already recorded.
 
 ``experiment_rollups``, ``experiment_latency_buckets`` and ``experiment_feedback_rollups`` are kept
 up to date by Postgres triggers on ``spans`` and ``feedback`` (migration ``0006_experiment_rollups``
@@ -105,6 +106,12 @@ experiments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("started_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True)),
+    # The test cases: a dataset (datasets.id), at a pinned version (dataset_version) or at its latest
+    # (NULL). No foreign key, here and on experiment_runs.dataset_version_id: SQLite adds and drops a
+    # plain column in place, where a constrained one means rebuilding the table, and dropping the old
+    # table would cascade-delete its variants and runs.
+    Column("dataset_id", Integer),
+    Column("dataset_version", Integer),
     UniqueConstraint("project_id", "name", name="uq_experiments_project_name"),
 )
 
@@ -121,17 +128,6 @@ experiment_variants = Table(
     UniqueConstraint("experiment_id", "name", name="uq_experiment_variants_name"),
 )
 
-experiment_test_cases = Table(
-    "experiment_test_cases",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("experiment_id", Integer, ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False),
-    Column("messages", JSON, nullable=False),
-    Column("reference_output", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_experiment_test_cases_experiment", "experiment_id"),
-)
-
 experiment_runs = Table(
     "experiment_runs",
     metadata,
@@ -140,6 +136,7 @@ experiment_runs = Table(
     Column("status", String(16), nullable=False),
     Column("repeat", Integer, nullable=False),
     Column("max_cost_usd", Float),
+    Column("dataset_version_id", Integer),  # dataset_versions.id of the items this run ran
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
     Column("error", Text),  # why a ``failed`` run failed: one sentence, secrets masked
@@ -154,7 +151,7 @@ experiment_run_items = Table(
     Column(
         "test_case_id",
         Integer,
-        ForeignKey("experiment_test_cases.id", ondelete="CASCADE"),
+        ForeignKey("dataset_items.id", ondelete="CASCADE", name="fk_experiment_run_items_item"),
         nullable=False,
     ),
     Column("variant", String(200), nullable=False),

@@ -2,6 +2,7 @@
 
 - ``list_spans(engine, project_id, SpanFilter(...), sort=..., cursor=...) -> Page`` (keyset pages),
 - ``get_span(engine, project_id, span_id)``, ``trace_spans(engine, project_id, trace_id)``,
+  ``spans_by_keys(engine, project_id, [(trace_id, span_id), ...])``,
 - ``build_tree(spans)`` (parent/child nesting), ``span_view(row)`` (what a user wants to read).
 """
 
@@ -13,6 +14,7 @@ from otel_llm.traces.query import (
     SpanFilter,
     get_span,
     list_spans,
+    spans_by_keys,
     trace_spans,
 )
 from otel_llm.traces.tree import build_tree
@@ -28,5 +30,6 @@ __all__ = [
     "get_span",
     "list_spans",
     "span_view",
+    "spans_by_keys",
     "trace_spans",
 ]

@@ -179,6 +179,19 @@ def get_span(engine: Engine, project_id: int, span_id: str) -> dict[str, Any] | 
     return _row_dict(row) if row is not None else None
 
 
+def spans_by_keys(engine: Engine, project_id: int, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The full rows of the (trace_id, span_id) pairs that exist in the project, in the order asked."""
+    wanted = [(t.strip().lower(), s.strip().lower()) for t, s in keys]
+    if not wanted:
+        return []
+    stmt = select(spans).where(
+        spans.c.project_id == project_id, tuple_(spans.c.trace_id, spans.c.span_id).in_(wanted)
+    )
+    with engine.connect() as connection:
+        found = {(r.trace_id, r.span_id): _row_dict(r) for r in connection.execute(stmt)}
+    return [found[k] for k in dict.fromkeys(wanted) if k in found]
+
+
 def trace_spans(engine: Engine, project_id: int, trace_id: str) -> list[dict[str, Any]]:
     """Every stored span of a trace (full rows), in start order, ready for ``build_tree``."""
     stmt = (

@@ -96,7 +96,7 @@ def test_overview_draws_its_charts_with_the_vendored_library(page, console):
 def test_navigation_reaches_every_area(page, console):
     page.goto(console.path("/traces"))
     labels = page.locator(".mainnav a").all_inner_texts()
-    assert labels == ["Traces", "Overview", "Prompts", "Experiments", "Replays", "Settings"]
+    assert labels == ["Traces", "Overview", "Prompts", "Experiments", "Datasets", "Replays", "Settings"]
     for label in labels:
         page.click(f".mainnav >> text={label}")
         assert page.locator(".mainnav a.active").inner_text() == label

@@ -29,7 +29,8 @@ api = Blueprint("experiments_api", __name__, url_prefix="/api/v1")
 NAME = {"name": "Experiment name."}
 EXPERIMENT = (
     "{experiment: {id, name, description, hypothesis, status, primary_metric, author, winner, created_at, "
-    "started_at, ended_at, variants: [{name, weight, is_control, config}], test_case_count}}"
+    "started_at, ended_at, variants: [{name, weight, is_control, config}], test_case_count, dataset, "
+    "dataset_version}}"
 )
 MESSAGE_SCHEMA = {
     "type": "object",
@@ -117,6 +118,10 @@ def list_experiments():
             "primary_metric": {"type": "string", "enum": list(METRICS), "default": "latency_ms"},
             "variants": {"type": "array", "items": VARIANT_SCHEMA},
             "test_cases": {"type": "array", "items": CASE_SCHEMA},
+            "dataset": {
+                "type": "string",
+                "description": "NAME or NAME@vN: an existing dataset's items as the test cases.",
+            },
         },
     },
     responses={
@@ -136,6 +141,7 @@ def create_experiment():
         primary_metric=body.get("primary_metric") or "latency_ms",
         author=g.actor,
         test_cases=_cases(body),
+        dataset=body.get("dataset"),
     )
     return {"experiment": service.create_experiment(engine(), g.project_name, spec).to_dict()}, 201
 
