@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from otel_llm.accounts import revoke_key
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import spans
+from otel_llm.storage.schema_datasets import dataset_items
 from otel_llm.storage.schema_replays import replays
 from otel_llm.storage.schema_scores import scores
 from tests.mcp_support import MARKER, HttpServer, data, http, seed, stdio, text
@@ -39,7 +40,7 @@ def _counts(url: str) -> tuple[int, ...]:
     with get_engine(url).connect() as connection:
         return tuple(
             connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (replays, spans, scores)
+            for table in (replays, spans, scores, dataset_items)
         )
 
 
@@ -59,6 +60,10 @@ def test_a_viewer_key_cannot_replay_over_stdio(seeded):
             refused = await client.call_tool("add_score", score)
             assert refused.is_error
             assert text(refused).endswith("this needs the editor role; you are viewer in alpha.")
+            ref = {"trace_id": seeded.ids["alpha_trace"], "span_id": seeded.ids["alpha_span"]}
+            refused = await client.call_tool("add_spans_to_dataset", {"name": "support-qa", "spans": [ref]})
+            assert refused.is_error
+            assert text(refused).endswith("this needs the editor role; you are viewer in alpha.")
 
     before = _counts(seeded.url)
     anyio.run(main)
@@ -67,6 +72,7 @@ def test_a_viewer_key_cannot_replay_over_stdio(seeded):
 
 def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
     ids = seeded_any.ids
+    beta_ref = {"trace_id": ids["beta_trace"], "span_id": ids["beta_span"]}
     seen: list[str] = []
 
     async def main():
@@ -87,6 +93,8 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
                 ("add_feedback", {"target": ids["beta_span"], "score": 1}),
                 ("add_score", {"target": ids["beta_span"], "name": "helpfulness", "value": 4}),
                 ("add_score", {"target": ids["beta_trace"], "name": "helpfulness", "value": 4}),
+                ("get_dataset_items", {"ref": "beta-qa"}),
+                ("add_spans_to_dataset", {"name": "beta-qa", "spans": [beta_ref]}),
             ]:
                 result = await client.call_tool(name, arguments)
                 assert result.is_error, (name, text(result))
@@ -100,6 +108,15 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
                 listed_scores = data(await client.call_tool("list_scores", arguments))
                 assert listed_scores["items"] == [], (arguments, listed_scores)
                 seen.append(str(listed_scores))
+            listed_datasets = data(await client.call_tool("list_datasets", {}))["items"]
+            assert [d["name"] for d in listed_datasets] == ["support-qa"]
+            into_alpha = {"name": "support-qa", "spans": [beta_ref]}
+            skipped = data(await client.call_tool("add_spans_to_dataset", into_alpha))
+            assert skipped["added"] == 0 and skipped["version"] is None
+            assert skipped["skipped"] == [
+                {"span_id": ids["beta_span"], "reason": "no such span in this project"}
+            ]
+            seen.append(str(listed_datasets) + str(skipped))
             support = data(await client.call_tool("get_prompt_version", {"ref": "support@v1"}))
             assert support["template"] == "You help {{customer}}."
             seen.append(str(support) + str(listed))

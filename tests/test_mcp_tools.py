@@ -13,7 +13,7 @@ from otel_llm_server.mcp_server.server import OtelLlmMcp
 from sqlalchemy import select
 
 from otel_llm import attributes as attrs
-from otel_llm import scores, traces
+from otel_llm import datasets, scores, traces
 from otel_llm.experiments import service
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
 from otel_llm.storage.db import get_engine
@@ -211,6 +211,61 @@ def test_scores_are_added_listed_and_shown_on_their_span(seeded):
     )
 
 
+def test_spans_added_to_a_dataset_and_its_items_read_back_in_pages(seeded):
+    ids = seeded.ids
+    call = {"trace_id": ids["alpha_trace"], "span_id": ids["alpha_span"]}
+    tool_span = {"trace_id": ids["alpha_trace"], "span_id": ids["alpha_tool_span"]}
+
+    async def main():
+        async with _in_process(seeded, "editor") as client:
+            listed = data(await client.call_tool("list_datasets", {}))
+            added = data(
+                await client.call_tool(
+                    "add_spans_to_dataset", {"name": "support-qa", "spans": [call, tool_span]}
+                )
+            )
+            again = data(
+                await client.call_tool("add_spans_to_dataset", {"name": "support-qa", "spans": [call]})
+            )
+            first = data(await client.call_tool("get_dataset_items", {"ref": "support-qa", "limit": 2}))
+            rest = data(
+                await client.call_tool(
+                    "get_dataset_items", {"ref": "support-qa", "offset": first["next_offset"], "max_chars": 0}
+                )
+            )
+            cut = data(await client.call_tool("get_dataset_items", {"ref": "support-qa", "offset": 2}))
+            old = data(await client.call_tool("get_dataset_items", {"ref": "support-qa@v1"}))
+            missing = await client.call_tool("get_dataset_items", {"ref": "support-qa@v9"})
+            return listed, added, again, first, rest, cut, old, missing
+
+    listed, added, again, first, rest, cut, old, missing = anyio.run(main)
+    assert listed["items"] == [
+        {"name": "support-qa", "description": "support questions", "current_version": 1, "item_count": 2}
+        | {"created_at": listed["items"][0]["created_at"]}
+    ]
+    assert (added["added"], added["version"], added["item_count"]) == (1, 2, 3)
+    assert [s["span_id"] for s in added["skipped"]] == [ids["alpha_tool_span"]]
+    assert again["added"] == 0 and again["skipped"][0]["reason"] == "the dataset already holds it"
+    engine = get_engine(seeded.url)
+    stored = datasets.resolve(engine, engine_project(engine, "alpha"), "support-qa")
+    assert [i["id"] for i in first["items"] + rest["items"]] == [i.id for i in stored]
+    assert first["version"] == 2 and first["item_count"] == 3 and first["next_offset"] == 2
+    assert "offset=next_offset" in first["note"] and rest["next_offset"] is None
+    assert first["items"][0] == {
+        "id": stored[0].id,
+        "variables": {"customer": "Ada"},
+        "expected_output": "Hello Ada",
+    }
+    from_span = rest["items"][0]
+    assert from_span["expected_output"] == LONG_ANSWER == stored[2].expected_output
+    assert (from_span["source_span_id"], from_span["messages"]) == (ids["alpha_span"], stored[2].messages)
+    cut_output = cut["items"][0]["expected_output"]
+    assert cut_output.startswith(LONG_ANSWER[:DEFAULT_MAX_CHARS]) and len(cut_output) < len(LONG_ANSWER)
+    assert "ref=support-qa@v2, offset=2 and max_chars=0" in cut_output
+    assert old["version"] == 1 and len(old["items"]) == 2 and old["next_offset"] is None
+    assert missing.is_error and "support-qa" in text(missing)
+
+
 def test_every_tool_explains_itself(seeded):
     async def main():
         async with _in_process(seeded) as client:
@@ -225,7 +280,7 @@ def test_every_tool_explains_itself(seeded):
         for name, schema in tool.input_schema.get("properties", {}).items():
             assert schema.get("description"), f"{tool.name}.{name} has no description"
     writers = {t.name for t in tools if not t.annotations.read_only_hint}
-    assert writers == {"replay_span", "add_score", "add_feedback"}
+    assert writers == {"replay_span", "add_spans_to_dataset", "add_score", "add_feedback"}
     assert [t.name for t in tools if t.annotations.open_world_hint] == ["replay_span"]
     assert {t.uri_template for t in templates} == {"prompt://{name}@v{version}", "span://{span_id}"}
 
