@@ -18,8 +18,8 @@ from otel_llm.experiments import service
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import spans
-from otel_llm.storage.schema_prompts import feedback
 from otel_llm.storage.schema_replays import replays
+from otel_llm.storage.schema_scores import scores
 from tests.mcp_support import LONG_ANSWER, HttpServer, data, engine_project, http, seed, stdio
 from tests.span_factory import emit, llm_attributes, span_pipeline
 
@@ -195,7 +195,7 @@ def test_an_editor_replays_a_span_over_http_into_its_own_project(db_url, tmp_pat
                 spans.c.span_id == replay["replay"]["span_id"]
             )
         ).one()
-        score = connection.execute(select(feedback)).one()
+        score = connection.execute(select(scores)).one()
     assert (stored.project_id, stored.original_span_id, stored.id) == (
         alpha,
         seeded.ids["alpha_span"],
@@ -203,7 +203,7 @@ def test_an_editor_replays_a_span_over_http_into_its_own_project(db_url, tmp_pat
     )
     assert stored.actor == "key:" + seeded.key("alpha", "editor").split("_")[1]
     assert tuple(replay_span) == (alpha, seeded.ids["alpha_span"])
-    assert (score.project_id, score.span_id, score.score, scored["feedback"]["id"]) == (
+    assert (score.project_id, score.span_id, score.value, scored["feedback"]["id"]) == (
         alpha,
         seeded.ids["alpha_span"],
         1.0,
