@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 
 import click
 from otel_llm_server.cli.db import database_url as chosen_database_url
@@ -85,8 +86,13 @@ def demo(ctx: click.Context, host: str, port: int, rounds: int, no_serve: bool) 
         provider.stop()
         _replay_hint(provider.url, running=False)
         return
-    _serve(url, host, port, password, provider.url)
-    provider.stop()
+    try:
+        _serve(url, host, port, password, provider.url)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        provider.stop()
+    _replay_hint(provider.url, running=False)  # Ctrl-C: how to replay from this same shell
 
 
 def _start_provider():
@@ -134,8 +140,10 @@ def _serve(url: str, host: str, port: int, password: str, provider_url: str) -> 
     click.echo(f"\nConsole: http://{host}:{port}/")
     click.echo(f"Sign in as {DEMO_EMAIL} with password {password}  (new password each demo run)")
     click.echo(
-        "Try: otel-llm traces list · otel-llm prompts versions support-agent · otel-llm experiments results model-bakeoff"
+        "Try (README.md, After the demo): otel-llm traces list · otel-llm prompts versions support-agent · "
+        "otel-llm experiments results model-bakeoff"
     )
     _replay_hint(provider_url, running=True)
     click.echo("Ctrl-C stops the console and the local provider.")
+    sys.stdout.flush()
     serve(app, host, port)

@@ -275,10 +275,17 @@ def stop(ctx, name, as_json):
     envvar="OTEL_LLM_MOCK_URL",
     help="Send every call to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
 )
+@click.option(
+    "--evaluator",
+    "evaluators",
+    multiple=True,
+    help="Judge every answer (scores on its span): exact, similarity, judge:helpfulness… (see `otel-llm eval`).",
+)
+@click.option("--judge-model", help="Model for judge:… evaluators (default: the judge prompt's).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON (no progress bar).")
 @click.pass_context
 @_friendly
-def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url, as_json):
+def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url, evaluators, judge_model, as_json):
     """Send every test case to every variant through the real SDKs, traced and tagged.
 
     Resumes the last unfinished run with the same --repeat (stopped by the cost cap, Ctrl-C or a
@@ -288,6 +295,7 @@ def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url, as_json):
     Example:
       otel-llm experiments run bakeoff --repeat 5 --concurrency 4 --max-cost 2.50
       otel-llm experiments run bakeoff --json | jq .status
+      otel-llm experiments run bakeoff --evaluator similarity --evaluator judge:helpfulness
     """
     from otel_llm.experiments import runs
 
@@ -319,6 +327,8 @@ def run(ctx, name, repeat, concurrency, max_cost, new_run, base_url, as_json):
             new_run=new_run,
             on_start=started,
             on_item=advanced,
+            evaluators=tuple(evaluators),
+            judge_model=judge_model,
         )
     finally:
         if "bar" in state:

@@ -28,6 +28,10 @@ COMMANDS = {
         "otel_llm_server.cli.demo:demo",
         "Run a sample app against the local provider, store a week of its spans, and serve the console.",
     ),
+    "eval": (
+        "otel_llm_server.cli.evaluate:evaluate",
+        "Evaluate variants on a dataset with evaluators; results with paired significance; a CI gate.",
+    ),
     "experiments": (
         "otel_llm_server.cli.experiments:experiments",
         "Compare models: create experiments, run them, read results with significance.",
@@ -67,6 +71,10 @@ COMMANDS = {
     ),
     "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
+    "worker": (
+        "otel_llm_server.cli.worker:worker",
+        "Apply online evaluation rules: judge a share of new production spans, within daily caps.",
+    ),
     "web": (
         "otel_llm_server.cli.web:web",
         "Serve the console (traces, overview, prompts, experiments, replays, settings) and /api/v1.",

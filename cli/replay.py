@@ -91,11 +91,9 @@ def _system_text(text: str | None, path: str | None) -> str | None:
 
 
 def _overrides(model, provider, temperature, max_tokens, system, system_file, prompt, no_cache) -> Overrides:
-    from otel_llm.providers import provider_for_model
-
     return Overrides(
         model=model,
-        provider=provider or provider_for_model(model),  # --model claude-* is sent to Anthropic
+        provider=provider,  # none: a --model of another provider (claude-*) is sent to that provider
         temperature=temperature,
         max_tokens=max_tokens,
         system_prompt=_system_text(system, system_file),
@@ -108,7 +106,7 @@ def _common_overrides(command: Callable) -> Callable:
     options = [
         click.option(
             "--temperature",
-            type=click.FloatRange(*providers.temperature_bounds()),
+            type=float,  # the service checks the range (each provider's own)
             help="Sampling temperature to use (each provider's own range applies).",
         ),
         click.option("--max-tokens", type=click.IntRange(min=1), help="Output token limit to use."),
@@ -134,7 +132,23 @@ def _common_overrides(command: Callable) -> Callable:
     return command
 
 
-PROVIDER_CHOICE = click.Choice(providers.names())
+class ProviderChoice(click.Choice):
+    """The registered providers, read when an option is parsed or shown: loading every adapter when
+    the module is imported would slow down every ``otel-llm replay`` command's start."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return providers.names()
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+
+PROVIDER_CHOICE = ProviderChoice()
 
 
 @click.group(cls=ReplayGroup, invoke_without_command=False)
@@ -234,6 +248,13 @@ def span(
 @click.option(
     "--concurrency", type=click.IntRange(1, 16), default=4, show_default=True, help="Replays at once."
 )
+@click.option(
+    "--evaluator",
+    "evaluators",
+    multiple=True,
+    help="Judge each replay against its original's output (scores on the replay's span): similarity, "
+    "judge:correctness… (see `otel-llm eval`).",
+)
 @click.pass_context
 @_friendly
 def batch(
@@ -256,6 +277,7 @@ def batch(
     as_json,
     base_url,
     concurrency,
+    evaluators,
 ):
     """Replay a selection of stored spans with the same overrides (a regression run).
 
@@ -266,6 +288,7 @@ def batch(
     Example:
       otel-llm replay batch --prompt support@v3 --since 7d --limit 50 --with-model gpt-4o
       otel-llm replay batch --model gpt-4o-mini --limit 20 --temperature 0 --json
+      otel-llm replay batch --prompt support --with-prompt support@v4 --evaluator similarity
     """
     from otel_llm.replay import batch as batch_service
 
@@ -283,6 +306,7 @@ def batch(
     )
     engine, project_id = _context(ctx)
     actor = _actor()
+    judging = _judging(engine, project_id, evaluators, base_url)
     plan = batch_service.plan(engine, project_id, selection, overrides, actor)
     stderr = sys.stderr
     with click.progressbar(length=len(plan.span_ids), label=f"Replay run {plan.run_id}", file=stderr) as bar:
@@ -295,8 +319,21 @@ def batch(
             concurrency=concurrency,
             base_url=base_url,
             progress=lambda *_: bar.update(1),
+            judging=judging,
         )
     _print_run(engine, project_id, run, as_json)
+
+
+def _judging(engine, project_id: int, evaluators: tuple[str, ...], base_url: str | None):
+    if not evaluators:
+        return None
+    from otel_llm.evaluation.attached import SpanJudging
+    from otel_llm.evaluation.errors import EvaluationError
+
+    try:
+        return SpanJudging(engine, project_id, evaluators, base_url=base_url)
+    except EvaluationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _print_run(engine, project_id: int, run: dict, as_json: bool, items: bool = False) -> None:

@@ -112,8 +112,9 @@ def span_filter(options: dict[str, Any]) -> SpanFilter:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--cursor", help="Continue after a previous page (printed at its end).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--ids", "ids_only", is_flag=True, help="Print only the span ids, one a line (for scripts).")
 @click.pass_context
-def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, **filters):
+def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, ids_only, **filters):
     """List stored LLM spans, newest first (or longest / costliest with --sort).
 
     \b
@@ -122,6 +123,7 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, **
       otel-llm traces list --since 24h --prompt support-answer
       otel-llm traces list --sort cost --json
       otel-llm traces list --score helpfulness --score 'exact=true'
+      SPAN_ID=$(otel-llm traces list --model gpt-4o-mini --status ok --limit 1 --ids)
     """
     try:
         selected = parse_selection(score_selection)
@@ -135,6 +137,10 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, **
         raise click.ClickException(str(exc)) from exc
     if as_json:
         _json({"items": page.items, "next_cursor": page.next_cursor})
+        return
+    if ids_only:
+        for item in page.items:
+            click.echo(item["span_id"])
         return
     if not page.items:
         click.echo("No spans match. Is the app configured with otel_llm.configure() and this project?")

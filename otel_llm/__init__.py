@@ -13,14 +13,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from otel_llm.context import tags
-from otel_llm.pipeline import configure, instrument, shutdown, uninstrument
-from otel_llm.processor import LLMSpanProcessor
-
 __version__ = "0.1.0"
 
-# Public names served by feature modules, imported on first use.
+# Public names served by feature modules, imported on first use (so ``import otel_llm`` alone, as
+# the command line's start does, loads no OpenTelemetry SDK).
 _LAZY = {
+    "configure": "otel_llm.pipeline",
+    "instrument": "otel_llm.pipeline",
+    "shutdown": "otel_llm.pipeline",
+    "uninstrument": "otel_llm.pipeline",
+    "tags": "otel_llm.context",
+    "LLMSpanProcessor": "otel_llm.processor",
     "SQLSpanExporter": "otel_llm.exporter",
     "get_prompt": "otel_llm.prompts.client",
     "experiment": "otel_llm.experiments.client",
@@ -35,12 +38,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-__all__ = [
-    "configure",
-    "shutdown",
-    "instrument",
-    "uninstrument",
-    "tags",
-    "LLMSpanProcessor",
-    *_LAZY,
-]
+__all__ = [*_LAZY]

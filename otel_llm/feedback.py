@@ -130,11 +130,12 @@ def record_feedback(
     try:
         if base:
             return _post(base, settings.api_key(api_key), target, score, comment)
+        from otel_llm import pipeline
         from otel_llm.prompts.catalog import project_id
         from otel_llm.storage.db import get_engine
 
-        engine = get_engine(database_url)
-        pid = project_id(engine, settings.project(project), create=True)
+        engine = get_engine(pipeline.app_database_url(database_url))
+        pid = project_id(engine, pipeline.app_project(project), create=True)
         return add_feedback(engine, pid, target, score, comment, source="sdk")
     except ScoreError:  # refused by the project's scale or target: the caller's input
         raise

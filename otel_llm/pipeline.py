@@ -31,7 +31,9 @@ def configure(
     Joins the global SDK ``TracerProvider`` when the app (or ``opentelemetry-instrument``) set one,
     otherwise creates and registers one. Calling it again replaces the earlier exporter. Arguments
     override the ``OTEL_LLM_*`` environment variables. An SQLite database is created or upgraded to
-    the current schema here (a Postgres one by ``otel-llm db upgrade``). This is the app's own
+    the current schema here (a Postgres one by ``otel-llm db upgrade``). ``database_url`` and
+    ``project`` are also where ``get_prompt``, ``experiment`` and ``record_feedback`` read and write
+    (``app_database_url`` / ``app_project``) unless given their own. This is the app's own
     pipeline: model calls the otel-llm server makes for a user never go through it
     (``otel_llm.server_calls``).
     """
@@ -49,8 +51,19 @@ def configure(
         batch = BatchSpanProcessor(exporter)
         provider.add_span_processor(batch)
         _state.update(provider=provider, batch=batch, exporter=exporter)
+        _state.update(database_url=database_url, project=project)
         _state["capture_content"] = settings.capture_content(capture_content)
         return provider
+
+
+def app_database_url(override: str | None = None) -> str:
+    """The database the app's clients use: ``override``, else ``configure``'s, else the environment's."""
+    return settings.database_url(override or _state.get("database_url"))
+
+
+def app_project(override: str | None = None) -> str:
+    """The project the app's clients use: ``override``, else ``configure``'s, else the environment's."""
+    return settings.project(override or _state.get("project"))
 
 
 def _prepare_embedded_database(database_url: str | None) -> None:
@@ -85,7 +98,7 @@ def shutdown() -> None:
         if batch is not None:
             batch.force_flush()
             batch.shutdown()
-        _state.update(batch=None, exporter=None)
+        _state.update(batch=None, exporter=None, database_url=None, project=None)
 
 
 def flush(timeout_millis: int = 30000) -> bool:

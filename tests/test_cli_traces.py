@@ -67,6 +67,14 @@ def test_traces_list_json_and_paging(cli, stored):
     assert "first page" in bad.output
 
 
+def test_traces_list_ids_prints_only_span_ids_for_scripts(cli, stored):
+    table = cli("traces", "list").output.splitlines()[1:]
+    ids = cli("traces", "list", "--ids").output.split()
+    assert ids == [line.split()[1] for line in table] and all(re.fullmatch("[0-9a-f]{16}", i) for i in ids)
+    newest_ok = cli("traces", "list", "--status", "ok", "--ids").output.strip()
+    assert "gpt-4o-mini" in cli("traces", "show", newest_ok).output
+
+
 def test_traces_show_text_and_json(cli, stored):
     span_id = json.loads(cli("traces", "list", "--json", "--model", "gpt-4o-mini").output)["items"][0][
         "span_id"

@@ -135,3 +135,17 @@ def test_replay_works_from_the_shell_after_the_demo(demo_db, mock_llm, monkeypat
     )
     assert result.exit_code == 0, result.output
     assert mock_llm.requests[-1].path == "/v1/messages"
+
+
+def test_an_evaluation_run_with_a_significant_comparison_is_stored(demo_db):
+    from otel_llm.evaluation import results
+
+    url, stdout = demo_db
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        [run_id] = conn.execute(text("SELECT id FROM eval_runs WHERE status = 'completed'")).scalars().all()
+        project_id = conn.execute(text("SELECT id FROM projects WHERE name = 'default'")).scalar_one()
+    found = results.run_results(engine, project_id, run_id)
+    significant = [v for v in found.verdicts if v.significant]
+    assert [v.evaluator for v in significant] == ["similarity"]  # one evaluator tells them apart
+    assert f"Evaluation run {run_id} on support-faq: brief scores" in stdout

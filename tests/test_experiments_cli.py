@@ -187,7 +187,7 @@ def test_every_write_command_answers_json_and_times_are_iso(db_url, mock_llm, mo
     assert created["author"]  # the account running the command, with no $USER
     assert _iso(created["created_at"])
     added = json.loads(_cli(db_url, "add-cases", "bakeoff", "--test-case", "Hi", "--json").output)
-    assert added == {"experiment": "bakeoff", "added": 1, "test_case_count": 1}
+    assert added == {"experiment": "bakeoff", "dataset": "bakeoff-cases", "added": 1, "test_case_count": 1}
 
     ran = _cli(db_url, "run", "bakeoff", "--base-url", mock_llm.url, "--json")
     assert ran.exit_code == 0, ran.output

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from otel_llm.experiments import aggregate, histogram, results, service
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
@@ -276,7 +276,11 @@ def test_concurrent_writers_of_overlapping_batches_count_each_span_once(pg_url):
 def test_spans_stored_before_the_migration_are_backfilled(pg_url):
     migrate.downgrade(pg_url, "0005_replays")
     rows = _spans(13, 250)
+    with get_engine(pg_url).begin() as conn:  # the writer's columns include ones added after 0005
+        conn.execute(text("ALTER TABLE spans ADD COLUMN evaluation varchar(16)"))
     _store(pg_url, rows[:150])
+    with get_engine(pg_url).begin() as conn:
+        conn.execute(text("ALTER TABLE spans DROP COLUMN evaluation"))
     migrate.upgrade(pg_url)
     _store(pg_url, rows[150:])
     _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))

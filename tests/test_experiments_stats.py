@@ -67,8 +67,10 @@ def test_holm_adjusts_across_variants():
 
 def test_degenerate_groups():
     assert stats.compare_means(stats.Sample(1, 5.0, 0.0), stats.Sample(10, 5.0, 1.0)) is None
-    same = stats.compare_means(stats.Sample(5, 2.0, 0.0), stats.Sample(5, 2.0, 0.0))
-    assert same.p_value == 1.0
+    # Constant groups give no evidence either way: no p-value at all (4 vs 4 constant scores
+    # were once called p = 0).
+    assert stats.compare_means(stats.Sample(5, 2.0, 0.0), stats.Sample(5, 2.0, 0.0)) is None
+    assert stats.compare_means(stats.Sample(4, 5.0, 0.0), stats.Sample(4, 4.0, 0.0)) is None
     assert stats.compare_proportions(10, 10, 10, 10).p_value == 1.0
     assert stats.compare_proportions(0, 0, 1, 2) is None
 

@@ -59,6 +59,19 @@ def test_batch_run_stores_a_summary_of_changes_tokens_cost_and_errors(app, tmp_p
     assert len(again) == 4  # replay spans are never selected for another run
 
 
+def test_a_batch_with_a_claude_model_alone_is_sent_to_anthropic(sqlite_app):
+    app = sqlite_app
+    for question in ("first?", "second?"):
+        app.chat(messages=[{"role": "user", "content": question}])
+    app.mock.clear()
+    overrides = Overrides(model="claude-haiku-4-5")  # `replay batch --with-model claude-haiku-4-5`
+    run = plan(app.engine, app.project_id, Selection(model="gpt-4o-mini", limit=10), overrides, "ana")
+    result = execute(app.engine, app.project_id, run, overrides, "ana", base_url=app.mock.url)
+
+    assert result["status"] == "ok" and result["count"] == 2
+    assert [r.path for r in app.mock.requests] == ["/v1/messages", "/v1/messages"]
+
+
 def test_selection_by_prompt_label_and_age(sqlite_app):
     import otel_llm
     from otel_llm.prompts import labels, versions

@@ -151,7 +151,7 @@ def test_a_claude_model_on_an_openai_span_is_sent_to_anthropic(sqlite_app, run):
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["status"] == "ok" and data["overrides"]["provider"] == "anthropic"
+    assert data["status"] == "ok" and data["overrides"] == {"model": "claude-haiku-4-5"}  # as asked
     sent = sqlite_app.mock.requests[-1]
     assert sent.path == "/v1/messages" and sent.json["model"] == "claude-haiku-4-5"
 

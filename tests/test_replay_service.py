@@ -230,6 +230,19 @@ def test_anthropic_replays_on_openai(sqlite_app):
     assert body["stop"] == ["###"] and body["temperature"] == 0.4 and body["max_completion_tokens"] == 200
 
 
+def test_a_model_of_another_provider_alone_switches_to_that_provider(sqlite_app):
+    """What the CLI, the console and the API all send: a claude-* model never goes to OpenAI."""
+    app = sqlite_app
+    to_anthropic = replay(app, app.chat(), Overrides(model="claude-haiku-4-5"))
+    sent = app.mock.requests[-1]
+    assert to_anthropic.status == "ok", to_anthropic.error
+    assert sent.path == "/v1/messages" and json.loads(sent.body)["model"] == "claude-haiku-4-5"
+    to_openai = replay(app, app.message(), Overrides(model="gpt-4o-mini"))
+    assert to_openai.status == "ok" and app.mock.requests[-1].path == "/v1/chat/completions"
+    same = replay(app, app.chat(), Overrides(model="gpt-4.1-mini"))  # same provider: no translation
+    assert same.status == "ok" and app.mock.requests[-1].path == "/v1/chat/completions"
+
+
 def test_switching_provider_without_a_model_is_refused_before_sending(sqlite_app):
     app = sqlite_app
     span_id = app.chat()

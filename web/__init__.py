@@ -25,6 +25,7 @@ AREAS = (
     "otel_llm_server.web.datasets",
     "otel_llm_server.web.prices",
     "otel_llm_server.web.scores",
+    "otel_llm_server.web.evaluations",
 )
 
 

@@ -10,10 +10,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from otel_llm.accounts.errors import AccountError
 from otel_llm.accounts.projects import require_project
@@ -24,9 +24,26 @@ from otel_llm.storage.timeutil import as_utc
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
-# A hash made once, checked against when the email is unknown, so a wrong email costs the same
-# time as a wrong password (sign-in timing does not reveal which emails exist).
-_DUMMY_HASH = generate_password_hash("otel-llm-timing-equaliser")
+
+
+def generate_password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash as make  # loaded on use: commands start fast
+
+    return make(password)
+
+
+def check_password_hash(password_hash: str, password: str) -> bool:
+    from werkzeug.security import check_password_hash as check
+
+    return check(password_hash, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash made once (on the first sign-in, not at import: scrypt takes a while), checked against
+    when the email is unknown, so a wrong email costs the same time as a wrong password (sign-in
+    timing does not reveal which emails exist)."""
+    return generate_password_hash("otel-llm-timing-equaliser")
 
 
 class UserNotFound(AccountError):
@@ -214,7 +231,7 @@ def verify_credentials(engine: Engine, email: str, password: str) -> User | None
     with engine.connect() as connection:
         row = connection.execute(select(users).where(users.c.email == email)).first()
     if row is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not check_password_hash(row.password_hash, password or "") or row.disabled:
         return None

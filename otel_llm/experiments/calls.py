@@ -54,15 +54,15 @@ def call(
         trace_id = format(span.get_span_context().trace_id, "032x")
         try:
             with tags(experiment=experiment, variant=variant.name, **variant.prompt_tags):
-                response = _send(client, variant, messages)
+                response = send(client, variant, messages)
         except Exception as exc:  # provider errors are results, not crashes
             elapsed = (time.perf_counter() - started) * 1000
             return CallResult(False, elapsed, None, trace_id, redact(f"{type(exc).__name__}: {exc}")[:1000])
     elapsed = (time.perf_counter() - started) * 1000
-    return CallResult(True, elapsed, _cost(variant, response, pricing), trace_id)
+    return CallResult(True, elapsed, cost(variant, response, pricing), trace_id)
 
 
-def _send(client: Any, variant: PreparedVariant, messages: list[dict[str, str]]) -> Any:
+def send(client: Any, variant: PreparedVariant, messages: list[dict[str, str]]) -> Any:
     """The variant's request, written by its provider's adapter from the neutral form."""
     config = variant.config
     adapter = providers.adapter(config["provider"])
@@ -78,7 +78,7 @@ def _send(client: Any, variant: PreparedVariant, messages: list[dict[str, str]])
     return adapter.resource(client, adapter.chat_api).create(**kwargs)
 
 
-def _cost(variant: PreparedVariant, response: Any, pricing: PricingTable) -> float | None:
+def cost(variant: PreparedVariant, response: Any, pricing: PricingTable) -> float | None:
     provider = variant.config["provider"]
     usage = providers.adapter(provider).usage(response)
     if usage is None:

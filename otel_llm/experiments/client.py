@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from otel_llm import settings
+from otel_llm import pipeline, settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import attach_tags, detach_tags
 from otel_llm.experiments import assign
@@ -70,8 +70,8 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         self.name = name
         self.unit_id = str(unit_id) if unit_id is not None else uuid.uuid4().hex
         self.default = dict(default or {})
-        self.project = settings.project(project)
-        self.database_url = database_url
+        self.project = pipeline.app_project(project)
+        self.database_url = pipeline.app_database_url(database_url)
         self.api_url = settings.api_url(api_url)
         self.api_key = settings.api_key(api_key)
         self.cache_ttl = cache_ttl
@@ -111,7 +111,7 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         self.__exit__(*exc)
 
     def _config(self) -> dict[str, Any]:
-        source = self.api_url or settings.database_url(self.database_url)
+        source = self.api_url or self.database_url
         key = (mask_url(source), fingerprint(f"{source} {self.api_key}"), self.project, self.name)
         return _cache.get(key, self._fetch, ttl=self.cache_ttl)
 

@@ -182,7 +182,9 @@ def _comparison(metric, name, control, rows, result: stats.TestResult, p_adjuste
     control_value = _value(metric, rows.get(control))
     relative = result.difference / control_value if control_value else None
     better = result.difference > 0 if HIGHER_IS_BETTER[metric] else result.difference < 0
-    significant = p_adjusted < stats.ALPHA
+    significant = (
+        p_adjusted < stats.ALPHA and _smallest_group(metric, name, control, rows) >= stats.MIN_SAMPLE
+    )
     comparison = Comparison(
         metric=metric,
         variant=name,
@@ -202,6 +204,15 @@ def _comparison(metric, name, control, rows, result: stats.TestResult, p_adjuste
         summary="",
     )
     return _with_summary(comparison)
+
+
+def _smallest_group(metric: str, name: str, control: str, rows: dict[str, VariantRow]) -> int:
+    def size(row: VariantRow | None) -> int:
+        if row is None:
+            return 0
+        return row.calls if metric == "success_rate" else _moments(metric, row).n
+
+    return min(size(rows.get(name)), size(rows.get(control)))
 
 
 def _with_summary(comparison: Comparison) -> Comparison:

@@ -37,6 +37,7 @@ from otel_llm.experiments.prompt_refs import resolve_prompt
 from otel_llm.masking import short_error
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
+from otel_llm.storage import writer
 from otel_llm.storage.schema_datasets import dataset_versions
 from otel_llm.storage.schema_experiments import experiment_run_items, experiment_runs
 
@@ -95,6 +96,8 @@ def run_experiment(
     stop: threading.Event | None = None,
     wait: bool = True,
     record_refusal: bool = False,
+    evaluators: tuple[str, ...] = (),
+    judge_model: str | None = None,
 ) -> RunReport:
     """Run (or resume) experiment ``name``. Ctrl-C or ``stop`` ends it cleanly as ``interrupted``;
     an unexpected error stores it ``failed`` with the reason and raises ``RunFailed``.
@@ -103,9 +106,13 @@ def run_experiment(
     before anything is called or stored; with ``record_refusal``, a ``failed`` run holding that
     sentence is stored (and reported to ``on_start``) instead. With ``wait=False``,
     ``RunInProgress`` is raised at once when this process is already running the experiment.
+    ``evaluators`` (``otel_llm.evaluation`` names) judge every answer against its test case's
+    reference output; their verdicts are scores on the answer's span and judge calls count in the
+    run's cost.
     """
     _check_options(repeat, concurrency, max_cost_usd)
     project_id, experiment, (version_id, cases), variants = _plan(engine, project, name)
+    judging = _judging(engine, project_id, evaluators, base_url, judge_model)
     problem = _credentials_problem(variants, base_url)
     if problem:
         if not record_refusal:
@@ -128,8 +135,21 @@ def run_experiment(
             on_item,
             stop or threading.Event(),
         )
+        runner.judging = judging
         _execute(engine, runner, items, concurrency, on_start)
     return report
+
+
+def _judging(engine: Engine, project_id: int, evaluators, base_url, judge_model):
+    if not evaluators:
+        return None
+    from otel_llm.evaluation.attached import SpanJudging
+    from otel_llm.evaluation.errors import EvaluationError
+
+    try:
+        return SpanJudging(engine, project_id, evaluators, base_url=base_url, judge_model=judge_model)
+    except EvaluationError as exc:
+        raise ExperimentError(str(exc)) from exc
 
 
 def _plan(
@@ -353,6 +373,7 @@ class _Runner:
         self.pricing = project_pricing(engine, project_id, PricingTable.load())  # as its spans are
         self.clients: dict[str, Any] = {}
         self.base_url = base_url
+        self.judging = None  # evaluation.attached.SpanJudging when the run has --evaluator
         self.lock = threading.Lock()
 
     def run(self, items: list[Item], concurrency: int) -> None:
@@ -395,7 +416,7 @@ class _Runner:
             except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
                 return
 
-    def _call(self, item: Item) -> tuple[CallResult, server_calls.Recording]:
+    def _call(self, item: Item) -> tuple[CallResult, list[dict[str, Any]], list]:
         provider = item.variant.config["provider"]
         with self.lock:
             client = self.clients.get(provider)
@@ -403,14 +424,21 @@ class _Runner:
                 client = self.clients[provider] = providers.client(provider, base_url=self.base_url)
         with server_calls.record(self.project_id) as recording:
             result = call(client, self.experiment, item.variant, item.case.messages, self.pricing)
-        return result, recording
+        rows = recording.rows(self.engine)
+        verdicts = (
+            self.judging.judge(rows, item.case.reference_output, item.case.messages) if self.judging else []
+        )
+        return result, rows, verdicts
 
-    def _record(self, item: Item, result: CallResult, recording: server_calls.Recording) -> None:
-        """The item and its spans in one transaction (the spans alone if the item was a duplicate)."""
+    def _record(self, item: Item, result: CallResult, rows: list[dict[str, Any]], verdicts: list) -> None:
+        """The item, its spans and their scores in one transaction (the spans alone if the item was
+        a duplicate)."""
         case_id, variant, repeat_index = _key(item)
         try:
             with self.engine.begin() as conn:
-                recording.write(conn)
+                writer.insert_rows(conn, rows)
+                if self.judging:
+                    self.judging.store(conn, rows, verdicts)
                 conn.execute(
                     insert(experiment_run_items).values(
                         run_id=self.report.run_id,
@@ -426,11 +454,13 @@ class _Runner:
                 )
         except IntegrityError:  # another runner recorded the same item first; this call was made too
             with self.engine.begin() as conn:
-                recording.write(conn)
+                writer.insert_rows(conn, rows)
             return
         self.report.done += 1
         self.report.failed += 0 if result.ok else 1
-        self.report.cost_usd += result.cost_usd or 0.0
+        self.report.cost_usd += (result.cost_usd or 0.0) + (
+            self.judging.cost(verdicts) if self.judging else 0.0
+        )
         if self.on_item:
             self.on_item(item, result)
 

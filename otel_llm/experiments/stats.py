@@ -24,6 +24,8 @@ ALPHA = 0.05
 POWER = 0.80
 CONFIDENCE = 0.95
 MIN_EXPECTED_COUNT = 5
+MIN_SAMPLE = 5
+"""Fewest values per group for a difference to be called significant, whatever its p-value."""
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,16 @@ def _z_test(s1: int, n1: int, s0: int, n0: int) -> float:
 
 
 def compare_means(variant: Sample, control: Sample) -> TestResult | None:
-    """Welch's t-test of variant vs control means; None when a group has fewer than 2 values."""
+    """Welch's t-test of variant vs control means; None when a group has fewer than 2 values or
+    both are constant (4 × 5.0 vs 4 × 4.0 is no evidence of anything, not p = 0)."""
     if variant.n < 2 or control.n < 2:
         return None
     difference = variant.mean - control.mean
     v1, v0 = variant.sd**2 / variant.n, control.sd**2 / control.n
     se = math.sqrt(v1 + v0)
     needed = _needed(mean_sample_size(difference, variant.sd, control.sd), min(variant.n, control.n))
-    if se == 0:  # both groups constant: any difference is certain
-        p_value = 1.0 if difference == 0 else 0.0
-        return TestResult(difference, difference, difference, p_value, "Welch's t-test", needed)
+    if se == 0:  # both groups constant: no test can say how sure a difference is
+        return None
     df = (v1 + v0) ** 2 / (v1**2 / (variant.n - 1) + v0**2 / (control.n - 1))
     p_value = float(
         sps.ttest_ind_from_stats(

@@ -47,6 +47,8 @@ def _chance(c: Comparison) -> str:
     shown = format_p(c.p_adjusted)
     if c.significant:
         return f"this is unlikely to be chance, {shown}"
+    if c.p_adjusted < 0.05:
+        return f"too few values to tell ({shown}, but at least 5 per variant are needed)"
     needed = (
         f"; about {c.needed_per_variant} more calls per variant would tell" if c.needed_per_variant else ""
     )

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from otel_llm.mockllm import corpus
+from otel_llm.mockllm import corpus, judge
 
 VOCABULARY = (
     "the model answers with a short deterministic reply about data signal prompt version latency "
@@ -94,6 +94,9 @@ def reply_pieces(seed: bytes, model: str, question: str, system: str = "") -> li
     ``seed`` (which covers model, temperature and messages); a brief system prompt drops a fact and one
     that asks for a next step adds it. Every API the local provider serves calls this for its text.
     """
+    verdict = judge.answer(question + "\n" + system)
+    if verdict is not None:
+        return split(verdict)
     rng = rng_for(seed, "text")
     topic = topic_for(question)
     tone = corpus.TONES.get(model_family(model), corpus.DEFAULT_TONE)

@@ -27,7 +27,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any
 
-from otel_llm import settings
+from otel_llm import pipeline, settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import attach_tags, detach_tags
 from otel_llm.hashing import text_hash
@@ -166,7 +166,7 @@ def _source(project, database_url, api_url, api_key):
     base = settings.api_url(api_url)
     if base:
         return _ApiSource(base, settings.api_key(api_key))
-    return _DatabaseSource(settings.database_url(database_url), settings.project(project))
+    return _DatabaseSource(pipeline.app_database_url(database_url), pipeline.app_project(project))
 
 
 class _DatabaseSource:

@@ -99,7 +99,12 @@ def _linked_spans(project_id: int, pid: int, name: str, since, until):
         spans.c.cost_usd,
     ]
     # Replays are the team's re-runs, not app traffic: they never count toward a version.
-    window = [spans.c.project_id == project_id, spans.c.is_llm.is_(True), spans.c.replay_of.is_(None)]
+    window = [
+        spans.c.project_id == project_id,
+        spans.c.is_llm.is_(True),
+        spans.c.replay_of.is_(None),
+        spans.c.evaluation.is_(None),
+    ]
     if since is not None:
         window.append(spans.c.start_time >= since)
     if until is not None:

@@ -157,15 +157,27 @@ def execute(
     concurrency: int = 4,
     base_url: str | None = None,
     progress: Progress | None = None,
+    judging: Any = None,
 ) -> dict[str, Any]:
-    """Replay every planned span, then store and return the run's summary."""
+    """Replay every planned span, then store and return the run's summary. ``judging``
+    (``otel_llm.evaluation.attached.SpanJudging``) scores each replay against its original."""
     workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
     results: list[ReplayResult] = []
     skipped: list[dict[str, str]] = []
     try:
         with server_calls.instrumented():  # the SDKs stay patched between the run's calls
             _replay_all(
-                engine, project_id, run, overrides, actor, workers, base_url, progress, results, skipped
+                engine,
+                project_id,
+                run,
+                overrides,
+                actor,
+                workers,
+                base_url,
+                progress,
+                results,
+                skipped,
+                judging,
             )
     except BaseException as exc:  # Ctrl-C or a database failure: stop, and say so on the run
         message = redact(str(exc)) or f"stopped ({type(exc).__name__})"
@@ -178,7 +190,7 @@ def execute(
 
 
 def _replay_all(
-    engine, project_id, run, overrides, actor, workers, base_url, progress, results, skipped
+    engine, project_id, run, overrides, actor, workers, base_url, progress, results, skipped, judging=None
 ) -> None:
     """Replay the planned spans ``workers`` at a time, collecting results and skipped spans as they land."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="otel-llm-replay")
@@ -193,6 +205,7 @@ def _replay_all(
                 actor=actor,
                 base_url=base_url,
                 run_id=run.run_id,
+                judging=judging,
             ): span_id
             for span_id in run.span_ids
         }

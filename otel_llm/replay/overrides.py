@@ -100,8 +100,9 @@ def apply(request: ReplayRequest, overrides: Overrides, system_text: str | None 
     out = request.copy()
     if overrides.no_cache:
         _remove_cache(out)
-    if overrides.provider and overrides.provider != out.provider:
-        _switch_provider(out, overrides)
+    target = _target_provider(out, overrides)
+    if target and target != out.provider:
+        _switch_provider(out, target, overrides)
     if overrides.model:
         out.params["model"] = overrides.model.strip()
     if overrides.temperature is not None:
@@ -113,18 +114,33 @@ def apply(request: ReplayRequest, overrides: Overrides, system_text: str | None 
     return out
 
 
-def _switch_provider(out: ReplayRequest, overrides: Overrides) -> None:
-    target = providers.adapter(overrides.provider)
+def _target_provider(request: ReplayRequest, overrides: Overrides) -> str | None:
+    """The provider asked for; else, when the model override is named like another provider's
+    models (``claude-*`` on an OpenAI call), that provider: a model is never sent to a provider
+    that does not serve it. An endpoint serving many makers' models (OpenRouter, Groq…) is kept.
+    None keeps the original provider."""
+    if overrides.provider:
+        return overrides.provider
+    if request.provider != request.adapter.name:
+        return None
+    named = providers.provider_for_model(overrides.model)
+    if named is not None and providers.adapter(named) is not request.adapter:
+        return named
+    return None
+
+
+def _switch_provider(out: ReplayRequest, provider: str, overrides: Overrides) -> None:
+    target = providers.adapter(provider)
     if not overrides.model:
         raise InvalidOverride(
-            f"switching to {overrides.provider} needs a model of that provider (the original model "
+            f"switching to {provider} needs a model of that provider (the original model "
             f"{out.model!r} is a {out.provider} model); add --model."
         )
-    source, out.provider = out.adapter, overrides.provider
+    source, out.provider = out.adapter, provider
     if target is source:  # another endpoint of the same API: nothing to translate
         return
     params = out.params | ({"stream": True} if out.stream else {})
-    out.api, out.params, warnings = translate.translate(out.api, overrides.provider, params)
+    out.api, out.params, warnings = translate.translate(out.api, provider, params)
     out.stream = bool(out.params.get("stream"))
     out.notes.append(f"translated from {source.label} to {target.label}")
     out.notes.extend(warnings)

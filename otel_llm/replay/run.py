@@ -92,8 +92,11 @@ def replay_span(
     dry_run: bool = False,
     base_url: str | None = None,
     run_id: int | None = None,
+    judging: Any = None,
 ) -> ReplayResult:
-    """Replay stored span ``span_id`` with ``overrides``; stored as a ``replays`` row unless dry-run."""
+    """Replay stored span ``span_id`` with ``overrides``; stored as a ``replays`` row unless dry-run.
+    ``judging`` (``otel_llm.evaluation.attached.SpanJudging``) scores the replay's answer against the
+    original's output."""
     overrides = overrides or Overrides()
     original, request, system = prepare(engine, project_id, span_id, overrides)
     result = ReplayResult("dry_run", original, request, overrides, notes=list(request.notes))
@@ -108,7 +111,8 @@ def replay_span(
     result.error = error
     result.replay = replay_row
     result.comparison = diff.compare(original, replay_row) if error is None else None
-    result.id = _store(engine, project_id, result, rows, actor, run_id)
+    verdicts = judging.judge(rows, diff.output_text(original), None) if judging and error is None else []
+    result.id = _store(engine, project_id, result, rows, actor, run_id, (judging, verdicts))
     return result
 
 
@@ -136,15 +140,24 @@ def _send(
 
 
 def _store(
-    engine: Engine, project_id: int, result: ReplayResult, rows: list[dict], actor: str, run_id: int | None
+    engine: Engine,
+    project_id: int,
+    result: ReplayResult,
+    rows: list[dict],
+    actor: str,
+    run_id: int | None,
+    judged: tuple[Any, list] = (None, []),
 ) -> int:
-    """The replay span(s) and the replay row, in one transaction."""
+    """The replay span(s), their scores and the replay row, in one transaction."""
     replay = result.replay or {}
     summary = diff.summary(result.comparison) if result.comparison else {}
     summary["warnings"] = result.notes
     summary["request"] = {"api": result.request.api, "model": result.request.model}
     with engine.begin() as connection:
         writer.insert_rows(connection, rows)
+        judging, verdicts = judged
+        if judging is not None:
+            judging.store(connection, rows, verdicts)
         return store.insert_replay(
             connection,
             project_id=project_id,

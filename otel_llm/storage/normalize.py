@@ -196,6 +196,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "experiment": _str(a.get(attrs.EXPERIMENT)),
         "variant": _str(a.get(attrs.EXPERIMENT_VARIANT)),
         "replay_of": _str(a.get(attrs.REPLAY_OF), 16),
+        "evaluation": _str(a.get(attrs.EVALUATION), 16),
         "attributes": a,
         "events": record.events,
         "resource": record.resource,

@@ -97,6 +97,7 @@ spans = Table(
     Column("experiment", String(200)),
     Column("variant", String(200)),
     Column("replay_of", String(16)),
+    Column("evaluation", String(16)),  # run | judge: made to evaluate, never app traffic
     Column("attributes", JSONType, nullable=False),
     Column("events", JSONType, nullable=False),
     Column("resource", JSONType, nullable=False),
@@ -132,6 +133,7 @@ __all__ = [
 from otel_llm.storage import (  # noqa: E402,F401
     schema_console,
     schema_datasets,
+    schema_evaluations,
     schema_experiments,
     schema_prices,
     schema_prompts,

@@ -79,6 +79,7 @@ def overview(
         spans.c.project_id == project_id,
         spans.c.is_llm.is_(True),
         spans.c.replay_of.is_(None),
+        spans.c.evaluation.is_(None),
         spans.c.start_time >= since,
     ]
     groups = _pg_groups(engine, step, where) if is_postgres(engine) else _python_groups(engine, step, where)
