@@ -266,6 +266,50 @@ def test_spans_added_to_a_dataset_and_its_items_read_back_in_pages(seeded):
     assert missing.is_error and "support-qa" in text(missing)
 
 
+def test_evaluation_results_are_the_services_and_stay_in_their_project(seeded, mock_llm):
+    from otel_llm import pipeline
+    from otel_llm.evaluation import results, runs
+
+    engine = get_engine(seeded.url)
+    questions = [
+        datasets.ItemSpec(messages=[{"role": "user", "content": f"Reset my password ({i})"}])
+        for i in range(3)
+    ]
+    variants = ("a:model=gpt-4o-mini", "b:model=claude-3-5-haiku-latest,max_tokens=200")
+    run_ids = {}
+    try:
+        for project in ("alpha", "beta"):
+            datasets.create(engine, engine_project(engine, project), "faq", items=questions)
+            spec = runs.RunSpec("faq", variants, ("contains", "similarity"), base_url=mock_llm.url)
+            run_ids[project] = runs.run_evaluation(engine, project, spec).run_id
+    finally:
+        pipeline.uninstrument()
+        pipeline.shutdown()
+
+    async def main():
+        async with _in_process(seeded) as client:
+            listed = data(await client.call_tool("list_evaluation_runs", {}))
+            found = data(await client.call_tool("evaluation_results", {"run_id": run_ids["alpha"]}))
+            other = await client.call_tool("evaluation_results", {"run_id": run_ids["beta"]})
+            return listed, found, other
+
+    listed, found, other = anyio.run(main)
+    assert [(r["id"], r["dataset"], r["variants"]) for r in listed["items"]] == [
+        (run_ids["alpha"], "faq", ["a", "b"])
+    ]
+    stored = results.run_results(engine, engine_project(engine, "alpha"), run_ids["alpha"]).to_dict()
+    assert found["cells"] == stored["cells"] and len(found["cells"]) == 4
+    assert found["comparisons"] == stored["comparisons"] and len(found["comparisons"]) == 2
+    assert [(c["evaluator"], c["baseline"], c["candidate"]) for c in found["comparisons"]] == [
+        ("contains", "a", "b"),
+        ("similarity", "a", "b"),
+    ]
+    assert all(c["summary"].endswith(".") for c in found["comparisons"])
+    assert found["run"]["status"] == "completed" and "distributions" not in found
+    assert [v["name"] for v in found["run"]["variants"]] == ["a", "b"]
+    assert other.is_error and f"no evaluation run {run_ids['beta']} in this project" in text(other)
+
+
 def test_every_tool_explains_itself(seeded):
     async def main():
         async with _in_process(seeded) as client:
