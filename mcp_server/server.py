@@ -25,6 +25,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from otel_llm.accounts import AccountError
+from otel_llm.datasets import DatasetError
+from otel_llm.evaluation.errors import EvaluationError
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.feedback import FeedbackError
 from otel_llm.masking import redact, short_error
@@ -39,9 +41,12 @@ otel-llm stores the LLM calls (spans) of an application, its prompt versions and
 experiments. Start with search_llm_calls (filters: model, status=error, since=24h, prompt_name…),
 then get_span for one call or get_trace for the agent/tool steps around it. Prompts: list_prompts,
 list_prompt_versions, get_prompt_version, diff_prompt_versions, prompt_metrics. Experiments:
-list_experiments, experiment_results. With an editor key: replay_span (send a call again with
-another model, temperature or system prompt and compare), add_feedback. Everything is scoped to
-the project of the API key. Long texts are cut; each cut says how to read the rest."""
+list_experiments, experiment_results. Datasets: list_datasets, get_dataset_items. Evaluation runs
+(a dataset answered by variants, judged by evaluators): list_evaluation_runs, evaluation_results. Scores:
+list_score_configs, list_scores (get_span shows a span's scores). With an editor key: replay_span
+(send a call again with another model, temperature or system prompt and compare),
+add_spans_to_dataset, add_score, add_feedback. Everything is scoped to the project of the
+API key. Long texts are cut; each cut says how to read the rest."""
 
 USER_ERRORS = (
     AccessDenied,
@@ -51,6 +56,8 @@ USER_ERRORS = (
     InvalidCursor,
     PromptError,
     ExperimentError,
+    DatasetError,
+    EvaluationError,
     ReplayError,
     FeedbackError,
 )
@@ -135,5 +142,6 @@ def _description(fn: Callable[..., Any]) -> str:
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON (the agent pays for every character); datetimes as ISO 8601."""
-    return orjson.dumps(value, default=str).decode()
+    """Compact JSON (the agent pays for every character); datetimes as ISO 8601. Keys that are not
+    exactly ``str`` (SQLAlchemy's ``quoted_name`` of a row mapping) are written as strings."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()

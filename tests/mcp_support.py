@@ -16,6 +16,7 @@ import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from otel_llm import datasets, scores
 from otel_llm.accounts import create_key, create_project
 from otel_llm.prompts import versions
 from otel_llm.storage.db import get_engine
@@ -40,7 +41,9 @@ class Seeded:
 
 def seed(url: str, tmp_path: Path) -> Seeded:
     """Project alpha: an agent trace (a tool span, a model call with a long answer), prompt support
-    v1 and v2. Project beta: a model call, prompt support and prompt beta-only, all marked MARKER."""
+    v1 and v2, score configs helpfulness (1 to 5) and exact (boolean), dataset support-qa (two
+    items). Project beta: a model call, prompt support and prompt beta-only, score config
+    helpfulness and a score on its call, dataset beta-qa, all marked MARKER."""
     engine = get_engine(url)
     data = Seeded(url)
     for project in ("alpha", "beta"):
@@ -49,7 +52,7 @@ def seed(url: str, tmp_path: Path) -> Seeded:
             data.keys[(project, role)] = create_key(engine, project, role, name=f"{role} mcp test")[1]
     with span_pipeline(url, tmp_path / "a", project="alpha") as (tracer, _):
         root = tracer.start_span("agent run", start_time=T0)
-        emit(tracer, name="tool lookup_order", start_ns=T0 + 1_000_000, parent=root)
+        _, tool_span = emit(tracer, name="tool lookup_order", start_ns=T0 + 1_000_000, parent=root)
         trace_id, span_id = emit(
             tracer,
             start_ns=T0 + 2_000_000,
@@ -57,7 +60,7 @@ def seed(url: str, tmp_path: Path) -> Seeded:
             **llm_attributes(user="Where is it?", answer=LONG_ANSWER),
         )
         root.end(end_time=T0 + 400_000_000)
-    data.ids.update(alpha_trace=trace_id, alpha_span=span_id)
+    data.ids.update(alpha_trace=trace_id, alpha_span=span_id, alpha_tool_span=tool_span)
     with span_pipeline(url, tmp_path / "b", project="beta") as (tracer, _):
         trace_id, span_id = emit(
             tracer, **llm_attributes(answer=f"{MARKER} answer", user=f"{MARKER} question")
@@ -70,6 +73,20 @@ def seed(url: str, tmp_path: Path) -> Seeded:
     versions.create_version(engine, alpha, "support", "You help {{customer}} kindly.", summary="kinder")
     versions.create_version(engine, beta, "support", f"{MARKER} support template")
     versions.create_version(engine, beta, "beta-only", f"{MARKER} beta template")
+    for project in (alpha, beta):
+        scores.define_config(engine, project, "helpfulness", "numeric", min_value=1, max_value=5)
+    scores.define_config(engine, alpha, "exact", "boolean")
+    beta_score = scores.add_score(
+        engine, beta, "helpfulness", 5, span_id=data.ids["beta_span"], comment=f"{MARKER} comment"
+    )
+    data.ids["beta_score"] = str(beta_score.id)
+    alpha_items = [
+        datasets.ItemSpec(variables={"customer": "Ada"}, expected_output="Hello Ada"),
+        datasets.ItemSpec(messages=[{"role": "user", "content": "Where is it?"}], metadata={"case": 2}),
+    ]
+    datasets.create(engine, alpha, "support-qa", "support questions", alpha_items)
+    beta_item = datasets.ItemSpec(messages=[{"role": "user", "content": f"{MARKER} item"}])
+    datasets.create(engine, beta, "beta-qa", f"{MARKER} dataset", [beta_item])
     return data
 
 

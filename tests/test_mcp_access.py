@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from otel_llm.accounts import revoke_key
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import spans
+from otel_llm.storage.schema_datasets import dataset_items
 from otel_llm.storage.schema_replays import replays
+from otel_llm.storage.schema_scores import scores
 from tests.mcp_support import MARKER, HttpServer, data, http, seed, stdio, text
 
 
@@ -34,11 +36,11 @@ def http_server(seeded_any):
     server.stop()
 
 
-def _counts(url: str) -> tuple[int, int]:
+def _counts(url: str) -> tuple[int, ...]:
     with get_engine(url).connect() as connection:
-        return (
-            connection.execute(select(func.count()).select_from(replays)).scalar_one(),
-            connection.execute(select(func.count()).select_from(spans)).scalar_one(),
+        return tuple(
+            connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (replays, spans, scores, dataset_items)
         )
 
 
@@ -54,6 +56,14 @@ def test_a_viewer_key_cannot_replay_over_stdio(seeded):
             _refused_replay(await client.call_tool("replay_span", {"span_id": seeded.ids["alpha_span"]}))
             feedback = {"target": seeded.ids["alpha_span"], "score": 1}
             assert (await client.call_tool("add_feedback", feedback)).is_error
+            score = {"target": seeded.ids["alpha_span"], "name": "helpfulness", "value": 4}
+            refused = await client.call_tool("add_score", score)
+            assert refused.is_error
+            assert text(refused).endswith("this needs the editor role; you are viewer in alpha.")
+            ref = {"trace_id": seeded.ids["alpha_trace"], "span_id": seeded.ids["alpha_span"]}
+            refused = await client.call_tool("add_spans_to_dataset", {"name": "support-qa", "spans": [ref]})
+            assert refused.is_error
+            assert text(refused).endswith("this needs the editor role; you are viewer in alpha.")
 
     before = _counts(seeded.url)
     anyio.run(main)
@@ -62,6 +72,7 @@ def test_a_viewer_key_cannot_replay_over_stdio(seeded):
 
 def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
     ids = seeded_any.ids
+    beta_ref = {"trace_id": ids["beta_trace"], "span_id": ids["beta_span"]}
     seen: list[str] = []
 
     async def main():
@@ -71,6 +82,8 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
             assert {row["trace_id"] for row in listed} == {ids["alpha_trace"]}
             prompts = data(await client.call_tool("list_prompts", {}))["items"]
             assert [p["name"] for p in prompts] == ["support"]
+            configs = data(await client.call_tool("list_score_configs", {}))["items"]
+            assert [c["name"] for c in configs] == ["exact", "helpfulness"]
             for name, arguments in [
                 ("get_span", {"span_id": ids["beta_span"]}),
                 ("get_trace", {"trace_id": ids["beta_trace"]}),
@@ -78,6 +91,10 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
                 ("list_prompt_versions", {"name": "beta-only"}),
                 ("replay_span", {"span_id": ids["beta_span"], "dry_run": True}),
                 ("add_feedback", {"target": ids["beta_span"], "score": 1}),
+                ("add_score", {"target": ids["beta_span"], "name": "helpfulness", "value": 4}),
+                ("add_score", {"target": ids["beta_trace"], "name": "helpfulness", "value": 4}),
+                ("get_dataset_items", {"ref": "beta-qa"}),
+                ("add_spans_to_dataset", {"name": "beta-qa", "spans": [beta_ref]}),
             ]:
                 result = await client.call_tool(name, arguments)
                 assert result.is_error, (name, text(result))
@@ -87,6 +104,19 @@ def test_project_a_never_sees_project_b_over_http(seeded_any, http_server):
                     or ("in project alpha" in text(result))
                 ), (name, text(result))
                 seen.append(text(result))
+            for arguments in ({}, {"target": ids["beta_span"]}, {"target": ids["beta_trace"]}):
+                listed_scores = data(await client.call_tool("list_scores", arguments))
+                assert listed_scores["items"] == [], (arguments, listed_scores)
+                seen.append(str(listed_scores))
+            listed_datasets = data(await client.call_tool("list_datasets", {}))["items"]
+            assert [d["name"] for d in listed_datasets] == ["support-qa"]
+            into_alpha = {"name": "support-qa", "spans": [beta_ref]}
+            skipped = data(await client.call_tool("add_spans_to_dataset", into_alpha))
+            assert skipped["added"] == 0 and skipped["version"] is None
+            assert skipped["skipped"] == [
+                {"span_id": ids["beta_span"], "reason": "no such span in this project"}
+            ]
+            seen.append(str(listed_datasets) + str(skipped))
             support = data(await client.call_tool("get_prompt_version", {"ref": "support@v1"}))
             assert support["template"] == "You help {{customer}}."
             seen.append(str(support) + str(listed))

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from otel_llm_server.mcp_server.compact import DEFAULT_MAX_CHARS, jsonable, span_row, truncate_all
 from otel_llm_server.mcp_server.registry import InvalidArgument, NotInProject, ToolEnv, tool
+from otel_llm_server.mcp_server.tools.scores import span_scores
 from pydantic import Field
 
 from otel_llm import traces
@@ -110,8 +111,9 @@ def get_span(
     ] = False,
 ) -> dict[str, Any]:
     """One stored span, decoded: model, parameters, system prompt, input and output messages, tools,
-    tokens, cost, duration, status and error, prompt/experiment tags. Long texts are cut (see
-    max_chars); the resource span://SPAN_ID holds everything."""
+    tokens, cost, duration, status and error, prompt/experiment tags, and its scores (the span's
+    own and its trace's). Long texts are cut (see max_chars); the resource span://SPAN_ID holds
+    everything."""
     row = traces.get_span(env.engine, env.caller.project_id, span_id)
     if row is None:
         raise NotInProject(
@@ -122,6 +124,7 @@ def get_span(
     for raw in ("attributes", "events", "resource"):
         if not include_raw:
             view.pop(raw, None)
+    view["scores"] = span_scores(env, row["span_id"], row["trace_id"])
     view = _pruned({k: _pruned(v) if k in ("status", "tokens") else v for k, v in view.items()})
     more = f"call get_span with max_chars=0, or read span://{row['span_id']}"
     return truncate_all(jsonable(view), max_chars, more)
