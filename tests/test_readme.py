@@ -59,7 +59,7 @@ def test_set_up_is_two_commands_installing_all_then_running_the_suite():
     setup = [lines_of(body) for lang, body in readme_blocks() if lang == "sh" and "pip install" in body]
     assert len(setup) == 1 and len(setup[0]) == 2
     install, suite = setup[0]
-    assert "pip install -e '.[all]'" in install
+    assert "pip install -e '.[all]'" in install and install.split("#")[0].strip().endswith("&& otel-llm demo")
     assert suite.startswith("bash scripts/test.sh")
 
 
@@ -206,7 +206,10 @@ def test_every_readme_block_runs_as_written_after_the_demo(reader):
     for lang, body in readme_blocks():
         if lang == "python":
             (reader.folder / "app.py").write_text(body, "utf-8")  # "saved as app.py"
-        elif lang == "sh" and "pip install" not in body:
+        elif lang == "sh" and "pip install" in body:  # set-up: the suite is this test's own run
+            install = lines_of(body)[0].split("#")[0]
+            reader.run(install.rsplit("&&", 1)[1].strip())  # `otel-llm demo`, after the install
+        elif lang == "sh":
             for line in lines_of(body):
                 reader.run(line)
     check_what_the_comments_say(reader)
@@ -229,9 +232,15 @@ def check_what_the_comments_say(reader: Reader) -> None:
         runs = conn.execute(text("SELECT count(*) FROM replay_runs")).scalar_one()
         automated = conn.execute(text("SELECT status FROM experiment_runs ORDER BY id")).scalars().all()
         users = conn.execute(text("SELECT email FROM users ORDER BY email")).scalars().all()
+        evaluations = conn.execute(text("SELECT status FROM eval_runs ORDER BY id")).scalars().all()
+        resolved = (
+            conn.execute(text("SELECT string_value FROM scores WHERE name = 'resolved'")).scalars().all()
+        )
     assert replayed == "anthropic"  # `replay $SPAN_ID --model claude-haiku-4-5` went to Anthropic
     assert runs == 2 and automated == ["completed", "completed"]
     assert users == ["demo@otel-llm.local", "you@example.com"]
+    assert evaluations == ["completed", "completed"]  # the demo's and `eval run support-faq …`
+    assert resolved == ["true"]  # `scores add $SPAN_ID resolved true`
     lines = [line for line, _ in reader.outputs]
     app = lines.index("python app.py")
     answer = reader.outputs[app][1].splitlines()[0]
