@@ -62,7 +62,9 @@ def test_record_feedback_writes_to_the_configured_database_and_project(configure
     assert otel_llm.record_feedback(SPAN_ID, 1.0) is not None
     with configured.connect() as conn:
         rows = conn.execute(
-            text("SELECT p.name FROM feedback f JOIN projects p ON p.id = f.project_id WHERE f.span_id = :s"),
+            text(
+                "SELECT p.name FROM scores f JOIN projects p ON p.id = f.project_id WHERE f.span_id = :s AND f.name = 'user_feedback'"
+            ),
             {"s": SPAN_ID},
         ).all()
     assert [r.name for r in rows] == ["shop"]
