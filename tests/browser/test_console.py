@@ -16,13 +16,14 @@ def test_sign_in_see_the_demo_traces_filter_open_a_span_and_sign_out(anonymous_p
     page.goto(console.path("/traces"))
     rows = page.locator("#spans tbody tr")
     assert rows.count() >= 10
-    assert "claude-haiku-4-5" in page.inner_text("#spans") and "gpt-4o-mini" in page.inner_text("#spans")
+    assert "gpt-4o-mini" in page.inner_text("#spans")  # newest first: the demo's evaluation run
 
     page.select_option("#f-provider", "anthropic")
     page.click(".filters button[type=submit]")
     page.wait_for_url(re.compile(r"provider=anthropic"))
     providers = page.locator("#spans tbody tr td:nth-child(3)").all_inner_texts()
     assert providers and set(providers) == {"anthropic"}
+    assert "claude-haiku-4-5" in page.inner_text("#spans")
 
     page.locator("#spans tbody tr td:nth-child(2) a").first.click()
     page.wait_for_url(re.compile(r"/traces/span/[0-9a-f]{16}"))
@@ -96,7 +97,16 @@ def test_overview_draws_its_charts_with_the_vendored_library(page, console):
 def test_navigation_reaches_every_area(page, console):
     page.goto(console.path("/traces"))
     labels = page.locator(".mainnav a").all_inner_texts()
-    assert labels == ["Traces", "Overview", "Prompts", "Experiments", "Datasets", "Replays", "Settings"]
+    assert labels == [
+        "Traces",
+        "Overview",
+        "Prompts",
+        "Experiments",
+        "Datasets",
+        "Replays",
+        "Evaluations",
+        "Settings",
+    ]
     for label in labels:
         page.click(f".mainnav >> text={label}")
         assert page.locator(".mainnav a.active").inner_text() == label
