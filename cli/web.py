@@ -11,8 +11,34 @@ from otel_llm_server.cli.db import database_url
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
 @click.option("--upgrade", is_flag=True, help="Apply database migrations before serving.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option(
+    "--worker/--no-worker",
+    "run_worker",
+    envvar="OTEL_LLM_WEB_WORKER",
+    default=False,
+    help="Also apply online evaluation rules in this process, as `otel-llm worker` does "
+    "(small installs) [env: OTEL_LLM_WEB_WORKER].",
+)
+@click.option(
+    "--worker-interval", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+    help="Seconds between the worker's passes.",
+)  # fmt: skip
+@click.option(
+    "--base-url",
+    envvar="OTEL_LLM_MOCK_URL",
+    help="Send the worker's judge calls to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
+)
 @click.pass_context
-def web(ctx: click.Context, host: str, port: int, upgrade: bool, threads: int) -> None:
+def web(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    upgrade: bool,
+    threads: int,
+    run_worker: bool,
+    worker_interval: float,
+    base_url: str | None,
+) -> None:
     """Serve the console (traces, overview, prompts, experiments, replays, settings) and /api/v1.
 
     Sign in with an account made by `otel-llm users create`. Sessions are signed with
@@ -22,6 +48,7 @@ def web(ctx: click.Context, host: str, port: int, upgrade: bool, threads: int) -
     Example:
       otel-llm users create ada@example.com --project default --role admin
       otel-llm web --upgrade --port 8080
+      otel-llm web --worker          # also apply online evaluation rules
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm web --host 0.0.0.0
     """
     from otel_llm_server.cli.dbcheck import check_database, require_url, unavailable
@@ -40,7 +67,27 @@ def web(ctx: click.Context, host: str, port: int, upgrade: bool, threads: int) -
         check_database(url)
     app = create_app({"DATABASE_URL": url})
     click.echo(f"Console: http://{host}:{port}/  (Ctrl-C to stop)")
-    serve(app, host, port, threads)
+    if not run_worker:
+        serve(app, host, port, threads)
+        return
+    from otel_llm_server.cli.worker import background
+
+    from otel_llm.storage.db import get_engine
+
+    _stop_on_sigterm()
+    with background(get_engine(url), base_url, worker_interval):
+        click.echo(f"Online evaluation worker: a pass every {worker_interval:g} s")
+        serve(app, host, port, threads)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the server as Ctrl-C does, so the worker thread is stopped and joined too."""
+    import signal
+
+    def _exit(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
 
 
 def serve(app, host: str, port: int, threads: int = 8) -> None:

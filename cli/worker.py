@@ -1,14 +1,23 @@
-"""``otel-llm worker``: the background process that applies online evaluation rules."""
+"""``otel-llm worker``: the background process that applies online evaluation rules.
+
+``otel-llm web --worker`` runs the same loop in a thread of the console process, for small installs.
+"""
 
 from __future__ import annotations
 
-import time
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
 
 import click
 from otel_llm_server.cli.db import db_engine
 from otel_llm_server.cli.errors import friendly
+from sqlalchemy import Engine
 
 from otel_llm.evaluation.errors import EvaluationError
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -25,23 +34,71 @@ def worker(ctx: click.Context, interval: float, once: bool, base_url: str | None
     """Apply online evaluation rules: judge a share of new production spans, within daily caps.
 
     Every project's enabled rules (`otel-llm eval rules`), every --interval seconds; the verdicts
-    are scores on the spans. Run one worker per database.
+    are scores on the spans. Run one worker per database (or `otel-llm web --worker`).
 
     \b
     Example:
       otel-llm worker --interval 60
     """
+    engine = db_engine(ctx)
+    if once:
+        apply_rules(engine, base_url, click.echo)
+        return
+    run_loop(engine, base_url, interval, threading.Event(), click.echo)
+
+
+def apply_rules(engine: Engine, base_url: str | None, echo: Callable[[str], None]) -> None:
+    """One pass over every project's enabled rules, reporting the rules that judged or are capped."""
     from otel_llm.evaluation import online
 
-    engine = db_engine(ctx)
-    while True:
-        for report in online.apply_all(engine, base_url=base_url):
-            if report.judged or report.capped:
-                capped = " (daily cost cap reached)" if report.capped else ""
-                click.echo(
-                    f"rule {report.rule}: {report.judged} of {report.considered} new spans judged, "
-                    f"{report.errors} evaluator errors, ${report.cost_usd:.4f}{capped}"
-                )
-        if once:
-            return
-        time.sleep(interval)
+    for report in online.apply_all(engine, base_url=base_url):
+        if report.judged or report.capped:
+            capped = " (daily cost cap reached)" if report.capped else ""
+            echo(
+                f"rule {report.rule}: {report.judged} of {report.considered} new spans judged, "
+                f"{report.errors} evaluator errors, ${report.cost_usd:.4f}{capped}"
+            )
+
+
+def run_loop(
+    engine: Engine,
+    base_url: str | None,
+    interval: float,
+    stop: threading.Event,
+    echo: Callable[[str], None],
+    *,
+    survive_errors: bool = False,
+) -> None:
+    """Apply the rules every ``interval`` seconds until ``stop`` is set.
+
+    In the console process (``survive_errors``) a failed pass is logged and the next one tried, so a
+    database hiccup never stops the worker thread for good.
+    """
+    while not stop.is_set():
+        try:
+            apply_rules(engine, base_url, echo)
+        except Exception:
+            if not survive_errors:
+                raise
+            log.exception("online evaluation pass failed; trying again in %s s", interval)
+        stop.wait(interval)
+
+
+@contextlib.contextmanager
+def background(engine: Engine, base_url: str | None, interval: float) -> Iterator[threading.Thread]:
+    """Run :func:`run_loop` in a daemon thread for the duration of the block, then stop and join it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_loop,
+        args=(engine, base_url, interval, stop, click.echo),
+        kwargs={"survive_errors": True},
+        name="otel-llm-worker",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=max(interval, 30.0))
+        click.echo("Online evaluation worker stopped.")

@@ -75,3 +75,43 @@ def test_rules_refuse_what_production_spans_cannot_be_judged_with(app):
     assert "orders: json on 25 % of all spans, no cap; today 0 judged" in listed.output
     ran = runner.invoke(main, ["--database-url", app.url, "worker", "--once"])
     assert ran.exit_code == 0, ran.output
+
+
+def test_the_console_process_applies_the_rules_with_web_worker(app):
+    """`otel-llm web --worker` alone, in its own process: the rule's spans get scores; SIGTERM stops both."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    for question in ("first?", "second?"):
+        app.chat(messages=[{"role": "user", "content": question}], max_tokens=30)
+    app_spans = sorted(s["span_id"] for s in app.stored() if s["is_llm"])
+    online.create_rule(app.engine, app.project_id, "helpful", "judge:helpfulness", sample_percent=100,
+                       since=EARLIER)  # fmt: skip
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    entry = "import sys; from otel_llm_server.cli.main import main; sys.exit(main())"
+    process = subprocess.Popen(
+        [sys.executable, "-c", entry, "--database-url", app.url, "web", "--port", str(port), "--worker",
+         "--worker-interval", "0.2", "--base-url", app.mock.url],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "OTEL_LLM_SECRET_KEY": "cli-test-secret"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while sorted(_scored(app)) != app_spans:
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, f"no scores within 60 s: {_scored(app)}"
+            time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "rule helpful: 2 of 2 new spans judged" in output
+    assert output.rstrip().endswith("Online evaluation worker stopped.")
