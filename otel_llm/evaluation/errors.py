@@ -9,3 +9,7 @@ class EvaluationError(ValueError):
 
 class RunNotFound(EvaluationError):
     pass
+
+
+class RuleNotFound(EvaluationError):
+    pass

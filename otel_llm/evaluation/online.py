@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 
 from otel_llm.evaluation import registry
-from otel_llm.evaluation.errors import EvaluationError
+from otel_llm.evaluation.base import EvaluatorError
+from otel_llm.evaluation.errors import EvaluationError, RuleNotFound
 from otel_llm.storage.schema import spans
 from otel_llm.storage.schema_evaluations import eval_rule_days, eval_rules
 
@@ -63,7 +64,10 @@ def create_rule(
         raise EvaluationError(
             f"{evaluator} compares with an expected output, which production spans have none of."
         )
-    registry.resolve(evaluator, registry.JudgeSettings(engine, project_id))  # refuse unknown evaluators now
+    try:  # refuse unknown evaluators now
+        registry.resolve(evaluator, registry.JudgeSettings(engine, project_id))
+    except EvaluatorError as exc:
+        raise EvaluationError(str(exc)) from exc
     values = dict(
         project_id=project_id, name=name, evaluator=evaluator, prompt_name=prompt or None, model=model or None,
         sample_percent=float(sample_percent), daily_cost_cap_usd=daily_cost_cap_usd, actor=actor[:320],
@@ -91,12 +95,20 @@ def list_rules(engine: Engine, project_id: int) -> list[dict[str, Any]]:
 
 
 def remove_rule(engine: Engine, project_id: int, name: str) -> None:
+    gone = _remove(engine, project_id, eval_rules.c.name == name)
+    if not gone:
+        raise RuleNotFound(f"there is no rule {name!r}; list them with `otel-llm eval rules list`.")
+
+
+def remove_rule_by_id(engine: Engine, project_id: int, rule_id: int) -> None:
+    """Remove the rule (its scores stay); ``RuleNotFound`` when the project has no such rule."""
+    if not _remove(engine, project_id, eval_rules.c.id == rule_id):
+        raise RuleNotFound(f"there is no rule {rule_id} in this project.")
+
+
+def _remove(engine: Engine, project_id: int, which) -> int:
     with engine.begin() as conn:
-        gone = conn.execute(
-            delete(eval_rules).where(eval_rules.c.project_id == project_id, eval_rules.c.name == name)
-        )
-    if not gone.rowcount:
-        raise EvaluationError(f"there is no rule {name!r}; list them with `otel-llm eval rules list`.")
+        return conn.execute(delete(eval_rules).where(eval_rules.c.project_id == project_id, which)).rowcount
 
 
 def sampled(span_id: str, percent: float) -> bool:

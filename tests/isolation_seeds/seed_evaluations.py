@@ -1,12 +1,15 @@
-"""An evaluation run in the other project (marker in its dataset item and its answer)."""
+"""An evaluation run and an online rule in the other project (marker in the run's dataset item and
+answer, and in the rule's model filter)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
 from otel_llm import datasets
 from otel_llm.accounts.projects import get_project
-from otel_llm.storage.schema_evaluations import eval_run_items, eval_runs
+from otel_llm.storage.schema_evaluations import eval_rules, eval_run_items, eval_runs
 
 
 def seed(engine, project_name: str, marker: str) -> dict[str, str]:
@@ -33,4 +36,10 @@ def seed(engine, project_name: str, marker: str) -> dict[str, str]:
                 output=f"answer {marker}",
             )
         )  # fmt: skip
-    return {"run_id": str(run_id)}
+        rule_id = conn.execute(
+            insert(eval_rules)
+            .values(project_id=project_id, name=f"rule-{project_id}", evaluator="json", model=f"model-{marker}",
+                    sample_percent=10.0, actor="seed", cursor_time=datetime.now(UTC))
+            .returning(eval_rules.c.id)
+        ).scalar_one()  # fmt: skip
+    return {"run_id": str(run_id), "rule_id": str(rule_id)}
