@@ -64,3 +64,45 @@ def test_backend_down_is_logged_not_raised(caplog, monkeypatch, tmp_path):
 def test_parse_target_by_length():
     assert parse_target("A" * 16) == Target(None, "a" * 16)
     assert parse_target("b" * 32) == Target("b" * 32, None)
+
+
+def test_refused_feedback_declares_no_score_config(db_url, tmp_path, monkeypatch):
+    """Feedback on another project's span is refused and leaves nothing behind, not even the
+    ``user_feedback`` config it would have declared (on SQLite the savepoint used to commit it)."""
+    from otel_llm import scores
+    from otel_llm.feedback import add_feedback
+
+    monkeypatch.setenv("OTEL_LLM_DATABASE_URL", db_url)
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        _, span_id = emit(tracer, **llm_attributes())
+    engine = get_engine(db_url)
+    other = catalog.project_id(engine, "other", create=True)
+    with pytest.raises(scores.TargetNotFound):
+        add_feedback(engine, other, Target(None, span_id), 1)
+    assert [c.name for c in scores.list_configs(engine, other)] == []
+    stored = add_feedback(engine, catalog.project_id(engine, "default"), Target(None, span_id), 1)
+    assert stored.span_id == span_id  # the same call in the span's own project declares and stores
+
+
+def test_feedback_declared_meanwhile_by_another_writer_is_stored(db_url, tmp_path, monkeypatch):
+    """The race ``ensure_config`` recovers from (the config appears between its look and its insert):
+    the unique violation is absorbed inside the caller's transaction, which then commits the score."""
+    from otel_llm.feedback import add_feedback
+    from otel_llm.scores import configs
+
+    monkeypatch.setenv("OTEL_LLM_DATABASE_URL", db_url)
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        _, span_id = emit(tracer, **llm_attributes())
+    engine = get_engine(db_url)
+    pid = catalog.project_id(engine, "default")
+    add_feedback(engine, pid, Target(None, span_id), 1)  # declares user_feedback
+    real_row, looks = configs._row, []
+
+    def first_look_misses(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real_row(*args)
+
+    monkeypatch.setattr(configs, "_row", first_look_misses)
+    add_feedback(engine, pid, Target(None, span_id), -1)
+    assert len(looks) >= 2  # the insert failed on the existing config, which was read again
+    assert [f.score for f in list_feedback(engine, pid, Target(None, span_id))] == [-1.0, 1.0]

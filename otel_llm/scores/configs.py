@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from otel_llm.scores.bind import reading, writing
 from otel_llm.scores.errors import ScoreConfigNotFound, ScoreConflict, ScoreError
+from otel_llm.storage.db import is_postgres
 from otel_llm.storage.schema_scores import DATA_TYPES, score_configs, scores
 from otel_llm.storage.timeutil import as_utc, now_utc
 
@@ -201,13 +203,24 @@ def ensure_config(bind, project_id: int, name: str, data_type: str, **definition
         row = _row(conn, project_id, name)
         if row is None:
             try:
-                with conn.begin_nested():
+                with _retry_point(conn):
                     return define_config(conn, project_id, name, data_type, **definition)
             except IntegrityError:  # declared meanwhile by another writer
                 row = _row(conn, project_id, name)
     if row.data_type != data_type:
         raise ScoreConflict(f"score {name!r} is declared {row.data_type}, not {data_type}; use another name.")
     return _to_config(row)
+
+
+def _retry_point(conn: Connection) -> AbstractContextManager[Any]:
+    """Where a unique violation can be recovered from inside the caller's transaction.
+
+    Postgres aborts the whole transaction on an error, so a savepoint is needed. SQLite undoes only
+    the failed statement and keeps the transaction; and a savepoint there would be worse than none:
+    pysqlite emits no BEGIN before a SAVEPOINT, so releasing it would commit the declaration even
+    when the caller's transaction is rolled back afterwards (a refused score would leave it behind).
+    """
+    return conn.begin_nested() if is_postgres(conn.engine) else nullcontext()
 
 
 def get_config(bind, project_id: int, name: str) -> ScoreConfig:
