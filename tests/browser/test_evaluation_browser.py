@@ -51,3 +51,18 @@ def test_run_page_shows_verdict_and_sorts_items(page, console, mock_llm):
     resorted = [float(t) for t in page.locator("#items [data-field='difference']").all_inner_texts()]
     assert resorted == sorted(resorted)
     assert page.locator("#sort-by").input_value() == "judge:helpfulness"
+
+
+def test_online_rule_is_added_and_removed_from_the_runs_page(page, console):
+    name = f"orders-{uuid.uuid4().hex[:6]}"
+    page.goto(console.path("/eval-runs"))
+    page.click("#new-eval-rule summary")
+    page.fill("#rule-name", name)
+    page.fill("#rule-evaluator", "json")
+    page.fill("#rule-sample", "25")
+    page.click("#new-eval-rule button[type=submit]")
+    row = page.locator("#eval-rules tr", has_text=name)
+    assert "25 %" in row.inner_text() and "json" in row.inner_text()
+    row.locator("button", has_text="Remove").click()
+    page.wait_for_load_state()
+    assert "Rule removed" in page.content() and page.locator("#eval-rules tr", has_text=name).count() == 0
