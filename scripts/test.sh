@@ -20,6 +20,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# --durations: the 25 slowest tests are listed before the coverage report, to keep the suite quick.
 # pytest's own exit code is returned as is: 5 (no tests collected) fails like any other error.
 # The coverage report (least covered modules last, pyproject.toml [tool.coverage]) ends the output.
-exec .venv/bin/python -m pytest --cov --cov-report=term "$@"
+exec .venv/bin/python -m pytest --cov --cov-report=term --durations=25 "$@"
