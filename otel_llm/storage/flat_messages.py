@@ -1,11 +1,16 @@
 """Messages that other instrumentations flatten into one attribute per field, as semconv messages.
 
-- OpenInference: ``llm.input_messages.N.message.role`` / ``.content``, multi-part contents
-  ``…message.contents.M.message_content.text`` and tool calls
-  ``…message.tool_calls.K.tool_call.function.name`` / ``.arguments`` / ``…tool_call.id``;
-- OpenLLMetry: ``gen_ai.prompt.N.role`` / ``.content``, ``gen_ai.completion.N.finish_reason``.
+- OpenInference: ``llm.input_messages.N.message.role`` / ``.content``, multi-part contents (the
+  Responses API's, images) ``…message.contents.M.message_content.type`` / ``.text`` /
+  ``.image.image.url``, tool calls ``…message.tool_calls.K.tool_call.id`` /
+  ``.function.name`` / ``.function.arguments``, and tool results ``…message.tool_call_id``;
+- OpenLLMetry before its semconv migration: ``gen_ai.prompt.N.role`` / ``.content`` /
+  ``.tool_call_id``, ``gen_ai.completion.N.finish_reason``, tool calls
+  ``gen_ai.(prompt|completion).N.tool_calls.K.id`` / ``.name`` / ``.arguments``.
 
-Roles: ``model`` (Gemini's) is ``assistant``; system messages become the system instructions.
+Tool calls become ``tool_call`` parts and tool results ``tool_call_response`` parts, as our own
+spans record them. Roles: ``model`` (Gemini's) is ``assistant``; system messages become the system
+instructions.
 """
 
 from __future__ import annotations
@@ -20,20 +25,26 @@ SYSTEM_ROLES = ("system", "developer")
 _ROLES = {"model": "assistant"}
 _OPENINFERENCE = re.compile(
     r"^llm\.(input|output)_messages\.(\d+)\.message\."
-    r"(role|content|contents\.(\d+)\.message_content\.text|tool_calls\.(\d+)\.tool_call\.(id|function\.name|function\.arguments))$"
+    r"(?:(role|content|tool_call_id)"
+    r"|contents\.(\d+)\.message_content\.(type|text|image\.image\.url)"
+    r"|tool_calls\.(\d+)\.tool_call\.(id|function\.name|function\.arguments))$"
 )
-_OPENLLMETRY = re.compile(r"^gen_ai\.(prompt|completion)\.(\d+)\.(role|content|finish_reason)$")
+_OPENLLMETRY = re.compile(
+    r"^gen_ai\.(prompt|completion)\.(\d+)\."
+    r"(?:(role|content|finish_reason|tool_call_id)|tool_calls\.(\d+)\.(id|name|arguments))$"
+)
+_CALL_FIELDS = {"function.name": "name", "function.arguments": "arguments"}
 PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
 
 
 class _Flat:
-    """One flattened message as it is read: its fields, its parts' texts, its tool calls."""
+    """One flattened message as it is read: its fields, its contents (parts), its tool calls."""
 
-    __slots__ = ("fields", "texts", "calls")
+    __slots__ = ("fields", "contents", "calls")
 
     def __init__(self) -> None:
         self.fields: dict[str, Any] = {}
-        self.texts: dict[int, Any] = {}
+        self.contents: dict[int, dict[str, Any]] = {}
         self.calls: dict[int, dict[str, Any]] = {}
 
     def role(self) -> str:
@@ -41,17 +52,15 @@ class _Flat:
         return _ROLES.get(role, role)
 
     def message(self) -> dict[str, Any]:
-        parts = [text_part(self.fields["content"])] if "content" in self.fields else []
-        parts += [text_part(self.texts[i]) for i in sorted(self.texts)]
+        parts = self._content_parts()
         for i in sorted(self.calls):
             call = self.calls[i]
-            arguments = call.get("function.arguments")
             parts.append(
                 {
                     "type": "tool_call",
                     "id": call.get("id"),
-                    "name": call.get("function.name"),
-                    "arguments": arguments,
+                    "name": call.get("name"),
+                    "arguments": call.get("arguments"),
                 }
             )
         message: dict[str, Any] = {"role": self.role(), "parts": parts or [text_part(None)]}
@@ -59,9 +68,80 @@ class _Flat:
             message["finish_reason"] = self.fields["finish_reason"]
         return message
 
+    def _content_parts(self) -> list[dict[str, Any]]:
+        fields = self.fields
+        if fields.get("tool_call_id") is not None:  # a tool's result sent back to the model
+            return [
+                {
+                    "type": "tool_call_response",
+                    "id": fields["tool_call_id"],
+                    "response": fields.get("content"),
+                }
+            ]
+        parts = content_parts(fields["content"]) if "content" in fields else []
+        for i in sorted(self.contents):
+            part = _content_part(self.contents[i])
+            if part is not None:
+                parts.append(part)
+        return parts
+
 
 def text_part(content: Any) -> dict[str, Any]:
     return {"type": "text", "content": "" if content is None else str(content)}
+
+
+def content_parts(content: Any) -> list[dict[str, Any]]:
+    """Parts of a flattened ``content``: text, or the JSON list of content blocks OpenLLMetry wrote
+    for multi-part messages (its text blocks as text parts, others kept as they are)."""
+    if isinstance(content, str) and content.startswith("[{"):
+        try:
+            blocks = json.loads(content)
+        except ValueError:
+            blocks = None
+        if isinstance(blocks, list) and all(isinstance(b, dict) and "type" in b for b in blocks):
+            return [_block_part(b) for b in blocks]
+    return [text_part(content)]
+
+
+def _block_part(block: dict[str, Any]) -> dict[str, Any]:
+    if block.get("type") in ("text", "input_text", "output_text") and "text" in block:
+        return text_part(block["text"])
+    return dict(block)
+
+
+def _content_part(fields: dict[str, Any]) -> dict[str, Any] | None:
+    """One OpenInference ``message_content``: text, an image (as a semconv ``uri`` part) or its type."""
+    kind = fields.get("type")
+    if "text" in fields:
+        return text_part(fields["text"])
+    if "image.image.url" in fields:
+        return {"type": "uri", "modality": "image", "uri": str(fields["image.image.url"])}
+    return {"type": str(kind)} if kind else None
+
+
+def _match(key: str) -> tuple[str, str, str | None, int | None, str | None, int | None, str | None] | None:
+    """(side, message index, field, content index, content field, call index, call field)."""
+    match = _OPENINFERENCE.match(key)
+    if match is not None:
+        side, index, field, part, part_field, call, call_field = match.groups()
+        return (
+            side,
+            index,
+            field,
+            _int(part),
+            part_field,
+            _int(call),
+            _CALL_FIELDS.get(call_field, call_field),
+        )
+    match = _OPENLLMETRY.match(key)
+    if match is not None:
+        side, index, field, call, call_field = match.groups()
+        return side, index, field, None, None, _int(call), call_field
+    return None
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _read(out: dict[str, Any]) -> tuple[dict[int, _Flat], dict[int, _Flat]]:
@@ -70,21 +150,17 @@ def _read(out: dict[str, Any]) -> tuple[dict[int, _Flat], dict[int, _Flat]]:
     for key, value in out.items():
         if not key.startswith(PREFIXES):  # cheap test first: most spans have none of these
             continue
-        match = _OPENINFERENCE.match(key)
-        if match is not None:
-            side, index, field, part, call, call_field = match.groups()
-        else:
-            match = _OPENLLMETRY.match(key)
-            if match is None:
-                continue
-            (side, index, field), part, call = match.groups(), None, None
+        found = _match(key)
+        if found is None:
+            continue
+        side, index, field, part, part_field, call, call_field = found
         flat = (inputs if side in ("input", "prompt") else outputs).setdefault(int(index), _Flat())
         if part is not None:
-            flat.texts[int(part)] = value
+            flat.contents.setdefault(part, {})[str(part_field)] = value
         elif call is not None:
-            flat.calls.setdefault(int(call), {})[call_field] = value
+            flat.calls.setdefault(call, {})[str(call_field)] = value
         else:
-            flat.fields[field] = value
+            flat.fields[str(field)] = value
     return inputs, outputs
 
 
