@@ -43,6 +43,12 @@ def storing_provider(url: str) -> TracerProvider:
     return provider
 
 
+def stored_rows(url: str) -> list[dict]:
+    """Every stored span (model calls and embeddings alike), oldest first."""
+    with storage_db.get_engine(url).connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(spans).order_by(spans.c.start_time))]
+
+
 def stored_llm_rows(url: str) -> list[dict]:
     with storage_db.get_engine(url).connect() as conn:
         query = sa.select(spans).where(spans.c.is_llm).order_by(spans.c.start_time)

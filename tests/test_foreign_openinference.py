@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import openai
+import pytest
 
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
@@ -17,6 +18,7 @@ from tests.foreign_support import (
     chat_tool_round_trip,
     stored_llm_rows,
     stored_messages,
+    stored_rows,
     storing_provider,
 )
 
@@ -131,3 +133,39 @@ def test_openinference_image_content_kept_as_a_uri_part():
         {"type": "text", "content": "What is this?"},
         {"type": "uri", "modality": "image", "uri": "https://example.com/a.png"},
     ]
+
+
+def test_openinference_embeddings_and_legacy_completion_stored_with_their_operations(sqlite_url, mock_llm):
+    """Embedding spans keep the input texts and the dimension count, not the vectors."""
+    from openinference.instrumentation.openai import OpenAIInstrumentor
+
+    provider = storing_provider(sqlite_url)
+    OpenAIInstrumentor().instrument(tracer_provider=provider)
+    try:
+        client = openai.OpenAI(api_key="sk-oi", base_url=mock_llm.url + "/v1", max_retries=0)
+        embedded = client.embeddings.create(
+            model="text-embedding-3-small", input=["hello", "world"], dimensions=8
+        )
+        completed = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hi")
+    finally:
+        OpenAIInstrumentor().uninstrument()
+    embedding, completion = stored_rows(sqlite_url)
+    assert (embedding["operation"], embedding["request_model"]) == ("embeddings", "text-embedding-3-small")
+    assert embedding["input_tokens"] == embedded.usage.prompt_tokens
+    assert embedding["cost_usd"] == pytest.approx(embedded.usage.prompt_tokens * 0.02 / 1e6)
+    a = embedding["attributes"]
+    assert a[attrs.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] == 8
+    assert stored_messages(embedding, attrs.GEN_AI_INPUT_MESSAGES) == [
+        {
+            "role": "user",
+            "parts": [{"type": "text", "content": "hello"}, {"type": "text", "content": "world"}],
+        }
+    ]
+    assert not any("vector" in key for key in a) and "output.value" not in a
+    assert str(embedded.data[0].embedding[0])[:8] not in json.dumps(a)
+    assert completion["operation"] == "text_completion"
+    assert stored_messages(completion, attrs.GEN_AI_INPUT_MESSAGES) == [
+        {"role": "user", "parts": [{"type": "text", "content": "Say hi"}]}
+    ]
+    output = stored_messages(completion, attrs.GEN_AI_OUTPUT_MESSAGES)
+    assert output[0]["parts"][0]["content"] == completed.choices[0].text

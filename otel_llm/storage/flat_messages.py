@@ -3,7 +3,8 @@
 - OpenInference: ``llm.input_messages.N.message.role`` / ``.content``, multi-part contents (the
   Responses API's, images) ``…message.contents.M.message_content.type`` / ``.text`` /
   ``.image.image.url``, tool calls ``…message.tool_calls.K.tool_call.id`` /
-  ``.function.name`` / ``.function.arguments``, and tool results ``…message.tool_call_id``;
+  ``.function.name`` / ``.function.arguments``, and tool results ``…message.tool_call_id``; legacy
+  completions' ``llm.prompts.N.prompt.text`` and ``llm.choices.N.completion.text``;
 - OpenLLMetry before its semconv migration: ``gen_ai.prompt.N.role`` / ``.content`` /
   ``.tool_call_id``, ``gen_ai.completion.N.finish_reason``, tool calls
   ``gen_ai.(prompt|completion).N.tool_calls.K.id`` / ``.name`` / ``.arguments``.
@@ -33,8 +34,17 @@ _OPENLLMETRY = re.compile(
     r"^gen_ai\.(prompt|completion)\.(\d+)\."
     r"(?:(role|content|finish_reason|tool_call_id)|tool_calls\.(\d+)\.(id|name|arguments))$"
 )
+_OPENINFERENCE_COMPLETION = re.compile(r"^llm\.(prompts|choices)\.(\d+)\.(?:prompt|completion)\.text$")
+_COMPLETION_ROLES = {"prompts": "user", "choices": "assistant"}
 _CALL_FIELDS = {"function.name": "name", "function.arguments": "arguments"}
-PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.prompt.", "gen_ai.completion.")
+PREFIXES = (
+    "llm.input_messages.",
+    "llm.output_messages.",
+    "llm.prompts.",
+    "llm.choices.",
+    "gen_ai.prompt.",
+    "gen_ai.completion.",
+)
 
 
 class _Flat:
@@ -152,6 +162,12 @@ def _read(out: dict[str, Any]) -> tuple[dict[int, _Flat], dict[int, _Flat]]:
             continue
         found = _match(key)
         if found is None:
+            completion = _OPENINFERENCE_COMPLETION.match(key)
+            if completion is None:
+                continue
+            side, index = completion.groups()
+            flat = (inputs if side == "prompts" else outputs).setdefault(int(index), _Flat())
+            flat.fields.update(role=_COMPLETION_ROLES[side], content=value)
             continue
         side, index, field, part, part_field, call, call_field = found
         flat = (inputs if side in ("input", "prompt") else outputs).setdefault(int(index), _Flat())
