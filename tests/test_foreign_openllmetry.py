@@ -180,3 +180,19 @@ def test_flattened_multi_part_content_is_split_into_parts():
         {"type": "text", "content": "What is this?"},
         {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
     ]
+
+
+def test_flattened_embedding_request_type_is_the_embeddings_operation():
+    row = _legacy_row(
+        {
+            "llm.request.type": "embedding",
+            "gen_ai.request.model": "text-embedding-3-small",
+            "gen_ai.usage.prompt_tokens": 1000,
+            "gen_ai.prompt.0.content": "refunds",
+        }
+    )
+    assert (row["operation"], row["input_tokens"]) == ("embeddings", 1000)
+    assert row["cost_usd"] == pytest.approx(1000 * 0.02 / 1e6)
+    assert stored_messages(row, attrs.GEN_AI_INPUT_MESSAGES)[0]["parts"] == [
+        {"type": "text", "content": "refunds"}
+    ]

@@ -129,3 +129,16 @@ def test_embedding_price_counts_input_tokens_only():
     table = default_table()
     assert table.cost("text-embedding-3-small", 1_000_000, None, provider="openai") == pytest.approx(0.02)
     assert table.cost("text-embedding-3-small", 1_000_000, 0, provider="openai") == pytest.approx(0.02)
+
+
+def test_embeddings_raw_response_and_async_beta_messages(traced, client, mock_llm):
+    raw = client.embeddings.with_raw_response.create(model="text-embedding-3-small", input="hi")
+    assert len(raw.parse().data[0].embedding) == 1536
+    claude = anthropic.AsyncAnthropic(api_key="sk-ant-secret", base_url=mock_llm.url, max_retries=0)
+    messages = [{"role": "user", "content": "hi"}]
+    reply = asyncio.run(
+        claude.beta.messages.create(model="claude-haiku-4-5", max_tokens=30, messages=messages)
+    )
+    embedded, beta = traced.llm_spans()
+    assert embedded.attributes[attrs.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] == 1536
+    assert beta.attributes[attrs.GEN_AI_RESPONSE_ID] == reply.id

@@ -49,6 +49,8 @@ PROVIDER_RENAMES = {"gemini": "gcp.gemini", "vertex_ai": "gcp.vertex_ai", "googl
 """Names other instrumentations give Google's providers -> the conventions' ``gen_ai.provider.name``
 (the official google-genai instrumentation says ``gemini`` / ``vertex_ai``, OpenInference ``google``
 for either backend, which the conventions call ``gcp.gen_ai``)."""
+_REQUEST_TYPES = {"completion": "text_completion", "embedding": "embeddings"}
+"""OpenLLMetry's ``llm.request.type`` values that the conventions' operation names spell otherwise."""
 _ENUM_NAME = re.compile(r"^(?:[A-Za-z]+\.)?([A-Z][A-Z_]*)$")
 _INVOCATION_PARAMETERS = {
     "model": attrs.GEN_AI_REQUEST_MODEL,
@@ -123,9 +125,7 @@ def _provider_and_operation(out: dict[str, Any], added: dict[str, Any]) -> None:
             added.setdefault(attrs.GEN_AI_PROVIDER_NAME, str(out[name]).lower())
     request_type = out.get("llm.request.type")  # OpenLLMetry
     if request_type:
-        added.setdefault(
-            attrs.GEN_AI_OPERATION_NAME, "text_completion" if request_type == "completion" else request_type
-        )
+        added.setdefault(attrs.GEN_AI_OPERATION_NAME, _REQUEST_TYPES.get(request_type, request_type))
     if out.get("openinference.span.kind") == "LLM":
         legacy = any(key.startswith("llm.prompts.") for key in out)  # the legacy completions API
         added.setdefault(attrs.GEN_AI_OPERATION_NAME, "text_completion" if legacy else "chat")
