@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from otel_llm import attributes as attrs
 
@@ -35,7 +35,6 @@ _OPENLLMETRY = re.compile(
     r"(?:(role|content|finish_reason|tool_call_id)|tool_calls\.(\d+)\.(id|name|arguments))$"
 )
 _OPENINFERENCE_COMPLETION = re.compile(r"^llm\.(prompts|choices)\.(\d+)\.(?:prompt|completion)\.text$")
-_COMPLETION_ROLES = {"prompts": "user", "choices": "assistant"}
 _CALL_FIELDS = {"function.name": "name", "function.arguments": "arguments"}
 PREFIXES = (
     "llm.input_messages.",
@@ -50,15 +49,16 @@ PREFIXES = (
 class _Flat:
     """One flattened message as it is read: its fields, its contents (parts), its tool calls."""
 
-    __slots__ = ("fields", "contents", "calls")
+    __slots__ = ("default_role", "fields", "contents", "calls")
 
-    def __init__(self) -> None:
+    def __init__(self, default_role: str) -> None:
+        self.default_role = default_role
         self.fields: dict[str, Any] = {}
         self.contents: dict[int, dict[str, Any]] = {}
         self.calls: dict[int, dict[str, Any]] = {}
 
     def role(self) -> str:
-        role = str(self.fields.get("role") or "user")
+        role = str(self.fields.get("role") or self.default_role)
         return _ROLES.get(role, role)
 
     def message(self) -> dict[str, Any]:
@@ -129,24 +129,35 @@ def _content_part(fields: dict[str, Any]) -> dict[str, Any] | None:
     return {"type": str(kind)} if kind else None
 
 
-def _match(key: str) -> tuple[str, str, str | None, int | None, str | None, int | None, str | None] | None:
-    """(side, message index, field, content index, content field, call index, call field)."""
+class _Key(NamedTuple):
+    """What one flattened attribute holds: a field of message ``index``, of one of its content
+    parts (``part``), or of one of its tool calls (``call``)."""
+
+    is_input: bool
+    index: int
+    field: str | None = None
+    part: int | None = None
+    part_field: str | None = None
+    call: int | None = None
+    call_field: str | None = None
+
+
+_INPUT_SIDES = ("input", "prompt", "prompts")
+
+
+def _parse(key: str) -> _Key | None:
     match = _OPENINFERENCE.match(key)
     if match is not None:
         side, index, field, part, part_field, call, call_field = match.groups()
-        return (
-            side,
-            index,
-            field,
-            _int(part),
-            part_field,
-            _int(call),
-            _CALL_FIELDS.get(call_field, call_field),
-        )
+        call_field = _CALL_FIELDS.get(call_field, call_field)
+        return _Key(side in _INPUT_SIDES, int(index), field, _int(part), part_field, _int(call), call_field)
     match = _OPENLLMETRY.match(key)
     if match is not None:
         side, index, field, call, call_field = match.groups()
-        return side, index, field, None, None, _int(call), call_field
+        return _Key(side in _INPUT_SIDES, int(index), field, call=_int(call), call_field=call_field)
+    match = _OPENINFERENCE_COMPLETION.match(key)
+    if match is not None:
+        return _Key(match.group(1) in _INPUT_SIDES, int(match.group(2)), "content")
     return None
 
 
@@ -160,23 +171,19 @@ def _read(out: dict[str, Any]) -> tuple[dict[int, _Flat], dict[int, _Flat]]:
     for key, value in out.items():
         if not key.startswith(PREFIXES):  # cheap test first: most spans have none of these
             continue
-        found = _match(key)
+        found = _parse(key)
         if found is None:
-            completion = _OPENINFERENCE_COMPLETION.match(key)
-            if completion is None:
-                continue
-            side, index = completion.groups()
-            flat = (inputs if side == "prompts" else outputs).setdefault(int(index), _Flat())
-            flat.fields.update(role=_COMPLETION_ROLES[side], content=value)
             continue
-        side, index, field, part, part_field, call, call_field = found
-        flat = (inputs if side in ("input", "prompt") else outputs).setdefault(int(index), _Flat())
-        if part is not None:
-            flat.contents.setdefault(part, {})[str(part_field)] = value
-        elif call is not None:
-            flat.calls.setdefault(call, {})[str(call_field)] = value
+        side = inputs if found.is_input else outputs
+        flat = side.get(found.index)
+        if flat is None:
+            flat = side[found.index] = _Flat("user" if found.is_input else "assistant")
+        if found.part is not None:
+            flat.contents.setdefault(found.part, {})[str(found.part_field)] = value
+        elif found.call is not None:
+            flat.calls.setdefault(found.call, {})[str(found.call_field)] = value
         else:
-            flat.fields[str(field)] = value
+            flat.fields[str(found.field)] = value
     return inputs, outputs
 
 
