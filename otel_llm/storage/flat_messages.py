@@ -130,11 +130,11 @@ def _content_part(fields: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class _Key(NamedTuple):
-    """What one flattened attribute holds: a field of message ``index``, of one of its content
+    """What one flattened attribute holds: a field of the message numbered ``message``, of one of its content
     parts (``part``), or of one of its tool calls (``call``)."""
 
     is_input: bool
-    index: int
+    message: int
     field: str | None = None
     part: int | None = None
     part_field: str | None = None
@@ -175,9 +175,9 @@ def _read(out: dict[str, Any]) -> tuple[dict[int, _Flat], dict[int, _Flat]]:
         if found is None:
             continue
         side = inputs if found.is_input else outputs
-        flat = side.get(found.index)
+        flat = side.get(found.message)
         if flat is None:
-            flat = side[found.index] = _Flat("user" if found.is_input else "assistant")
+            flat = side[found.message] = _Flat("user" if found.is_input else "assistant")
         if found.part is not None:
             flat.contents.setdefault(found.part, {})[str(found.part_field)] = value
         elif found.call is not None:
