@@ -130,8 +130,8 @@ def _content_part(fields: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class _Key(NamedTuple):
-    """What one flattened attribute holds: a field of the message numbered ``message``, of one of its content
-    parts (``part``), or of one of its tool calls (``call``)."""
+    """What one flattened attribute holds: a field of the message numbered ``message``, of one of
+    its content parts (``part``), or of one of its tool calls (``call``)."""
 
     is_input: bool
     message: int
