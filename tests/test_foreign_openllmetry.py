@@ -174,12 +174,21 @@ def test_flattened_multi_part_content_is_split_into_parts():
             "gen_ai.prompt.0.role": "user",
             "gen_ai.prompt.0.content": '[{"type": "text", "text": "What is this?"}, '
             '{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]',
+            "gen_ai.prompt.1.role": "assistant",
+            "gen_ai.prompt.1.content": '[{"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"q": "a"}}]',
+            "gen_ai.prompt.2.role": "user",
+            "gen_ai.prompt.2.content": '[{"type": "tool_result", "tool_use_id": "toolu_1", "content": "a cat"}]',
         }
     )
-    assert stored_messages(row, attrs.GEN_AI_INPUT_MESSAGES)[0]["parts"] == [
+    image, tool_use, tool_result = stored_messages(row, attrs.GEN_AI_INPUT_MESSAGES)
+    assert image["parts"] == [
         {"type": "text", "content": "What is this?"},
         {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
     ]
+    assert tool_use["parts"] == [
+        {"type": "tool_call", "id": "toolu_1", "name": "lookup", "arguments": {"q": "a"}}
+    ]
+    assert tool_result["parts"] == [{"type": "tool_call_response", "id": "toolu_1", "response": "a cat"}]
 
 
 def test_flattened_embedding_request_type_is_the_embeddings_operation():

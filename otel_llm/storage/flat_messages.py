@@ -102,7 +102,7 @@ def text_part(content: Any) -> dict[str, Any]:
 
 def content_parts(content: Any) -> list[dict[str, Any]]:
     """Parts of a flattened ``content``: text, or the JSON list of content blocks OpenLLMetry wrote
-    for multi-part messages (its text blocks as text parts, others kept as they are)."""
+    for multi-part messages (text, Anthropic's ``tool_use`` / ``tool_result``; others as they are)."""
     if isinstance(content, str) and content.startswith("[{"):
         try:
             blocks = json.loads(content)
@@ -114,8 +114,23 @@ def content_parts(content: Any) -> list[dict[str, Any]]:
 
 
 def _block_part(block: dict[str, Any]) -> dict[str, Any]:
-    if block.get("type") in ("text", "input_text", "output_text") and "text" in block:
+    """A content block (OpenAI's or Anthropic's) as a semconv part; unknown blocks as they are."""
+    kind = block.get("type")
+    if kind in ("text", "input_text", "output_text") and "text" in block:
         return text_part(block["text"])
+    if kind == "tool_use":
+        return {
+            "type": "tool_call",
+            "id": block.get("id"),
+            "name": block.get("name"),
+            "arguments": block.get("input"),
+        }
+    if kind == "tool_result":
+        return {
+            "type": "tool_call_response",
+            "id": block.get("tool_use_id"),
+            "response": block.get("content"),
+        }
     return dict(block)
 
 
