@@ -158,4 +158,3 @@ def _attach_scores(conn, project_id: int, items: list[Conversation]) -> None:
     found = summaries(conn, project_id, groups)
     for item in items:
         item.scores = found[item.session_id]
-

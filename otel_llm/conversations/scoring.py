@@ -57,9 +57,7 @@ class ScoreSummary:
         }
 
 
-def summaries(
-    conn, project_id: int, groups: Mapping[str, Iterable[str]]
-) -> dict[str, list[ScoreSummary]]:
+def summaries(conn, project_id: int, groups: Mapping[str, Iterable[str]]) -> dict[str, list[ScoreSummary]]:
     """``{group: [ScoreSummary by name]}`` for groups of trace ids (``{session_id: trace_ids}``)."""
     group_of: dict[str, list[str]] = {}
     for group, trace_ids in groups.items():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, true
+from sqlalchemy import Engine, and_, func, or_, select
 
 from otel_llm.conversations import cursor as cursors
 from otel_llm.conversations.errors import ConversationNotFound
