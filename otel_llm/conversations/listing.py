@@ -1,7 +1,8 @@
-"""Conversations as list rows: one GROUP BY over the spans that carry a session id, keyset pages.
+"""Conversations as list rows: GROUP BYs over the spans that carry a session id, keyset pages.
 
-The query reads the partial index ``ix_spans_project_session`` (project, session, start) only where
-a session id is set; spans made to evaluate (``evaluation``) are not the app's conversations.
+A page's session ids come from the partial index ``ix_spans_project_session`` (project, session,
+start) alone; the totals are then summed for those sessions only. Spans made to evaluate
+(``evaluation``) do not count in the totals.
 """
 
 from __future__ import annotations
@@ -61,17 +62,24 @@ def _last() -> ColumnElement:
     return func.max(spans.c.start_time)
 
 
-def _summary_query(project_id: int, flt: ConversationFilter):
+def _where(project_id: int, flt: ConversationFilter) -> list[ColumnElement[bool]]:
     c = spans.c
-    llm = c.is_llm == true()
-    tokens = func.coalesce(c.input_tokens, 0) + func.coalesce(c.output_tokens, 0)
-    where = [c.project_id == project_id, c.session_id.is_not(None), c.evaluation.is_(None)]
+    where = [c.project_id == project_id, c.session_id.is_not(None)]
     if flt.user:
         where.append(c.user_id == flt.user)
     if flt.since is not None:
         where.append(c.start_time >= as_utc(flt.since))
     if flt.until is not None:
         where.append(c.start_time < as_utc(flt.until))
+    return where
+
+
+def _summary_query(project_id: int, flt: ConversationFilter):
+    """Totals per session; spans made to evaluate (``evaluation``) are not the app's traffic."""
+    c = spans.c
+    llm = c.is_llm == true()
+    tokens = func.coalesce(c.input_tokens, 0) + func.coalesce(c.output_tokens, 0)
+    where = [*_where(project_id, flt), c.evaluation.is_(None)]
     return (
         select(
             c.session_id,
@@ -98,21 +106,35 @@ def list_conversations(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """One page of conversations, the most recently active first, each with its scores."""
+    """One page of conversations, the most recently active first, each with its scores.
+
+    Two steps: the page's session ids by last activity (an index-only scan of
+    ``ix_spans_project_session``), then the totals of those sessions only."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    stmt = _summary_query(project_id, flt or ConversationFilter())
+    flt = flt or ConversationFilter()
+    c = spans.c
+    stmt = (
+        select(c.session_id, _last().label("last_start"))
+        .where(*_where(project_id, flt))
+        .group_by(c.session_id)
+    )
     if cursor:
         last, session_id = cursors.decode(cursor, _CURSOR_KIND)
-        stmt = stmt.having(or_(_last() < last, and_(_last() == last, spans.c.session_id < session_id)))
-    stmt = stmt.order_by(_last().desc(), spans.c.session_id.desc()).limit(limit + 1)
+        stmt = stmt.having(or_(_last() < last, and_(_last() == last, c.session_id < session_id)))
+    stmt = stmt.order_by(_last().desc(), c.session_id.desc()).limit(limit + 1)
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-        items = [_conversation(r) for r in rows[:limit]]
+        keys = conn.execute(stmt).all()
+        ids = [k.session_id for k in keys[:limit]]
+        totals = (
+            conn.execute(_summary_query(project_id, flt).where(c.session_id.in_(ids))).all() if ids else []
+        )
+        by_id = {r.session_id: _conversation(r) for r in totals}
+        items = [by_id[i] for i in ids if i in by_id]
         _attach_scores(conn, project_id, items)
     next_cursor = None
-    if len(rows) > limit:
-        last_row = rows[limit - 1]
-        next_cursor = cursors.encode(_CURSOR_KIND, last_row.last_start, last_row.session_id)
+    if len(keys) > limit:
+        last_key = keys[limit - 1]
+        next_cursor = cursors.encode(_CURSOR_KIND, last_key.last_start, last_key.session_id)
     return Page(items=items, next_cursor=next_cursor)
 
 
