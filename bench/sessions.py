@@ -2,7 +2,7 @@
 
 Seeds ``--spans`` spans (default 200,000) into a throwaway database with one
 ``INSERT … SELECT … FROM generate_series``: traces of four spans (an agent root, two LLM calls, a
-tool), half of them in conversations of five turns (20,000 conversations at the default size, of
+tool), half of them in conversations of five turns (5,000 conversations at the default size, of
 2,000 users), a ``helpfulness`` score on one trace in five. Then it times, median of ``--rounds``,
 the calls the console, the API and ``otel-llm sessions`` make:
 
