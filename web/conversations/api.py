@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from otel_llm_server.web.access import require
 from otel_llm_server.web.conversations.query import MAX_LIMIT, page_size, parse_filter
-from otel_llm_server.web.db import engine
+from otel_llm_server.web.db import read_engine
 from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.traces.filters import RANGES
 from otel_llm_server.web.traces.presenters import jsonable
@@ -45,7 +45,7 @@ _PAGE = {
 def list_sessions():
     flt, _args = parse_filter(request.args)
     page = conversations.list_conversations(
-        engine(),
+        read_engine(),
         g.project_id,
         flt,
         cursor=request.args.get("cursor") or None,
@@ -69,9 +69,9 @@ def list_sessions():
     tag="sessions",
 )
 def get_session(session_id: str):
-    summary = conversations.get_conversation(engine(), g.project_id, session_id)
+    summary = conversations.get_conversation(read_engine(), g.project_id, session_id)
     turns = conversations.list_turns(
-        engine(),
+        read_engine(),
         g.project_id,
         session_id,
         cursor=request.args.get("cursor") or None,

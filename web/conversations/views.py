@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from otel_llm_server.web.access import require
 from otel_llm_server.web.conversations.query import page_size, parse_filter
-from otel_llm_server.web.db import engine
+from otel_llm_server.web.db import read_engine
 from otel_llm_server.web.traces.filters import RANGES
 
 from otel_llm import conversations
@@ -18,7 +18,7 @@ bp = Blueprint("conversations", __name__, url_prefix="/sessions", template_folde
 def index():
     flt, args = parse_filter(request.args)
     page = conversations.list_conversations(
-        engine(),
+        read_engine(),
         g.project_id,
         flt,
         cursor=request.args.get("cursor") or None,
@@ -30,9 +30,9 @@ def index():
 @bp.get("/<session_id>")
 @require("viewer")
 def show(session_id: str):
-    summary = conversations.get_conversation(engine(), g.project_id, session_id)
+    summary = conversations.get_conversation(read_engine(), g.project_id, session_id)
     turns = conversations.list_turns(
-        engine(),
+        read_engine(),
         g.project_id,
         session_id,
         cursor=request.args.get("cursor") or None,
