@@ -59,3 +59,10 @@ def test_api_lists_and_shows_sessions(app, sqlite_url):
     assert bad.status_code == 400 and "start again" in bad.get_json()["error"]["message"]
     spans = api.get("/api/v1/spans?user=u-2", headers=headers).get_json()["items"]
     assert [s["session_id"] for s in spans] == ["conv-2"]
+
+
+def test_a_project_without_sessions_says_how_to_get_them(app, sqlite_url):
+    other = signed_in_client(app, sqlite_url, "beta@example.com", "viewer", project="beta")
+    html = other.get("/sessions").get_data(as_text=True)
+    assert "No sessions yet" in html and "otel_llm.session(conversation_id, user_id=user.id)" in html
+    assert other.get("/sessions/conv-1").status_code == 404  # alpha's conversation
