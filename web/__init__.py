@@ -17,6 +17,7 @@ csrf = CSRFProtect()
 AREAS = (
     "otel_llm_server.web.auth",
     "otel_llm_server.web.traces",
+    "otel_llm_server.web.conversations",
     "otel_llm_server.web.overview",
     "otel_llm_server.web.settings",
     "otel_llm_server.web.prompts",

@@ -99,6 +99,7 @@ def test_navigation_reaches_every_area(page, console):
     labels = page.locator(".mainnav a").all_inner_texts()
     assert labels == [
         "Traces",
+        "Sessions",
         "Overview",
         "Prompts",
         "Experiments",

@@ -290,6 +290,8 @@ def test_the_attributes_tab_is_a_collapsible_tree_with_json_strings_expanded(pag
 PHONE_PAGES = (
     "/overview",
     "/traces",
+    "/sessions",
+    "/sessions/order-chat-1",
     f"/experiments/{EXPERIMENT}",
     "/experiments",
     "/prompts",

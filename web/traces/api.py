@@ -30,6 +30,8 @@ LIST_QUERY = {
     "prompt_version": ("string", "Prompt version tag."),
     "experiment": ("string", "Experiment tag."),
     "variant": ("string", "Experiment variant tag."),
+    "user": ("string", "End user (user.id or enduser.id, otel_llm.session's user_id)."),
+    "session": ("string", "Conversation id (gen_ai.conversation.id or session.id)."),
     "text": ("string", "Case-insensitive text in the span name."),
     "score": (
         "string",
