@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from otel_llm.experiments import aggregate, histogram, results, service
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
 from otel_llm.storage import migrate
 from otel_llm.storage.db import get_engine
-from otel_llm.storage.schema import SPAN_COLUMNS
+from otel_llm.storage.schema import SPAN_COLUMNS, spans
 from otel_llm.storage.schema_experiments import experiment_latency_buckets, experiment_rollups
 from otel_llm.storage.schema_scores import scores as score_table
 from otel_llm.storage.writer import ensure_project, insert_rows
@@ -276,11 +276,18 @@ def test_concurrent_writers_of_overlapping_batches_count_each_span_once(pg_url):
 def test_spans_stored_before_the_migration_are_backfilled(pg_url):
     migrate.downgrade(pg_url, "0005_replays")
     rows = _spans(13, 250)
-    with get_engine(pg_url).begin() as conn:  # the writer's columns include ones added after 0005
-        conn.execute(text("ALTER TABLE spans ADD COLUMN evaluation varchar(16)"))
+    engine = get_engine(pg_url)
+    present = {c["name"] for c in inspect(engine).get_columns("spans")}
+    later = [c for c in spans.columns if c.name not in present]  # the writer's, added after 0005
+    with engine.begin() as conn:
+        for column in later:
+            conn.execute(
+                text(f"ALTER TABLE spans ADD COLUMN {column.name} {column.type.compile(engine.dialect)}")
+            )
     _store(pg_url, rows[:150])
-    with get_engine(pg_url).begin() as conn:
-        conn.execute(text("ALTER TABLE spans DROP COLUMN evaluation"))
+    with engine.begin() as conn:
+        for column in later:
+            conn.execute(text(f"ALTER TABLE spans DROP COLUMN {column.name}"))
     migrate.upgrade(pg_url)
     _store(pg_url, rows[150:])
     _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))

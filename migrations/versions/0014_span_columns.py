@@ -27,7 +27,7 @@ def _json_text(key: str) -> str:
 
 
 def upgrade() -> None:
-    op.add_column("spans", sa.Column("category", sa.String(16), nullable=False, server_default="other"))
+    op.add_column("spans", sa.Column("category", sa.String(16), server_default="other"))
     op.add_column("spans", sa.Column("session_id", sa.String(200)))
     op.add_column("spans", sa.Column("user_id", sa.String(200)))
     session = f"COALESCE({_json_text('gen_ai.conversation.id')}, {_json_text('session.id')})"

@@ -77,7 +77,7 @@ spans = Table(
     Column("scope_name", String(200)),
     Column("is_llm", Boolean, nullable=False, server_default="0"),
     # What the span is: llm, embedding, agent, tool, retrieval, rerank, chain, other (normalize.py).
-    Column("category", String(16), nullable=False, server_default="other"),
+    Column("category", String(16), server_default="other"),
     Column("provider", String(64)),
     Column("operation", String(64)),
     Column("request_model", String(200)),
