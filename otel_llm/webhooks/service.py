@@ -74,7 +74,7 @@ def create_webhook(
         )
         if count >= MAX_WEBHOOKS:
             raise WebhookError(f"a project has at most {MAX_WEBHOOKS} webhooks; remove one first.")
-        new_id = connection.execute(
+        inserted = connection.execute(
             insert(webhooks).values(
                 project_id=project_id,
                 url=url,
@@ -83,7 +83,9 @@ def create_webhook(
                 created_by=(actor or "").strip()[:320],
                 created_at=now_utc(),
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        new_id = inserted[0]
     return get_webhook(engine, project_id, new_id), secret
 
 

@@ -62,7 +62,7 @@ def check_destination(url: str) -> None:
     except OSError as exc:
         raise DestinationRefused(f"cannot resolve {host}: {exc}.") from exc
     for info in infos:
-        _check_address(ipaddress.ip_address(info[4][0].split("%")[0]), host)
+        _check_address(ipaddress.ip_address(str(info[4][0]).split("%")[0]), host)
 
 
 def _check_literal(host: str) -> None:
