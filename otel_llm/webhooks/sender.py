@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,8 @@ BACKOFF_CAP_SECONDS = 3600.0
 LEASE_SECONDS = 60.0
 TIMEOUT_SECONDS = 5.0
 BATCH = 50
+WORKERS = 4
+MAX_PER_PASS = 1000
 DEFAULT_INTERVAL_SECONDS = 2.0
 
 
@@ -54,19 +57,32 @@ def backoff(attempts: int) -> float:
 
 
 def deliver_due(
-    engine: Engine, *, now: datetime | None = None, timeout: float = TIMEOUT_SECONDS
+    engine: Engine,
+    *,
+    now: datetime | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    limit: int = MAX_PER_PASS,
 ) -> PassReport:
-    """Post every delivery due at ``now`` (default: the current time) once; report the outcomes."""
+    """Post every delivery due at ``now`` (default: the current time) once, up to ``limit``, ``WORKERS``
+    at a time (a slow receiver does not hold up the others); report the outcomes."""
     now = now or now_utc()
     report = PassReport()
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        for row in _due(engine, now):
-            if not _claim(engine, row.id, now):
-                continue
-            status_code, error = _attempt(client, row, now)
-            outcome = _save(engine, row, status_code, error, now)
-            setattr(report, outcome, getattr(report, outcome) + 1)
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+        ThreadPoolExecutor(WORKERS, thread_name_prefix="otel-llm-webhook") as pool,
+    ):
+        while sum(vars(report).values()) < limit:
+            batch = [row for row in _due(engine, now) if _claim(engine, row.id, now)]
+            if not batch:
+                break
+            for outcome in pool.map(lambda row: _deliver(engine, client, row, now), batch):
+                setattr(report, outcome, getattr(report, outcome) + 1)
     return report
+
+
+def _deliver(engine: Engine, client: httpx.Client, row, now: datetime) -> str:
+    status_code, error = _attempt(client, row)
+    return _save(engine, row, status_code, error, now)
 
 
 def _due(engine: Engine, now: datetime):
@@ -93,7 +109,7 @@ def _claim(engine: Engine, delivery_id: int, now: datetime) -> bool:
     return claimed.rowcount == 1
 
 
-def _attempt(client: httpx.Client, row, now: datetime) -> tuple[int | None, str | None]:
+def _attempt(client: httpx.Client, row) -> tuple[int | None, str | None]:
     """``(HTTP status, error)`` of one post; ``error`` None on a 2xx answer."""
     body = row.body.encode("utf-8")
     try:
