@@ -15,7 +15,7 @@ from otel_llm.prompts import catalog, labels, versions
 from otel_llm.prompts.names import PromptRef
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema_webhooks import webhook_deliveries
-from otel_llm.webhooks import sender
+from otel_llm.webhooks import sender, service
 from tests import webhook_receiver
 from tests.web_helpers import api_key, bearer, csrf_token, make_app, signed_in_client
 
@@ -208,3 +208,18 @@ def test_cli_manages_webhooks_and_protected_labels(sqlite_url, monkeypatch):
     versions.create_version(engine, pid, "p", "two")
     code, out = run("prompts", "publish", "p@v2")  # the CLI acts with the database's rights (admin)
     assert code == 0 and "production: nothing → v2" in out
+
+
+def test_worker_once_delivers_the_webhooks(sqlite_url, monkeypatch):
+    monkeypatch.setenv(settings.OTEL_LLM_WEBHOOK_ALLOW_PRIVATE, "true")
+    engine = get_engine(sqlite_url)
+    pid = catalog.project_id(engine, "default", create=True)
+    receiver, server = webhook_receiver.start()
+    try:
+        service.create_webhook(engine, pid, receiver.url)
+        versions.create_version(engine, pid, "p", "one")
+        result = CliRunner().invoke(main, ["--database-url", sqlite_url, "worker", "--once"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert [r.headers["X-OtelLLM-Event"] for r in receiver.received] == ["prompt.version_created"]
