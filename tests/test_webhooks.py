@@ -263,3 +263,14 @@ def test_two_senders_post_each_delivery_once(store, receiver):
         connection.execute(update(webhook_deliveries).values(next_attempt_at=now))
     assert sender.deliver_due(engine).delivered == 1
     assert len(receiver.received) == 1
+
+
+def test_the_log_keeps_finished_deliveries_thirty_days(store, receiver):
+    engine, pid = store
+    service.create_webhook(engine, pid, receiver.url, [events.VERSION_CREATED])
+    service.create_webhook(engine, pid, f"http://127.0.0.1:{_closed_port()}/hook", [events.VERSION_CREATED])
+    versions.create_version(engine, pid, "p", "one")
+    sender.deliver_due(engine, timeout=0.5)
+    assert sender.prune(engine, now=now_utc() + timedelta(days=29)) == 0
+    assert sender.prune(engine, now=now_utc() + timedelta(days=31)) == 1  # the delivered one
+    assert [r.status for r in _rows(engine, pid)] == ["pending"]  # still retrying: kept

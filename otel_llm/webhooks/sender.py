@@ -3,12 +3,13 @@
 :func:`deliver_due` is one pass; :func:`run_loop` repeats it until stopped (``otel-llm worker`` and
 ``otel-llm web`` run it in a thread; ``otel-llm webhooks deliver`` runs one pass). Several senders
 may run against one database: each delivery is claimed first by moving its ``next_attempt_at`` a
-lease ahead in one conditional UPDATE, so only one sender posts it.
+lease (two minutes) ahead in one conditional UPDATE, so only one sender posts it.
 
 An attempt succeeds on a 2xx answer. Anything else (another status, a redirect — never followed —,
 a timeout, a refused connection, a destination the URL policy refuses) is recorded as the
 delivery's ``last_error`` and retried after ``backoff(attempts)``: 10 s, 20 s, 40 s… capped at one
-hour, ``MAX_ATTEMPTS`` times in all; then the delivery is ``failed``. Errors are recorded redacted
+hour, ``MAX_ATTEMPTS`` times in all; then the delivery is ``failed``. Delivered and failed rows are
+kept ``KEEP_DAYS`` (the log), then pruned. Errors are recorded redacted
 and never logged with the secret.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from otel_llm.masking import short_error
 from otel_llm.storage.schema_webhooks import webhook_deliveries, webhooks
@@ -36,11 +37,12 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_CAP_SECONDS = 3600.0
-LEASE_SECONDS = 60.0
+LEASE_SECONDS = 120.0
 TIMEOUT_SECONDS = 5.0
 BATCH = 50
 WORKERS = 4
 MAX_PER_PASS = 1000
+KEEP_DAYS = 30
 DEFAULT_INTERVAL_SECONDS = 2.0
 
 
@@ -63,8 +65,9 @@ def deliver_due(
     timeout: float = TIMEOUT_SECONDS,
     limit: int = MAX_PER_PASS,
 ) -> PassReport:
-    """Post every delivery due at ``now`` (default: the current time) once, up to ``limit``, ``WORKERS``
-    at a time (a slow receiver does not hold up the others); report the outcomes."""
+    """Post every delivery due at ``now`` (default: the current time) once, up to ``limit``; report
+    the outcomes. Up to ``WORKERS`` webhooks are served at a time (a slow receiver does not hold up
+    the others), each one's deliveries in the order of their events."""
     now = now or now_utc()
     report = PassReport()
     with (
@@ -75,23 +78,40 @@ def deliver_due(
             batch = [row for row in _due(engine, now) if _claim(engine, row.id, now)]
             if not batch:
                 break
-            for outcome in pool.map(lambda row: _deliver(engine, client, row, now), batch):
-                setattr(report, outcome, getattr(report, outcome) + 1)
+            by_webhook: dict[int, list] = {}
+            for row in batch:
+                by_webhook.setdefault(row.webhook_id, []).append(row)
+            for outcomes in pool.map(lambda rows: _deliver(engine, client, rows, now), by_webhook.values()):
+                for outcome in outcomes:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
-def _deliver(engine: Engine, client: httpx.Client, row, now: datetime) -> str:
-    status_code, error = _attempt(client, row)
-    return _save(engine, row, status_code, error, now)
+def _deliver(engine: Engine, client: httpx.Client, rows: list, now: datetime) -> list[str]:
+    """One webhook's deliveries, in the order of their events."""
+    outcomes = []
+    for row in rows:
+        status_code, error = _attempt(client, row)
+        outcomes.append(_save(engine, row, status_code, error, now))
+    return outcomes
 
 
 def _due(engine: Engine, now: datetime):
     d = webhook_deliveries
     stmt = (
-        select(d.c.id, d.c.event_id, d.c.event, d.c.body, d.c.attempts, webhooks.c.url, webhooks.c.secret)
+        select(
+            d.c.id,
+            d.c.webhook_id,
+            d.c.event_id,
+            d.c.event,
+            d.c.body,
+            d.c.attempts,
+            webhooks.c.url,
+            webhooks.c.secret,
+        )
         .join(webhooks, webhooks.c.id == d.c.webhook_id)
         .where(d.c.status == PENDING, d.c.next_attempt_at <= now)
-        .order_by(d.c.next_attempt_at, d.c.id)
+        .order_by(d.c.id)
         .limit(BATCH)
     )
     with engine.connect() as connection:
@@ -104,7 +124,7 @@ def _claim(engine: Engine, delivery_id: int, now: datetime) -> bool:
         claimed = connection.execute(
             update(d)
             .where(d.c.id == delivery_id, d.c.status == PENDING, d.c.next_attempt_at <= now)
-            .values(next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
+            .values(next_attempt_at=max(now, now_utc()) + timedelta(seconds=LEASE_SECONDS))
         )
     return claimed.rowcount == 1
 
@@ -144,11 +164,26 @@ def _save(engine: Engine, row, status_code: int | None, error: str | None, now: 
     return outcome
 
 
+def prune(engine: Engine, *, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> int:
+    """Delete delivered and failed deliveries older than ``keep_days``; returns how many."""
+    cutoff = (now or now_utc()) - timedelta(days=keep_days)
+    d = webhook_deliveries
+    with engine.begin() as connection:
+        done = connection.execute(
+            delete(d).where(d.c.status.in_((DELIVERED, FAILED)), d.c.created_at < cutoff)
+        )
+    return done.rowcount
+
+
 def run_loop(engine: Engine, stop: threading.Event, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
-    """Deliver due webhooks every ``interval`` seconds until ``stop`` is set; a failed pass (the
-    database away) is logged and the next one tried."""
+    """Deliver due webhooks every ``interval`` seconds until ``stop`` is set, pruning the log about
+    hourly; a failed pass (the database away) is logged and the next one tried."""
+    passes = 0
     while not stop.is_set():
         try:
+            if passes % max(int(3600 / interval), 1) == 0:
+                prune(engine)
+            passes += 1
             deliver_due(engine)
         except Exception as exc:
             logger.warning(
