@@ -4,8 +4,10 @@ signed to a real loopback HTTP server, retried with backoff, refused destination
 from __future__ import annotations
 
 import json
+import re
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -274,3 +276,20 @@ def test_the_log_keeps_finished_deliveries_thirty_days(store, receiver):
     assert sender.prune(engine, now=now_utc() + timedelta(days=29)) == 0
     assert sender.prune(engine, now=now_utc() + timedelta(days=31)) == 1  # the delivered one
     assert [r.status for r in _rows(engine, pid)] == ["pending"]  # still retrying: kept
+
+
+def test_the_standard_library_snippet_of_the_docs_verifies_a_delivery(store, receiver):
+    engine, pid = store
+    _, secret = service.create_webhook(engine, pid, receiver.url)
+    versions.create_version(engine, pid, "p", "one")
+    sender.deliver_due(engine)
+    (got,) = receiver.received
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "webhooks.md").read_text("utf-8")
+    snippet = next(
+        block for block in re.findall(r"```python\n(.*?)```", docs, re.S) if "def verify(" in block
+    )
+    namespace: dict = {}
+    exec(snippet, namespace)
+    ts, sig = got.headers["X-OtelLLM-Timestamp"], got.headers["X-OtelLLM-Signature"]
+    assert namespace["verify"](secret, got.body, ts, sig)
+    assert not namespace["verify"](secret, got.body.replace(b'"p"', b'"q"'), ts, sig)
