@@ -75,6 +75,10 @@ COMMANDS = {
     ),
     "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
+    "webhooks": (
+        "otel_llm_server.cli.webhooks:webhooks",
+        "Webhooks: signed POSTs to your URLs when prompt versions are created, labels move, versions are archived.",
+    ),
     "worker": (
         "otel_llm_server.cli.worker:worker",
         "Apply online evaluation rules: judge a share of new production spans, within daily caps.",

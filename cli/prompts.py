@@ -15,7 +15,7 @@ from otel_llm_server.cli.db import db_engine
 from otel_llm_server.cli.errors import friendly
 
 from otel_llm import settings
-from otel_llm.prompts import catalog, labels, versions
+from otel_llm.prompts import catalog, labels, protection, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts import metrics as prompt_metrics
 from otel_llm.prompts.content import parse_config
@@ -442,3 +442,35 @@ def history(ctx, name, as_json) -> None:
         before = f"v{m.from_version}" if m.from_version else "-"
         after = f"v{m.to_version}" if m.to_version else "-"
         click.echo(f"{when}  {m.actor or '-':12} {m.action:9} {m.label:12} {before} → {after}")
+
+
+@prompts.command("protected-labels")
+@click.option("--set", "labels_text", help="Protect exactly these labels (comma-separated; '' for none).")
+@click.option(
+    "--role", type=click.Choice(protection.MOVER_ROLES), help="Least role that moves them [default: admin]."
+)
+@JSON_OPTION
+@click.pass_context
+@_friendly
+def protected_labels(ctx, labels_text, role, as_json) -> None:
+    """Show or set the protected labels (production by default) and the role that moves them.
+
+    In the console and the API, a caller below that role is refused (403). The CLI acts with the
+    database's rights, as an admin.
+
+    \b
+    Example:
+      otel-llm prompts protected-labels
+      otel-llm prompts protected-labels --set production,release --role admin
+    """
+    engine, project_id = db_engine(ctx), _project(ctx)
+    policy = protection.get_policy(engine, project_id)
+    if labels_text is not None or role is not None:
+        chosen = protection.parse_labels(labels_text) if labels_text is not None else policy.protected_labels
+        policy = protection.set_policy(
+            engine, project_id, chosen, role or policy.mover_role, output.user_name()
+        )
+    if as_json:
+        return _print_json(policy.to_dict())
+    shown = ", ".join(policy.protected_labels) or "no label"
+    click.echo(f"Protected: {shown}; moved by {policy.mover_role}s and above.")

@@ -28,6 +28,14 @@ from otel_llm_server.cli.db import database_url
     envvar="OTEL_LLM_MOCK_URL",
     help="Send the worker's judge calls to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
 )
+@click.option(
+    "--webhooks/--no-webhooks",
+    "send_webhooks",
+    envvar="OTEL_LLM_WEB_WEBHOOKS",
+    default=True,
+    show_default=True,
+    help="Deliver the projects' webhooks from this process (several senders may run) [env: OTEL_LLM_WEB_WEBHOOKS].",
+)
 @click.pass_context
 def web(
     ctx: click.Context,
@@ -38,6 +46,7 @@ def web(
     run_worker: bool,
     worker_interval: float,
     base_url: str | None,
+    send_webhooks: bool,
 ) -> None:
     """Serve the console (traces, overview, prompts, experiments, replays, settings) and /api/v1.
 
@@ -67,6 +76,8 @@ def web(
         check_database(url)
     app = create_app({"DATABASE_URL": url})
     click.echo(f"Console: http://{host}:{port}/  (Ctrl-C to stop)")
+    if send_webhooks:
+        _deliver_webhooks(url)
     if not run_worker:
         serve(app, host, port, threads)
         return
@@ -78,6 +89,14 @@ def web(
     with background(get_engine(url), base_url, worker_interval):
         click.echo(f"Online evaluation worker: a pass every {worker_interval:g} s")
         serve(app, host, port, threads)
+
+
+def _deliver_webhooks(url: str) -> None:
+    """The webhook sender in a daemon thread of the console process (it ends with the process)."""
+    from otel_llm.storage.db import get_engine
+    from otel_llm.webhooks.sender import start_background
+
+    start_background(get_engine(url))
 
 
 def _stop_on_sigterm() -> None:

@@ -1,6 +1,8 @@
-"""``otel-llm worker``: the background process that applies online evaluation rules.
+"""``otel-llm worker``: the background process that applies online evaluation rules and delivers
+webhooks (``otel_llm.webhooks.sender``, in a thread of its own, every few seconds).
 
-``otel-llm web --worker`` runs the same loop in a thread of the console process, for small installs.
+``otel-llm web --worker`` runs the same loop in a thread of the console process, for small installs;
+``otel-llm web`` delivers webhooks itself unless started with ``--no-webhooks``.
 """
 
 from __future__ import annotations
@@ -34,17 +36,25 @@ def worker(ctx: click.Context, interval: float, once: bool, base_url: str | None
     """Apply online evaluation rules: judge a share of new production spans, within daily caps.
 
     Every project's enabled rules (`otel-llm eval rules`), every --interval seconds; the verdicts
-    are scores on the spans. Run one worker per database (or `otel-llm web --worker`).
+    are scores on the spans. Run one worker per database (or `otel-llm web --worker`). It also
+    delivers the projects' webhooks (`otel-llm webhooks`), with retries.
 
     \b
     Example:
       otel-llm worker --interval 60
     """
+    from otel_llm.webhooks import sender
+
     engine = db_engine(ctx)
     if once:
         apply_rules(engine, base_url, click.echo)
+        sender.deliver_due(engine)
         return
-    run_loop(engine, base_url, interval, threading.Event(), click.echo)
+    _, stop_webhooks = sender.start_background(engine)
+    try:
+        run_loop(engine, base_url, interval, threading.Event(), click.echo)
+    finally:
+        stop_webhooks.set()
 
 
 def apply_rules(engine: Engine, base_url: str | None, echo: Callable[[str], None]) -> None:

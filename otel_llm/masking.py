@@ -3,7 +3,8 @@
 - ``mask_url(url)``: a database URL as it may be shown, its password replaced by ``***``
   (SQLAlchemy's own rendering; a URL it cannot parse keeps only its scheme).
 - ``redact(text)``: any text (an exception's message, a log argument) with the passwords of URLs and
-  DSNs, ``Bearer`` tokens, otel-llm API keys and provider keys (``sk-…``) masked.
+  DSNs, ``Bearer`` tokens, otel-llm API keys, provider keys (``sk-…``) and webhook secrets
+  (``whsec_…``) masked.
 - ``fingerprint(secret)``: a short one-way digest, for cache keys and names that must tell two
   secrets apart without holding either.
 
@@ -24,7 +25,8 @@ _DSN_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)('[^']*'|[^\s'\"&;]+)", 
 _BEARER = re.compile(r"(?P<head>\bBearer\s+)[^\s'\"]+", re.IGNORECASE)
 _API_KEY = re.compile(r"(?P<head>\bollm_[0-9a-f]{1,16}_)[A-Za-z0-9_\-]+")
 _PROVIDER_KEY = re.compile(r"(?P<head>\bsk-)[A-Za-z0-9_\-]{6,}")
-_PATTERNS = (_URL_PASSWORD, _DSN_PASSWORD, _BEARER, _API_KEY, _PROVIDER_KEY)
+_WEBHOOK_SECRET = re.compile(r"(?P<head>\bwhsec_)[A-Za-z0-9_\-]+")
+_PATTERNS = (_URL_PASSWORD, _DSN_PASSWORD, _BEARER, _API_KEY, _PROVIDER_KEY, _WEBHOOK_SECRET)
 
 
 def mask_url(url: object) -> str:

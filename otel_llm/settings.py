@@ -85,6 +85,11 @@ OTEL_LLM_API_URL = "OTEL_LLM_API_URL"
 OTEL_LLM_API_KEY = "OTEL_LLM_API_KEY"
 """API key used with ``OTEL_LLM_API_URL``."""
 
+OTEL_LLM_WEBHOOK_ALLOW_PRIVATE = "OTEL_LLM_WEBHOOK_ALLOW_PRIVATE"
+"""``true`` lets webhooks post to loopback and private-network addresses (127.0.0.1, 10.x, 192.168.x,
+fc00::/7), for self-hosted receivers and tests. Default ``false``: public addresses only. Link-local
+addresses (169.254.x, the cloud metadata service) are always refused (``docs/webhooks.md``)."""
+
 DEFAULT_DATABASE_URL = "sqlite:///otel_llm.db"
 DEFAULT_PROJECT = "default"
 DEFAULT_FLUSH_TIMEOUT = 5.0
@@ -255,3 +260,9 @@ def api_url(override: str | None = None) -> str | None:
 
 def api_key(override: str | None = None) -> str | None:
     return override or os.environ.get(OTEL_LLM_API_KEY) or None
+
+
+def webhook_allow_private(override: bool | None = None) -> bool:
+    if override is not None:
+        return override
+    return bool(_get_bool(OTEL_LLM_WEBHOOK_ALLOW_PRIVATE, False))

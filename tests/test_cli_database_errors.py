@@ -55,6 +55,7 @@ VALID_ARGS = {
     ("prompts", "label"): ["support@v1", "staging"],
     ("prompts", "publish"): ["support@v1"],
     ("users", "remove"): ["ada@example.com", "--yes"],
+    ("webhooks", "add"): ["https://example.com/hook"],
 }
 
 

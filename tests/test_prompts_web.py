@@ -10,7 +10,9 @@ import pytest
 from werkzeug.serving import make_server
 
 import otel_llm
+from otel_llm.prompts import catalog, protection
 from otel_llm.prompts import client as prompt_client
+from otel_llm.storage.db import get_engine
 from tests.web_helpers import api_key, bearer, csrf_token, make_app, signed_in_client
 
 API = "/api/v1/prompts"
@@ -26,12 +28,19 @@ def editor(app, db_url):
     return app.test_client(), bearer(api_key(db_url, "alpha", "editor"))
 
 
+def _editors_publish(db_url: str) -> None:
+    """Project alpha lets editors move production (by default only admins do: tests/test_webhooks_web.py)."""
+    engine = get_engine(db_url)
+    protection.set_policy(engine, catalog.project_id(engine, "alpha"), ["production"], "editor")
+
+
 def _create(client, headers, name, template, **extra):
     return client.post(f"{API}/{name}/versions", json={"template": template, **extra}, headers=headers)
 
 
-def test_api_create_publish_resolve_diff_history(editor):
+def test_api_create_publish_resolve_diff_history(editor, db_url):
     client, headers = editor
+    _editors_publish(db_url)
     first = _create(client, headers, "support", "Hello {{customer}}", change_summary="first", tags=["a"])
     assert first.status_code == 201 and first.json["version"]["version"] == 1
     assert first.json["version"]["change_summary"] == "first"  # one name in and out
@@ -59,8 +68,9 @@ def test_api_create_publish_resolve_diff_history(editor):
     ]
 
 
-def test_api_errors_have_the_shared_shape(editor):
+def test_api_errors_have_the_shared_shape(editor, db_url):
     client, headers = editor
+    _editors_publish(db_url)
     _create(client, headers, "p", "text")
     cases = [
         (_create(client, headers, "p", "text"), 409, "conflict", "p@v1 already has this template"),
@@ -113,8 +123,9 @@ def live(app):
     thread.join()
 
 
-def test_sdk_fetches_through_the_api_and_records_feedback(editor, live):
+def test_sdk_fetches_through_the_api_and_records_feedback(editor, live, db_url):
     client, headers = editor
+    _editors_publish(db_url)
     _create(client, headers, "support", "Hello {{customer}}")
     client.post(f"{API}/support/versions/1/publish", headers=headers)
     key = headers["Authorization"].split(" ", 1)[1]
@@ -138,6 +149,7 @@ def _text(response) -> str:
 
 def test_editor_pages_create_publish_label_rollback_archive(app, db_url):
     client = signed_in_client(app, db_url, "ed@alpha.example", "editor")
+    _editors_publish(db_url)
     token = csrf_token(client, "/prompts")
     made = client.post(
         "/prompts", data={"name": "greet", "template": "Hello <b>{{who}}</b>", "csrf_token": token}

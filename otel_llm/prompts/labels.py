@@ -7,6 +7,10 @@ published version. An archived version cannot be labelled (so it cannot be publi
 Rollback walks the publish history back like a browser's Back button: publishing v1, v2, v3 then
 rolling back twice leaves v1 published; moving ``production`` to a version seen earlier in that history
 cuts the history back to it.
+
+Protected labels (``protection``): every move takes the caller's ``role`` (default: the operator's,
+``admin``, for callers with database access) and is refused below the project's mover role. Every
+change queues a ``prompt.label_moved`` webhook event in the same transaction (``otel_llm.webhooks``).
 """
 
 from __future__ import annotations
@@ -18,26 +22,42 @@ from otel_llm.prompts.errors import Conflict, InvalidInput
 from otel_llm.prompts.locking import locked_prompt
 from otel_llm.prompts.models import LabelMove
 from otel_llm.prompts.names import PRODUCTION, validate_label, validate_name
+from otel_llm.prompts.protection import OPERATOR_ROLE, check_move
 from otel_llm.storage.schema_prompts import prompt_label_history, prompt_labels, prompt_versions
 from otel_llm.storage.timeutil import as_utc, now_utc
+from otel_llm.webhooks import events
 
 
-def publish(engine: Engine, project_id: int, name: str, version: int, actor: str = "") -> LabelMove:
+def publish(
+    engine: Engine, project_id: int, name: str, version: int, actor: str = "", *, role: str = OPERATOR_ROLE
+) -> LabelMove:
     """Make ``version`` the published one (the ``production`` label)."""
-    return set_label(engine, project_id, name, version, PRODUCTION, actor)
+    return set_label(engine, project_id, name, version, PRODUCTION, actor, role=role)
 
 
 def set_label(
-    engine: Engine, project_id: int, name: str, version: int, label: str, actor: str = ""
+    engine: Engine,
+    project_id: int,
+    name: str,
+    version: int,
+    label: str,
+    actor: str = "",
+    *,
+    role: str = OPERATOR_ROLE,
 ) -> LabelMove:
     """Point ``label`` at ``version``. Returns the move (``changed`` False if it pointed there already)."""
     name, label = validate_name(name), validate_label(label)
     action = "publish" if label == PRODUCTION else "label"
     with locked_prompt(engine, project_id, name) as (connection, pid):
-        return _move(connection, pid, name, label, version, action, actor)
+        check_move(connection, project_id, name, label, role)
+        return _notify(
+            connection, project_id, name, _move(connection, pid, name, label, version, action, actor)
+        )
 
 
-def remove_label(engine: Engine, project_id: int, name: str, label: str, actor: str = "") -> LabelMove:
+def remove_label(
+    engine: Engine, project_id: int, name: str, label: str, actor: str = "", *, role: str = OPERATOR_ROLE
+) -> LabelMove:
     """Delete ``label``. ``production`` cannot be removed: publish another version instead."""
     name, label = validate_name(name), validate_label(label)
     if label == PRODUCTION:
@@ -46,22 +66,36 @@ def remove_label(engine: Engine, project_id: int, name: str, label: str, actor: 
             f"{name}@vN`) or roll back (`otel-llm prompts rollback {name}`)."
         )
     with locked_prompt(engine, project_id, name) as (connection, pid):
+        check_move(connection, project_id, name, label, role)
         current = store.label_target(connection, pid, label)
         if current is None:
             raise Conflict(f"prompt {name!r} has no label {label!r}.")
         connection.execute(
             delete(prompt_labels).where(prompt_labels.c.prompt_id == pid, prompt_labels.c.label == label)
         )
-        return _record(connection, pid, label, "unlabel", current, None, actor)
+        return _notify(
+            connection, project_id, name, _record(connection, pid, label, "unlabel", current, None, actor)
+        )
 
 
-def rollback(engine: Engine, project_id: int, name: str, actor: str = "", to: int | None = None) -> LabelMove:
+def rollback(
+    engine: Engine,
+    project_id: int,
+    name: str,
+    actor: str = "",
+    to: int | None = None,
+    *,
+    role: str = OPERATOR_ROLE,
+) -> LabelMove:
     """Publish the version published before the current one (or ``to``)."""
     name = validate_name(name)
     with locked_prompt(engine, project_id, name) as (connection, pid):
+        check_move(connection, project_id, name, PRODUCTION, role)
         if to is None:
             to = _previous_published(connection, pid, name)
-        return _move(connection, pid, name, PRODUCTION, to, "rollback", actor)
+        return _notify(
+            connection, project_id, name, _move(connection, pid, name, PRODUCTION, to, "rollback", actor)
+        )
 
 
 def label_history(engine: Engine, project_id: int, name: str, label: str | None = None) -> list[LabelMove]:
@@ -70,6 +104,12 @@ def label_history(engine: Engine, project_id: int, name: str, label: str | None 
     with engine.connect() as connection:
         pid = store.prompt_id(connection, project_id, name)
         return [_to_move(r) for r in _history_rows(connection, pid, label, newest_first=True)]
+
+
+def _notify(connection: Connection, project_id: int, name: str, move: LabelMove) -> LabelMove:
+    if move.changed:
+        events.label_moved(connection, project_id, name, move)
+    return move
 
 
 def _move(

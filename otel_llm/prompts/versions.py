@@ -17,6 +17,7 @@ from otel_llm.prompts.locking import locked_prompt
 from otel_llm.prompts.models import Version
 from otel_llm.prompts.names import LATEST, PRODUCTION, PromptRef, validate_name, validate_tags
 from otel_llm.storage.schema_prompts import prompt_versions
+from otel_llm.webhooks import events as webhook_events
 
 
 def create_version(
@@ -58,7 +59,9 @@ def create_version(
             insert(prompt_versions).values(prompt_id=pid, version=number, parent_version=parent, **values)
         )
         row = store.version_row(connection, pid, name, number)
-        return store.to_version(name, row)
+        created = store.to_version(name, row)
+        webhook_events.version_created(connection, project_id, created)  # same transaction (outbox)
+        return created
 
 
 def _refuse_identical(name: str, latest, values: dict[str, Any]) -> None:
@@ -163,12 +166,15 @@ def set_archived(engine: Engine, project_id: int, name: str, version: int, archi
         labels = store.labels_by_version(connection, pid).get(version, ())
         if archived and labels:
             raise Conflict(_labelled_message(name, version, labels))
-        if bool(row.archived) != archived:
+        changed = bool(row.archived) != archived
+        if changed:
             connection.execute(
                 update(prompt_versions).where(prompt_versions.c.id == row.id).values(archived=archived)
             )
-        row = store.version_row(connection, pid, name, version)
-        return store.to_version(name, row, labels)
+        result = store.to_version(name, store.version_row(connection, pid, name, version), labels)
+        if changed:
+            webhook_events.version_archived(connection, project_id, result)  # same transaction (outbox)
+        return result
 
 
 def _labelled_message(name: str, version: int, labels: tuple[str, ...]) -> str:

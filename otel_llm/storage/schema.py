@@ -19,6 +19,7 @@ from otel_llm.storage import (  # noqa: F401  (imported to register their tables
     schema_prompts,
     schema_replays,
     schema_scores,
+    schema_webhooks,
 )
 from otel_llm.storage.schema_core import (
     ROLES,

@@ -298,6 +298,8 @@ PHONE_PAGES = (
     "/prompts/support-agent",
     "/replays",
     "/settings/members",
+    "/settings/labels",
+    "/settings/webhooks",
 )
 
 

@@ -13,6 +13,7 @@ from otel_llm_server.web.traces.tabs import SpanTab, register_span_tab
 
 from otel_llm.feedback import FeedbackError, TargetNotFound
 from otel_llm.prompts.errors import Conflict, InvalidInput, PromptNotFound, VersionNotFound
+from otel_llm.prompts.protection import ProtectedLabel
 
 __all__ = ["api", "bp", "init_app"]
 
@@ -38,5 +39,6 @@ def init_app(app: Flask) -> None:
     map_exception(app, VersionNotFound, 404, "not_found")
     map_exception(app, InvalidInput, 422, "invalid")
     map_exception(app, Conflict, 409, "conflict")
+    map_exception(app, ProtectedLabel, 403, "forbidden")
     map_exception(app, FeedbackError, 422, "invalid")
     map_exception(app, TargetNotFound, 404, "not_found")

@@ -28,6 +28,7 @@ NAME = {"name": "Prompt name."}
 NAME_VERSION = {"name": "Prompt name.", "version": "Version number (1, 2, 3…)."}
 VERSION_SCHEMA = "{version: {name, version, template, config, version_hash, config_hash, parent_version, change_summary, tags, author, created_at, archived, labels, published}}"
 VERSION_NUMBER = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+PROTECTED = "The label is protected and the caller's role may not move it (Settings → Labels)."
 MOVE_SCHEMA = "{move: {label, action, from_version, to_version, actor, created_at, changed}}"
 
 
@@ -143,11 +144,11 @@ def resolve(name: str):
 @api_doc(
     "Publish a version (move the production label to it)",
     params=NAME_VERSION,
-    responses={200: MOVE_SCHEMA, 404: "No such version.", 409: "The version is archived."},
+    responses={200: MOVE_SCHEMA, 403: PROTECTED, 404: "No such version.", 409: "The version is archived."},
     tag="prompts",
 )
 def publish(name: str, version: int):
-    return {"move": labels.publish(engine(), g.project_id, name, version, g.actor).to_dict()}
+    return {"move": labels.publish(engine(), g.project_id, name, version, g.actor, role=g.role).to_dict()}
 
 
 @api.put("/prompts/<name>/labels/<label>")
@@ -156,13 +157,18 @@ def publish(name: str, version: int):
     "Point a label at a version",
     params={"name": "Prompt name.", "label": "Label, e.g. staging (production publishes)."},
     request={"type": "object", "required": ["version"], "properties": {"version": VERSION_NUMBER}},
-    responses={200: MOVE_SCHEMA, 404: "No such prompt or version.", 409: "The version is archived."},
+    responses={
+        200: MOVE_SCHEMA,
+        403: PROTECTED,
+        404: "No such prompt or version.",
+        409: "The version is archived.",
+    },
     tag="prompts",
 )
 def set_label(name: str, label: str):
     version = json_object()["version"]
     versions.list_versions(engine(), g.project_id, name)  # 404 for an unknown prompt before input checks
-    move = labels.set_label(engine(), g.project_id, name, version, label, g.actor)
+    move = labels.set_label(engine(), g.project_id, name, version, label, g.actor, role=g.role)
     return {"move": move.to_dict()}
 
 
@@ -171,12 +177,14 @@ def set_label(name: str, label: str):
 @api_doc(
     "Remove a label (production cannot be removed)",
     params={"name": "Prompt name.", "label": "Label to remove."},
-    responses={200: MOVE_SCHEMA, 404: "No such prompt.", 409: "The label is not set."},
+    responses={200: MOVE_SCHEMA, 403: PROTECTED, 404: "No such prompt.", 409: "The label is not set."},
     tag="prompts",
 )
 def remove_label(name: str, label: str):
     return {
-        "move": labels.remove_label(engine(), g.project_id, name, validate_label(label), g.actor).to_dict()
+        "move": labels.remove_label(
+            engine(), g.project_id, name, validate_label(label), g.actor, role=g.role
+        ).to_dict()
     }
 
 
@@ -189,13 +197,13 @@ def remove_label(name: str, label: str):
         "type": "object",
         "properties": {"to": {**VERSION_NUMBER, "description": "Version to publish instead."}},
     },
-    responses={200: MOVE_SCHEMA, 404: "No such prompt.", 409: "Nothing to roll back to."},
+    responses={200: MOVE_SCHEMA, 403: PROTECTED, 404: "No such prompt.", 409: "Nothing to roll back to."},
     tag="prompts",
 )
 def rollback(name: str):
     to = json_object().get("to")
     versions.list_versions(engine(), g.project_id, name)  # 404 first
-    move = labels.rollback(engine(), g.project_id, name, g.actor, to=to)
+    move = labels.rollback(engine(), g.project_id, name, g.actor, to=to, role=g.role)
     return {"move": move.to_dict()}
 
 

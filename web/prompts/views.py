@@ -18,12 +18,13 @@ from otel_llm.prompts.content import parse_config
 from otel_llm.prompts.errors import Conflict, InvalidInput, VersionNotFound
 from otel_llm.prompts.models import Version
 from otel_llm.prompts.names import parse_version
+from otel_llm.prompts.protection import ProtectedLabel
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts", template_folder="templates")
 
 WINDOWS = ("24h", "7d", "30d", "all")
 _HEX_SPAN = re.compile(r"^[0-9a-f]{16}$")
-_USER_ERRORS = (InvalidInput, Conflict, VersionNotFound)
+_USER_ERRORS = (InvalidInput, Conflict, VersionNotFound, ProtectedLabel)
 
 
 def _create_version(name: str, form) -> Version:
@@ -163,7 +164,9 @@ def publish(name: str, version: int):
     return _act(
         name,
         version,
-        lambda: _moved(labels.publish(engine(), g.project_id, name, version, g.actor), "production"),
+        lambda: _moved(
+            labels.publish(engine(), g.project_id, name, version, g.actor, role=g.role), "production"
+        ),
     )
 
 
@@ -174,7 +177,9 @@ def label(name: str, version: int):
     return _act(
         name,
         version,
-        lambda: _moved(labels.set_label(engine(), g.project_id, name, version, text, g.actor), text),
+        lambda: _moved(
+            labels.set_label(engine(), g.project_id, name, version, text, g.actor, role=g.role), text
+        ),
     )
 
 
@@ -184,7 +189,9 @@ def unlabel(name: str, label_name: str):
     return _act(
         name,
         None,
-        lambda: _moved(labels.remove_label(engine(), g.project_id, name, label_name, g.actor), label_name),
+        lambda: _moved(
+            labels.remove_label(engine(), g.project_id, name, label_name, g.actor, role=g.role), label_name
+        ),
     )
 
 
@@ -195,7 +202,10 @@ def rollback(name: str):
 
     def run() -> str:
         to = parse_version(to_text) if to_text else None
-        return _moved(labels.rollback(engine(), g.project_id, name, g.actor, to=to), "production (rollback)")
+        return _moved(
+            labels.rollback(engine(), g.project_id, name, g.actor, to=to, role=g.role),
+            "production (rollback)",
+        )
 
     return _act(name, None, run)
 
