@@ -48,6 +48,10 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(rest, out)
+    fmt = (rest.get("output_config") or {}).get("format") if isinstance(rest.get("output_config"), dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and len(rest["output_config"]) == 1:
+        rest.pop("output_config")
+        out.response_format = {"name": "response", "schema": fmt.get("schema") or {}}
     if rest.pop("cache_control", None):
         out.dropped.append("top-level cache_control (OpenAI caches prefixes itself)")
     out.dropped.extend(f"'{key}'" for key, value in {**rest, **extra}.items() if value is not None)
@@ -152,6 +156,9 @@ def from_neutral(neutral: Neutral, default_max_tokens: int, max_temperature: flo
         out["system"] = system
     out["messages"] = turns
     _anthropic_tools(neutral, out)
+    if neutral.response_format:
+        schema = neutral.response_format.get("schema") or {}
+        out["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
     if p.get("stop_sequences"):
         out["stop_sequences"] = list(p["stop_sequences"])
     if p.get("user"):
