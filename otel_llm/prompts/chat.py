@@ -64,7 +64,9 @@ def _tool_calls(index: int, calls: Any) -> list[dict[str, Any]]:
     for call in calls:
         if not isinstance(call, dict) or not call.get("id") or not call.get("name"):
             raise InvalidInput(f"message {index}: each tool call needs an id and a name.")
-        out.append({"id": str(call["id"]), "name": str(call["name"]), "arguments": call.get("arguments") or {}})
+        out.append(
+            {"id": str(call["id"]), "name": str(call["name"]), "arguments": call.get("arguments") or {}}
+        )
     return out
 
 
@@ -185,7 +187,9 @@ def _chat_message(message: dict[str, Any]) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": str(answer.get("id")), "content": str(response)}
     text = "".join(p.get("content", "") for p in parts if p.get("type", "text") == "text")
     out: dict[str, Any] = {"role": role, "content": text}
-    calls = [{k: p.get(k) for k in ("id", "name", "arguments")} for p in parts if p.get("type") == "tool_call"]
+    calls = [
+        {k: p.get(k) for k in ("id", "name", "arguments")} for p in parts if p.get("type") == "tool_call"
+    ]
     if calls:
         out["tool_calls"] = calls
     return out

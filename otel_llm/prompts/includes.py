@@ -43,9 +43,7 @@ class Reference:
         return asdict(self)
 
 
-def resolve(
-    connection: Connection, project_id: int, name: str, fmt: str, texts: list[str]
-) -> list[Include]:
+def resolve(connection: Connection, project_id: int, name: str, fmt: str, texts: list[str]) -> list[Include]:
     """Every prompt ``texts`` include, transitively, resolved now."""
     found: dict[str, Include] = {}
     for text in texts:

@@ -98,9 +98,13 @@ def render(
         missing = [n for n in variables(template, sources) if n not in values]
         if missing:
             raise MissingVariable(prompt_name or "template", missing) from exc
-        raise InvalidInput(f"prompt {prompt_name!r} could not be rendered: {(exc.message or '').rstrip('.')}.") from exc
+        raise InvalidInput(
+            f"prompt {prompt_name!r} could not be rendered: {(exc.message or '').rstrip('.')}."
+        ) from exc
     except SecurityError as exc:
-        raise InvalidInput(f"prompt {prompt_name!r} tried something the sandbox refuses: {str(exc).rstrip('.')}.") from exc
+        raise InvalidInput(
+            f"prompt {prompt_name!r} tried something the sandbox refuses: {str(exc).rstrip('.')}."
+        ) from exc
     except TemplateNotFound as exc:
         raise InvalidInput(
             f"prompt {prompt_name!r} includes {exc.name!r}, which was not resolved when it was created."

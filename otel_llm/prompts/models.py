@@ -58,7 +58,9 @@ class Version:
 
         found: list[str] = []
         for text in [m["content"] for m in self.messages] if self.kind == "chat" else [self.template]:
-            found += [v for v in formats.variables(self.template_format, text, self.sources) if v not in found]
+            found += [
+                v for v in formats.variables(self.template_format, text, self.sources) if v not in found
+            ]
         return found
 
     def to_dict(self) -> dict[str, Any]:

@@ -109,7 +109,9 @@ def includes_of(connection: Connection, version_ids: list[int]) -> dict[int, tup
             .order_by(prompt_includes.c.id)
         )
         for r in rows:
-            found[r.version_id].append({"ref": r.ref, "name": r.name, "version": r.version, "template": r.template})
+            found[r.version_id].append(
+                {"ref": r.ref, "name": r.name, "version": r.version, "template": r.template}
+            )
     return {k: tuple(v) for k, v in found.items()}
 
 
@@ -118,9 +120,7 @@ def full_version(connection: Connection, name: str, row: Row, labels: tuple[str,
     return to_version(name, row, labels, includes_of(connection, [row.id]).get(row.id, ()))
 
 
-def to_version(
-    name: str, row: Row, labels: tuple[str, ...] = (), includes: tuple[dict, ...] = ()
-) -> Version:
+def to_version(name: str, row: Row, labels: tuple[str, ...] = (), includes: tuple[dict, ...] = ()) -> Version:
     setup = dict(row.chat or {})
     values = {"kind": row.kind, "template_format": row.template_format, "template": row.template}
     values |= {"chat": row.chat, "config": row.config}

@@ -56,7 +56,9 @@ def create_version(
         "author": (author or "").strip()[:200],
     }
     with locked_prompt(engine, project_id, name, create=True) as (connection, pid):
-        found = includes.resolve(connection, project_id, name, values["template_format"], content.texts(values))
+        found = includes.resolve(
+            connection, project_id, name, values["template_format"], content.texts(values)
+        )
         latest = store.latest_row(connection, pid)
         _refuse_identical(name, latest, values)
         if parent_version is not None:
@@ -107,7 +109,9 @@ def get_version(engine: Engine, project_id: int, name: str, version: int) -> Ver
     with engine.connect() as connection:
         pid = store.prompt_id(connection, project_id, name)
         row = store.version_row(connection, pid, name, version)
-        return store.full_version(connection, name, row, store.labels_by_version(connection, pid).get(version, ()))
+        return store.full_version(
+            connection, name, row, store.labels_by_version(connection, pid).get(version, ())
+        )
 
 
 def resolve(engine: Engine, project_id: int, ref: PromptRef, *, strict_label: bool = False) -> Version:

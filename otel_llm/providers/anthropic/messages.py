@@ -48,7 +48,11 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(rest, out)
-    fmt = (rest.get("output_config") or {}).get("format") if isinstance(rest.get("output_config"), dict) else None
+    fmt = (
+        (rest.get("output_config") or {}).get("format")
+        if isinstance(rest.get("output_config"), dict)
+        else None
+    )
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and len(rest["output_config"]) == 1:
         rest.pop("output_config")
         out.response_format = {"name": "response", "schema": fmt.get("schema") or {}}
