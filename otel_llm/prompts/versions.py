@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from otel_llm.prompts import content, includes, store
-from otel_llm.prompts.errors import Conflict, VersionNotFound
+from otel_llm.prompts.errors import Conflict
 from otel_llm.prompts.locking import locked_prompt
 from otel_llm.prompts.models import Version
 from otel_llm.prompts.names import PRODUCTION, PromptRef, validate_name, validate_tags
