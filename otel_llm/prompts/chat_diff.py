@@ -46,18 +46,30 @@ class MessageDiff:
     lines: list[str]
 
 
-def message_diffs(a: Version, b: Version, context: int = 3) -> list[MessageDiff]:
+def changed_messages(a: Version, b: Version) -> list[tuple[int, dict | None, dict | None]]:
+    """``(number, old, new)`` of every message that differs (None: added or removed), aligned by
+    difflib over whole messages."""
     left, right = _messages(a), _messages(b)
     matcher = difflib.SequenceMatcher(a=_keys(left), b=_keys(right), autojunk=False)
-    out: list[MessageDiff] = []
+    out: list[tuple[int, dict | None, dict | None]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         for k in range(max(i2 - i1, j2 - j1)):
             old = left[i1 + k] if i1 + k < i2 else None
             new = right[j1 + k] if j1 + k < j2 else None
-            out.append(_one(a, b, old, new, (j1 + k if new else i1 + k) + 1, context))
+            out.append(((j1 + k if new else i1 + k) + 1, old, new))
     return out
+
+
+def header(number: int, old: dict | None, new: dict | None) -> str:
+    if old is not None and new is not None and old["role"] != new["role"]:
+        return f"message {number} ({old['role']} -> {new['role']})"
+    return f"message {number} ({(new or old or {}).get('role')})"
+
+
+def message_diffs(a: Version, b: Version, context: int = 3) -> list[MessageDiff]:
+    return [_one(a, b, old, new, number, context) for number, old, new in changed_messages(a, b)]
 
 
 def _keys(messages: list[dict[str, Any]]) -> list[str]:
@@ -65,19 +77,16 @@ def _keys(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def _one(a: Version, b: Version, old, new, number: int, context: int) -> MessageDiff:
-    shown = new or old
-    header = f"message {number} ({shown['role']})"
-    if old is not None and new is not None and old["role"] != new["role"]:
-        header = f"message {number} ({old['role']} -> {new['role']})"
+    title = header(number, old, new)
     lines = difflib.unified_diff(
-        (old or {}).get("content", "").splitlines() if old else [],
-        (new or {}).get("content", "").splitlines() if new else [],
-        f"{a.name}@v{a.version} {header}" if old else "/dev/null",
-        f"{b.name}@v{b.version} {header}" if new else "/dev/null",
+        old["content"].splitlines() if old else [],
+        new["content"].splitlines() if new else [],
+        f"{a.name}@v{a.version} {title}" if old else "/dev/null",
+        f"{b.name}@v{b.version} {title}" if new else "/dev/null",
         n=context,
         lineterm="",
     )
-    return MessageDiff(header, list(lines))
+    return MessageDiff(title, list(lines))
 
 
 def structured(old: Any, new: Any, path: str) -> list[Change]:
