@@ -120,6 +120,8 @@ def create_version(name: str):
     document = {
         k: body[k] for k in ("template", "messages", "tools", "response_format", "format") if k in body
     }
+    if "messages" not in body and "template" not in body:
+        raise ApiError(400, "bad_request", "give 'template' (a text prompt) or 'messages' (a chat prompt).")
     if "messages" not in body:
         document["template"] = string_field(body, "template")
     document["config"] = validate_config(body.get("config"))
