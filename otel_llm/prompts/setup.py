@@ -19,6 +19,7 @@ or document) as the next version with a change summary.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
@@ -76,7 +77,7 @@ def to_document(version: Version) -> dict[str, Any]:
     return out
 
 
-def render(version: Version, values: dict[str, object]) -> Neutral:
+def render(version: Version, values: Mapping[str, object]) -> Neutral:
     """The version rendered with ``values`` in the neutral request form (``MissingVariable`` names
     any value not given)."""
     from otel_llm.prompts.client import Prompt

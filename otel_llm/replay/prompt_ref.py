@@ -143,7 +143,7 @@ def _original_chat_values(engine: Engine, project_id: int, original: dict[str, A
         neutral = request.adapter.to_neutral(request.api, request.params)
     except Exception:  # an original that cannot be read gives no values; the caller says what is missing
         return {}
-    sent = [("system", text) for text in neutral.system]
+    sent: list[tuple[Any, str]] = [("system", text) for text in neutral.system]
     sent += [(m.get("role"), message_text(m)) for m in neutral.messages]
     templates = [(m["role"], m["content"]) for m in source.messages]
     values: dict[str, str] = {}

@@ -96,9 +96,7 @@ prompt_includes = Table(
     "prompt_includes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "version_id", Integer, ForeignKey("prompt_versions.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("version_id", Integer, ForeignKey("prompt_versions.id", ondelete="CASCADE"), nullable=False),
     Column("ref", String(160), nullable=False),  # as written: footer@production, footer@v3
     Column("name", String(100), nullable=False),
     Column("version", Integer, nullable=False),
