@@ -88,7 +88,8 @@ def record(connection: Connection, version_id: int, found: list[Include]) -> Non
 
 
 def referencing(engine: Engine, project_id: int, name: str) -> list[Reference]:
-    """The versions of other prompts that include ``name`` (directly or through another), by name."""
+    """The versions of other prompts that include ``name`` (directly or through another), by name;
+    ``PromptNotFound`` when the project has no prompt ``name``."""
     name = validate_name(name)
     stmt = (
         select(prompts.c.name, prompt_versions.c.version, prompt_includes.c.ref, prompt_includes.c.version)
@@ -101,5 +102,6 @@ def referencing(engine: Engine, project_id: int, name: str) -> list[Reference]:
         .order_by(prompts.c.name, prompt_versions.c.version)
     )
     with engine.connect() as connection:
+        store.prompt_id(connection, project_id, name)  # PromptNotFound for another project's prompt
         rows = connection.execute(stmt).all()
     return [Reference(r[0], r[1], r[2], r[3]) for r in rows]
