@@ -208,3 +208,23 @@ def test_real_openai_and_anthropic_calls_from_a_chat_prompt_are_linked(
     assert answer.choices[0].message is not None and reply.content
     by_version = {m.version: m for m in metrics.version_metrics(engine, pid, "support", since=None)}
     assert by_version[1].calls == 2
+
+
+def test_duplicate_keeps_the_chat_set_up_and_the_response_format_crosses_providers(reg):
+    from otel_llm.replay.translate import between
+
+    engine, pid = reg
+    _chat(engine, pid)
+    _chat(engine, pid, tools=[])
+    copy = versions.duplicate_version(engine, pid, "support", 1)
+    assert (copy.version, copy.tools, copy.response_format, copy.messages) == (
+        3,
+        (TOOL | {"type": "function"},),
+        ANSWER,
+        tuple(MESSAGES),
+    )
+    params = Prompt.from_dict(copy.to_dict()).openai_kwargs(company="A", order="1")
+    anthropic_params, _ = between("openai", "anthropic", params)
+    assert anthropic_params["output_config"]["format"]["schema"] == ANSWER["schema"]
+    gemini_params, _ = between("anthropic", "gcp.gemini", anthropic_params)
+    assert gemini_params["config"]["response_json_schema"] == ANSWER["schema"]
