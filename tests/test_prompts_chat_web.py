@@ -90,3 +90,24 @@ def test_the_prompt_page_shows_a_chat_version_escaped_and_saves_an_edited_set_up
     assert "message 2 (user)" in diff and "Which order, {{order}}?" in diff
     bad = ed.post("/prompts/support/versions", data={"setup": "{nope", "summary": "x", "csrf_token": token})
     assert bad.status_code == 422 and "not valid JSON" in bad.get_data(as_text=True)
+
+
+def test_a_jinja_prompt_is_created_from_the_console_and_a_syntax_error_keeps_the_form(app, db_url):
+    ed = signed_in_client(app, db_url, "ed@alpha.example", "editor")
+    token = csrf_token(ed, "/prompts")
+    bad = ed.post(
+        "/prompts", data={"name": "j", "template": "Hi\n{% for x %}", "format": "jinja2", "csrf_token": token}
+    )
+    assert bad.status_code == 422 and "line 2, column 1" in unescape(bad.get_data(as_text=True))
+    made = ed.post(
+        "/prompts",
+        data={
+            "name": "j",
+            "template": "{% if vip %}Dear {{ who }}{% endif %}",
+            "format": "jinja2",
+            "csrf_token": token,
+        },
+    )
+    assert made.status_code == 302
+    page = unescape(ed.get("/prompts/j").get_data(as_text=True))
+    assert "Format <code>jinja2</code>" in page and "<code>vip</code>" in page
