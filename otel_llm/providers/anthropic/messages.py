@@ -48,14 +48,7 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(rest, out)
-    fmt = (
-        (rest.get("output_config") or {}).get("format")
-        if isinstance(rest.get("output_config"), dict)
-        else None
-    )
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and len(rest["output_config"]) == 1:
-        rest.pop("output_config")
-        out.response_format = {"name": "response", "schema": fmt.get("schema") or {}}
+    _output_format(rest, out)
     if rest.pop("cache_control", None):
         out.dropped.append("top-level cache_control (OpenAI caches prefixes itself)")
     out.dropped.extend(f"'{key}'" for key, value in {**rest, **extra}.items() if value is not None)
@@ -124,6 +117,15 @@ def _block(index: int, role: str | None, block: dict[str, Any], dropped: list[st
         return {"type": "uri", "modality": "image", "uri": source["url"]}
     dropped.append(f"message {index}: {'assistant ' if role == 'assistant' else 'a '}{kind!r} block")
     return None
+
+
+def _output_format(rest: dict[str, Any], out: Neutral) -> None:
+    """``output_config`` that only asks for a JSON Schema output becomes the neutral response format."""
+    config = rest.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) and len(config) == 1 else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        rest.pop("output_config")
+        out.response_format = {"name": "response", "schema": fmt.get("schema") or {}}
 
 
 def _tools(rest: dict[str, Any], out: Neutral) -> None:

@@ -41,13 +41,18 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(_take(config, "tools"), out)
-    schema = option(config, "response_json_schema")
-    if isinstance(schema, dict) and option(config, "response_mime_type") == "application/json":
-        _take(config, "response_json_schema"), _take(config, "response_mime_type")
-        out.response_format = {"name": "response", "schema": schema}
+    _response_format(config, out)
     _tool_choice(_take(config, "tool_config"), out)
     out.dropped.extend(f"'{key}'" for key, value in {**rest, **config}.items() if value is not None)
     return out
+
+
+def _response_format(config: dict[str, Any], out: Neutral) -> None:
+    schema = option(config, "response_json_schema")
+    if isinstance(schema, dict) and option(config, "response_mime_type") == "application/json":
+        _take(config, "response_json_schema")
+        _take(config, "response_mime_type")
+        out.response_format = {"name": "response", "schema": schema}
 
 
 def _take(config: dict[str, Any], name: str) -> Any:
