@@ -228,3 +228,16 @@ def test_duplicate_keeps_the_chat_set_up_and_the_response_format_crosses_provide
     assert anthropic_params["output_config"]["format"]["schema"] == ANSWER["schema"]
     gemini_params, _ = between("anthropic", "gcp.gemini", anthropic_params)
     assert gemini_params["config"]["response_json_schema"] == ANSWER["schema"]
+
+
+def test_a_jinja_chat_prompt_may_leave_out_a_variable_it_tests_for(reg):
+    engine, pid = reg
+    messages = [{"role": "user", "content": "Hi{% if name is defined %} {{ name }}{% endif %}, {{ ask }}"}]
+    v = versions.create_version(
+        engine, pid, "jc", messages=messages, template_format="jinja2", config={"model": "m"}
+    )
+    prompt = Prompt.from_dict(v.to_dict())
+    assert prompt.openai_kwargs(ask="ok?")["messages"] == [{"role": "user", "content": "Hi, ok?"}]
+    assert prompt.render_messages(ask="ok?", name="Ada")[0]["content"] == "Hi Ada, ok?"
+    with pytest.raises(MissingVariable, match="ask"):
+        prompt.openai_kwargs(name="Ada")

@@ -127,7 +127,10 @@ class Prompt:
 
     def render_messages(self, **values: object) -> list[dict[str, Any]]:
         """The chat messages with their templates rendered (a text prompt: one system message)."""
-        missing = [v for v in self.variables if v not in values]
+        # Jinja checks at render (``{% if x is defined %}`` makes x optional); simple names them all
+        missing = (
+            [v for v in self.variables if v not in values] if self.template_format == formats.SIMPLE else []
+        )
         if missing:
             from otel_llm.prompts.errors import MissingVariable
 
