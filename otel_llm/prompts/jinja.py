@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from otel_llm.prompts.errors import InvalidInput, MissingVariable
@@ -34,11 +35,22 @@ def _environment(sources: Mapping[str, str] | None = None) -> Any:
     )
 
 
+@lru_cache(maxsize=256)
+def _compiled(template: str, sources: tuple[tuple[str, str], ...]) -> Any:
+    """The compiled template (compiling costs milliseconds; a version's texts never change)."""
+    return _environment(dict(sources)).from_string(template)
+
+
+@lru_cache(maxsize=1)
+def _plain() -> Any:
+    return _environment()
+
+
 def _parse(template: str) -> Any:
     from jinja2 import TemplateSyntaxError
 
     try:
-        return _environment().parse(template)
+        return _plain().parse(template)
     except TemplateSyntaxError as exc:
         line = exc.lineno or 1
         raise InvalidInput(
@@ -93,7 +105,7 @@ def render(
     from jinja2.sandbox import SecurityError
 
     try:
-        return _environment(sources).from_string(template).render(dict(values))
+        return _compiled(template, tuple(sorted((sources or {}).items()))).render(dict(values))
     except UndefinedError as exc:
         missing = [n for n in variables(template, sources) if n not in values]
         if missing:
