@@ -241,3 +241,15 @@ def test_a_jinja_chat_prompt_may_leave_out_a_variable_it_tests_for(reg):
     assert prompt.render_messages(ask="ok?", name="Ada")[0]["content"] == "Hi Ada, ok?"
     with pytest.raises(MissingVariable, match="ask"):
         prompt.openai_kwargs(name="Ada")
+
+
+def test_a_chat_message_includes_a_text_prompt_and_a_chat_prompt_cannot_be_included(reg):
+    engine, pid = reg
+    versions.create_version(engine, pid, "rules", "Never share {{secret_kind}}.")
+    messages = [{"role": "system", "content": "You are an agent. {{> rules@v1}}"}, MESSAGES[1]]
+    v = versions.create_version(engine, pid, "agent", messages=messages, config={"model": "m"})
+    assert v.variables == ["secret_kind", "order"]
+    sent = Prompt.from_dict(v.to_dict()).openai_kwargs(secret_kind="keys", order="7")["messages"][0]
+    assert sent == {"role": "system", "content": "You are an agent. Never share keys."}
+    with pytest.raises(InvalidInput, match="agent@v1 is a chat prompt"):
+        versions.create_version(engine, pid, "other", "x {{> agent@v1}}")
