@@ -111,6 +111,9 @@ def test_chat_prompt_from_a_yaml_file_to_real_sdk_calls_and_a_diff(
         ("template: hi\nmessages: []\n", "either template"),
         ("template: hi\ncolour: red\n", "unknown key"),
         ("template: [unclosed\n", "not valid YAML"),
+        ("template: 5\n", "must be text"),
+        ("template: hi\nformat: 7\n", "unknown template format"),
+        ("template: hi\nconfig: fast\n", "config must be an object"),
     ],
 )
 def test_bad_prompt_files_are_refused_with_a_sentence(run, tmp_path, text, message):

@@ -32,7 +32,9 @@ CHAT = "chat"
 def validate_template(template: str | None, template_format: str = formats.SIMPLE) -> str:
     """The template as given; refused when empty (only whitespace), larger than 1 MiB or not valid
     in its format (naming line and column)."""
-    if template is None or not str(template).strip():
+    if template is not None and not isinstance(template, str):
+        raise InvalidInput("the template must be text.")
+    if template is None or not template.strip():
         raise InvalidInput("the template is empty; give the prompt text (from --file F or stdin).")
     _check_size(template)
     formats.check_syntax(template_format, template)

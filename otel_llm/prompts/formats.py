@@ -17,7 +17,7 @@ FORMATS = (SIMPLE, JINJA2)
 
 
 def validate_format(name: str | None) -> str:
-    value = (name or SIMPLE).strip().lower()
+    value = str(name or SIMPLE).strip().lower()
     if value == "jinja":
         value = JINJA2
     if value not in FORMATS:

@@ -43,9 +43,9 @@ def from_document(data: Any) -> dict[str, Any]:
         raise InvalidInput(
             f"unknown key(s) in the prompt file: {', '.join(map(str, unknown))}; known: {known}."
         )
-    config = dict(data.get("config") or {})
     if not isinstance(data.get("config") or {}, dict):
         raise InvalidInput("config must be an object of model settings.")
+    config = dict(data.get("config") or {})
     config |= {k: data[k] for k in CONFIG_KEYS if k in data}
     if ("template" in data) == ("messages" in data):
         raise InvalidInput(
