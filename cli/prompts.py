@@ -10,12 +10,12 @@ import json
 import sys
 
 import click
-from otel_llm_server.cli import output
+from otel_llm_server.cli import output, prompt_files
 from otel_llm_server.cli.db import db_engine
 from otel_llm_server.cli.errors import friendly
 
 from otel_llm import settings
-from otel_llm.prompts import catalog, labels, protection, versions
+from otel_llm.prompts import catalog, includes, labels, protection, setup, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts import metrics as prompt_metrics
 from otel_llm.prompts.content import parse_config
@@ -63,7 +63,14 @@ def prompts(ctx: click.Context, project: str | None) -> None:
 @prompts.command()
 @click.argument("name")
 @click.argument("source", required=False, metavar="[-]")
-@click.option("--file", "-f", "path", type=click.Path(dir_okay=False, allow_dash=True), help="Template file.")
+@click.option(
+    "--file",
+    "-f",
+    "path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Template file; a .yaml/.yml/.json file is a whole set-up (messages, tools, response_format).",
+)
+@click.option("--format", "template_format", help="Template format: simple ({{var}}, default) or jinja2.")
 @click.option("--summary", "-m", default="", help="What changed in this version.")
 @click.option("--tag", "tags", multiple=True, help="A tag for the version (repeatable).")
 @click.option("--config", "config_json", help='Model config as JSON, e.g. \'{"model": "gpt-4o-mini"}\'.')
@@ -71,27 +78,29 @@ def prompts(ctx: click.Context, project: str | None) -> None:
 @JSON_OPTION
 @click.pass_context
 @_friendly
-def create(ctx, name, source, path, summary, tags, config_json, author, as_json) -> None:
+def create(ctx, name, source, path, template_format, summary, tags, config_json, author, as_json) -> None:
     """Store a new version of prompt NAME from --file F, or from stdin with -.
+
+    A YAML or JSON file holds a whole set-up: messages (a chat prompt) or template, tools,
+    response_format, format and model parameters (see docs/prompts.md).
 
     \b
     Example:
       otel-llm prompts create support-agent --file support.txt -m "shorter greeting"
       echo "You help {{customer}}." | otel-llm prompts create support-agent - --tag tone
       otel-llm prompts create support-agent -f s.txt --config '{"model": "gpt-4o-mini"}'
+      otel-llm prompts create support-chat --file support-chat.yaml -m "adds the order tool"
     """
-    template = _read_template(source, path)
-    config = parse_config(config_json)
+    if prompt_files.is_document(path) and source is None:
+        content = setup.from_document(prompt_files.read_document(path))
+        content["config"] = content["config"] | parse_config(config_json)
+        content["template_format"] = template_format or content["template_format"]
+    else:
+        content = {"template": _read_template(source, path), "config": parse_config(config_json)}
+        content["template_format"] = template_format
     project_id = _project(ctx, create=True)
     version = versions.create_version(
-        db_engine(ctx),
-        project_id,
-        name,
-        template,
-        config=config,
-        summary=summary,
-        tags=tags,
-        author=_author(author),
+        db_engine(ctx), project_id, name, summary=summary, tags=tags, author=_author(author), **content
     )
     if as_json:
         return _print_json(version.to_dict())
@@ -181,7 +190,8 @@ def show(ctx, ref, as_json) -> None:
     """
     version = versions.resolve(db_engine(ctx), _project(ctx), parse_ref(ref))
     if as_json:
-        return _print_json(version.to_dict())
+        references = includes.referencing(db_engine(ctx), _project(ctx), version.name)
+        return _print_json(version.to_dict() | {"referenced_by": [r.to_dict() for r in references]})
     labels_text = ", ".join(version.labels) or "-"
     click.echo(
         f"{version.name}@v{version.version}  labels: {labels_text}{'  (archived)' if version.archived else ''}"
@@ -195,8 +205,7 @@ def show(ctx, ref, as_json) -> None:
         click.echo(f"tags: {', '.join(version.tags)}")
     if version.config:
         click.echo(f"config: {json.dumps(version.config, sort_keys=True)}")
-    click.echo("---")
-    click.echo(version.template)
+    prompt_files.echo_content(version, includes.referencing(db_engine(ctx), _project(ctx), version.name))
 
 
 @prompts.command()

@@ -169,3 +169,39 @@ def test_prompt_version_config_applies_beneath_explicit_overrides(sqlite_app):
     body = json.loads(app.mock.requests[-1].body)
     assert body["model"] == "gpt-4o" and body["temperature"] == 0.1  # the explicit override wins
     assert body["messages"][0] == {"role": "system", "content": "Answer plainly."}
+
+
+def test_a_chat_prompt_version_replaces_the_whole_conversation_with_the_original_variables(sqlite_app):
+    app = sqlite_app
+    app.chat()  # creates the project
+    messages = [
+        {"role": "system", "content": "Help {{customer}}."},
+        {"role": "user", "content": "Order {{order}}?"},
+    ]
+    v1 = versions.create_version(app.engine, app.project_id, "chat", messages=messages)
+    tool = {"name": "lookup_order", "parameters": {"type": "object"}}
+    schema = {"name": "answer", "schema": {"type": "object"}}
+    messages2 = [messages[0], {"role": "user", "content": "Where is order {{order}}, please?"}]
+    versions.create_version(
+        app.engine, app.project_id, "chat", messages=messages2, tools=[tool], response_format=schema
+    )
+    import otel_llm
+
+    with otel_llm.tags(prompt_name="chat", prompt_version=1, prompt_hash=v1.version_hash):
+        span_id = app.chat(
+            messages=[{"role": "system", "content": "Help Ana."}, {"role": "user", "content": "Order 42?"}]
+        )
+
+    result = replay_span(
+        app.engine, app.project_id, span_id, Overrides(prompt="chat@v2"), actor="t", base_url=app.mock.url
+    )
+
+    assert result.status == "ok", result.error
+    body = json.loads(app.mock.requests[-1].body)
+    assert body["messages"] == [
+        {"role": "system", "content": "Help Ana."},
+        {"role": "user", "content": "Where is order 42, please?"},
+    ]
+    assert body["tools"][0]["function"]["name"] == "lookup_order"
+    assert body["response_format"] == {"type": "json_schema", "json_schema": schema}
+    assert any("whole chat template" in note for note in result.notes)

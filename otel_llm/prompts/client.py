@@ -9,6 +9,15 @@ Example::
             messages=[{"role": "system", "content": prompt.render(customer="Ada")}, ...],
         )
 
+A chat prompt (messages, tools, a response format) renders straight to a provider's call arguments,
+through that provider's adapter (``otel_llm.providers``)::
+
+    prompt = otel_llm.get_prompt("support-chat")
+    with prompt:
+        client.chat.completions.create(**prompt.openai_kwargs(customer="Ada"))
+        anthropic_client.messages.create(**prompt.anthropic_kwargs(customer="Ada"))
+        genai_client.models.generate_content(**prompt.gemini_kwargs(customer="Ada"))
+
 Tags apply inside ``with prompt:`` (and ``async with``), through the same context as
 ``otel_llm.tags``: ``gen_ai.prompt.name``, ``gen_ai.prompt.version``, ``otel_llm.prompt.hash`` and, for
 a fallback, ``otel_llm.prompt.fallback=true``. ``render()`` alone does not tag.
@@ -34,11 +43,13 @@ from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
 from otel_llm.context import TagValue, attach_tags, detach_tags
 from otel_llm.hashing import text_hash
 from otel_llm.masking import fingerprint, mask_url, short_error
-from otel_llm.prompts.errors import PromptUnavailable
-from otel_llm.prompts.render import render, variables
+from otel_llm.prompts import chat, formats
+from otel_llm.prompts.errors import InvalidInput, PromptUnavailable
 
 if TYPE_CHECKING:
     import httpx
+
+    from otel_llm.providers.neutral import Neutral
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +74,12 @@ class Prompt:
         hash: str | None = None,
         labels: tuple[str, ...] = (),
         is_fallback: bool = False,
+        kind: str = "text",
+        template_format: str = formats.SIMPLE,
+        messages: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+        tools: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+        response_format: dict[str, Any] | None = None,
+        includes: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
     ):
         self.name = name
         self.template = template
@@ -71,18 +88,91 @@ class Prompt:
         self.hash = hash or text_hash(template)
         self.labels = tuple(labels)
         self.is_fallback = is_fallback
+        self.kind = kind
+        self.template_format = template_format
+        self.messages = [dict(m) for m in messages]
+        self.tools = [dict(t) for t in tools]
+        self.response_format = dict(response_format) if response_format else None
+        self.sources = {i["ref"]: i["template"] for i in includes}
 
     def __repr__(self) -> str:
         which = "fallback" if self.is_fallback else f"v{self.version}"
         return f"<Prompt {self.name}@{which} {self.hash[:12]}>"
 
     @property
+    def is_chat(self) -> bool:
+        return self.kind == "chat"
+
+    def _texts(self) -> list[str]:
+        return [m["content"] for m in self.messages] if self.is_chat else [self.template]
+
+    @property
     def variables(self) -> list[str]:
-        return variables(self.template)
+        found: list[str] = []
+        for text in self._texts():
+            found += [
+                v for v in formats.variables(self.template_format, text, self.sources) if v not in found
+            ]
+        return found
+
+    def _render(self, text: str, values: dict[str, object]) -> str:
+        return formats.render(self.template_format, text, values, self.name, self.sources)
 
     def render(self, **values: object) -> str:
-        """The template with ``{{name}}`` replaced; ``MissingVariable`` names any value not given."""
-        return render(self.template, values, self.name)
+        """The template with its variables filled in (a chat prompt: its system messages);
+        ``MissingVariable`` names any value not given."""
+        if self.is_chat:
+            return "\n\n".join(m["content"] for m in self.render_messages(**values) if m["role"] == "system")
+        return self._render(self.template, values)
+
+    def render_messages(self, **values: object) -> list[dict[str, Any]]:
+        """The chat messages with their templates rendered (a text prompt: one system message)."""
+        # Jinja checks at render (``{% if x is defined %}`` makes x optional); simple names them all
+        missing = (
+            [v for v in self.variables if v not in values] if self.template_format == formats.SIMPLE else []
+        )
+        if missing:
+            from otel_llm.prompts.errors import MissingVariable
+
+            raise MissingVariable(self.name, missing)
+        if not self.is_chat:
+            return [{"role": "system", "content": self._render(self.template, values)}]
+        return [m | {"content": self._render(m["content"], values)} for m in self.messages]
+
+    def neutral(self, **values: object) -> Neutral:
+        """The rendered prompt in the provider-neutral request form, with its tools, response
+        format and model parameters (``config``)."""
+        return chat.to_neutral(self.render_messages(**values), self.tools, self.response_format, self.config)
+
+    def kwargs(self, provider: str, **values: object) -> dict[str, Any]:
+        """Keyword arguments of ``provider``'s chat call (its adapter's ``from_neutral``), e.g.
+        ``client.chat.completions.create(**prompt.kwargs("openai", customer="Ada"))``."""
+        from otel_llm import providers
+
+        neutral = self.neutral(**values)
+        if not neutral.model:
+            raise InvalidInput(
+                f"prompt {self.name!r} names no model; add one to its config (model: ...) or set "
+                "kwargs['model'] yourself."
+            )
+        params, warnings = providers.adapter(provider).from_neutral(neutral)
+        for warning in warnings:
+            logger.debug("otel-llm: prompt %s for %s: %s", self.name, provider, warning)
+        return params
+
+    def openai_kwargs(self, **values: object) -> dict[str, Any]:
+        """``client.chat.completions.create(**prompt.openai_kwargs(...))``."""
+        return self.kwargs("openai", **values)
+
+    def anthropic_kwargs(self, **values: object) -> dict[str, Any]:
+        """``client.messages.create(**prompt.anthropic_kwargs(...))``."""
+        return self.kwargs("anthropic", **values)
+
+    def gemini_kwargs(self, **values: object) -> dict[str, Any]:
+        """``client.models.generate_content(**prompt.gemini_kwargs(...))``."""
+        from otel_llm.providers.gemini import GEMINI
+
+        return self.kwargs(GEMINI, **values)
 
     def tags(self) -> dict[str, TagValue]:
         """The tags LLM spans get inside ``with prompt:``."""
@@ -119,6 +209,12 @@ class Prompt:
             config=data.get("config") or {},
             hash=data["version_hash"],
             labels=tuple(data.get("labels") or ()),
+            kind=data.get("kind") or "text",
+            template_format=data.get("template_format") or formats.SIMPLE,
+            messages=data.get("messages") or (),
+            tools=data.get("tools") or (),
+            response_format=data.get("response_format"),
+            includes=data.get("includes") or (),
         )
 
 

@@ -14,7 +14,12 @@ def _config_lines(version: Version) -> list[str]:
 
 
 def unified(a: Version, b: Version, context: int = 3) -> list[str]:
-    """Unified diff lines of template, then config (when they differ), labelled ``name@vN``."""
+    """Unified diff lines of template, then config (when they differ), labelled ``name@vN``. Chat
+    versions (or any with tools or a response format) are compared by ``chat_diff.unified``."""
+    if _is_chat(a) or _is_chat(b):
+        from otel_llm.prompts import chat_diff
+
+        return chat_diff.unified(a, b, context)
     lines = list(
         difflib.unified_diff(
             a.template.splitlines(),
@@ -34,6 +39,10 @@ def unified(a: Version, b: Version, context: int = 3) -> list[str]:
         lineterm="",
     )
     return lines
+
+
+def _is_chat(version: Version) -> bool:
+    return version.kind == "chat" or bool(version.tools) or version.response_format is not None
 
 
 @dataclass(frozen=True)

@@ -34,14 +34,39 @@ class Version:
     created_at: datetime | None
     archived: bool
     labels: tuple[str, ...] = ()
+    kind: str = "text"
+    template_format: str = "simple"
+    messages: tuple[dict[str, Any], ...] = ()
+    tools: tuple[dict[str, Any], ...] = ()
+    response_format: dict[str, Any] | None = None
+    includes: tuple[dict[str, Any], ...] = ()
+    """Versions of other prompts this one included, resolved at create: ``{ref, name, version, template}``."""
+    content_hash: str = ""
 
     @property
     def published(self) -> bool:
         return "production" in self.labels
 
+    @property
+    def sources(self) -> dict[str, str]:
+        """Included texts by reference as written, for rendering."""
+        return {i["ref"]: i["template"] for i in self.includes}
+
+    @property
+    def variables(self) -> list[str]:
+        from otel_llm.prompts import formats
+
+        found: list[str] = []
+        for text in [m["content"] for m in self.messages] if self.kind == "chat" else [self.template]:
+            found += [
+                v for v in formats.variables(self.template_format, text, self.sources) if v not in found
+            ]
+        return found
+
     def to_dict(self) -> dict[str, Any]:
         data = _jsonable(asdict(self))
         data["published"] = self.published
+        data["variables"] = self.variables
         return data
 
 

@@ -6,9 +6,11 @@ from collections import defaultdict
 
 from sqlalchemy import Connection, Row, select
 
+from otel_llm.prompts import content
 from otel_llm.prompts.errors import PromptNotFound, VersionNotFound
 from otel_llm.prompts.models import Version
-from otel_llm.storage.schema_prompts import prompt_labels, prompt_versions, prompts
+from otel_llm.prompts.names import LATEST, PRODUCTION, PromptRef
+from otel_llm.storage.schema_prompts import prompt_includes, prompt_labels, prompt_versions, prompts
 from otel_llm.storage.timeutil import as_utc
 
 
@@ -66,7 +68,62 @@ def latest_row(connection: Connection, pid: int, *, include_archived: bool = Tru
     return connection.execute(stmt.order_by(prompt_versions.c.version.desc()).limit(1)).first()
 
 
-def to_version(name: str, row: Row, labels: tuple[str, ...] = ()) -> Version:
+def resolve_number(connection: Connection, pid: int, ref: PromptRef, strict_label: bool = False) -> int:
+    """The version number ``ref`` names (see ``versions.resolve``)."""
+    if ref.version is not None:
+        return ref.version
+    if ref.label and ref.label != LATEST:
+        number = label_target(connection, pid, ref.label)
+        if number is None:
+            raise VersionNotFound(
+                f"prompt {ref.name!r} has no label {ref.label!r}; set it with "
+                f"`otel-llm prompts label {ref.name}@vN {ref.label}`."
+            )
+        return number
+    if ref.label is None:
+        published = label_target(connection, pid, PRODUCTION)
+        if published is not None or strict_label:
+            return _or_unpublished(ref, published)
+    latest = latest_row(connection, pid, include_archived=False)
+    if latest is None:
+        raise VersionNotFound(f"prompt {ref.name!r} has no version that is not archived.")
+    return latest.version
+
+
+def _or_unpublished(ref: PromptRef, published: int | None) -> int:
+    if published is None:
+        raise VersionNotFound(
+            f"prompt {ref.name!r} has no published version; publish one with "
+            f"`otel-llm prompts publish {ref.name}@vN`."
+        )
+    return published
+
+
+def includes_of(connection: Connection, version_ids: list[int]) -> dict[int, tuple[dict, ...]]:
+    """The recorded includes of each version id."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    if version_ids:
+        rows = connection.execute(
+            select(prompt_includes)
+            .where(prompt_includes.c.version_id.in_(version_ids))
+            .order_by(prompt_includes.c.id)
+        )
+        for r in rows:
+            found[r.version_id].append(
+                {"ref": r.ref, "name": r.name, "version": r.version, "template": r.template}
+            )
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def full_version(connection: Connection, name: str, row: Row, labels: tuple[str, ...] = ()) -> Version:
+    """``to_version`` with the version's recorded includes read too."""
+    return to_version(name, row, labels, includes_of(connection, [row.id]).get(row.id, ()))
+
+
+def to_version(name: str, row: Row, labels: tuple[str, ...] = (), includes: tuple[dict, ...] = ()) -> Version:
+    setup = dict(row.chat or {})
+    values = {"kind": row.kind, "template_format": row.template_format, "template": row.template}
+    values |= {"chat": row.chat, "config": row.config}
     return Version(
         name=name,
         version=row.version,
@@ -81,4 +138,11 @@ def to_version(name: str, row: Row, labels: tuple[str, ...] = ()) -> Version:
         created_at=as_utc(row.created_at),
         archived=bool(row.archived),
         labels=labels,
+        kind=row.kind or content.TEXT,
+        template_format=row.template_format or "simple",
+        messages=tuple(setup.get("messages") or ()),
+        tools=tuple(setup.get("tools") or ()),
+        response_format=setup.get("response_format"),
+        includes=includes,
+        content_hash=row.content_hash or content.content_hash(values),
     )

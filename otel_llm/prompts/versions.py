@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
-from otel_llm.prompts import content, store
-from otel_llm.prompts.errors import Conflict, VersionNotFound
+from otel_llm.prompts import content, includes, store
+from otel_llm.prompts.errors import Conflict
 from otel_llm.prompts.locking import locked_prompt
 from otel_llm.prompts.models import Version
-from otel_llm.prompts.names import LATEST, PRODUCTION, PromptRef, validate_name, validate_tags
+from otel_llm.prompts.names import PRODUCTION, PromptRef, validate_name, validate_tags
 from otel_llm.storage.schema_prompts import prompt_versions
 from otel_llm.webhooks import events as webhook_events
 
@@ -24,31 +24,42 @@ def create_version(
     engine: Engine,
     project_id: int,
     name: str,
-    template: str,
+    template: str | None = None,
     *,
     config: dict[str, Any] | None = None,
     summary: str = "",
     tags: list[str] | tuple[str, ...] | None = None,
     author: str = "",
     parent_version: int | None = None,
+    template_format: str | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    tools: list[dict[str, Any]] | None = None,
+    response_format: dict[str, Any] | None = None,
 ) -> Version:
-    """Store the next version of ``name`` (creating the prompt on first use).
+    """Store the next version of ``name`` (creating the prompt on first use): a text ``template`` or
+    chat ``messages``, with optional ``tools`` and ``response_format`` (``content.build``).
 
-    Refused when template and config are identical to the latest version, naming it.
+    Includes are resolved and recorded (``includes``); a cycle is refused. Refused when everything
+    is identical to the latest version, naming it.
     """
     name = validate_name(name)
-    template = content.validate_template(template)
-    config = content.validate_config(config)
-    values = {
-        "template": template,
-        "config": config,
-        "version_hash": content.version_hash(template),
-        "config_hash": content.config_hash(config),
+    values = content.build(
+        template,
+        config=config,
+        template_format=template_format,
+        messages=messages,
+        tools=tools,
+        response_format=response_format,
+    )
+    values |= {
         "change_summary": (summary or "").strip(),
         "tags": validate_tags(tags),
         "author": (author or "").strip()[:200],
     }
     with locked_prompt(engine, project_id, name, create=True) as (connection, pid):
+        found = includes.resolve(
+            connection, project_id, name, values["template_format"], content.texts(values)
+        )
         latest = store.latest_row(connection, pid)
         _refuse_identical(name, latest, values)
         if parent_version is not None:
@@ -59,7 +70,8 @@ def create_version(
             insert(prompt_versions).values(prompt_id=pid, version=number, parent_version=parent, **values)
         )
         row = store.version_row(connection, pid, name, number)
-        created = store.to_version(name, row)
+        includes.record(connection, row.id, found)
+        created = store.full_version(connection, name, row)
         webhook_events.version_created(connection, project_id, created)  # same transaction (outbox)
         return created
 
@@ -67,7 +79,7 @@ def create_version(
 def _refuse_identical(name: str, latest, values: dict[str, Any]) -> None:
     if latest is None:
         return
-    if latest.version_hash == values["version_hash"] and latest.config_hash == values["config_hash"]:
+    if store.to_version(name, latest).content_hash == values["content_hash"]:
         archived = " (archived; restore it with `otel-llm prompts archive --undo`)" if latest.archived else ""
         raise Conflict(
             f"{name}@v{latest.version} already has this template and config{archived}; "
@@ -82,7 +94,11 @@ def duplicate_version(engine: Engine, project_id: int, name: str, version: int, 
         engine,
         project_id,
         name,
-        source.template,
+        None if source.kind == "chat" else source.template,
+        messages=list(source.messages) if source.kind == "chat" else None,
+        tools=list(source.tools),
+        response_format=source.response_format,
+        template_format=source.template_format,
         config=source.config,
         summary=f"Duplicated from v{version}",
         tags=list(source.tags),
@@ -96,7 +112,9 @@ def get_version(engine: Engine, project_id: int, name: str, version: int) -> Ver
     with engine.connect() as connection:
         pid = store.prompt_id(connection, project_id, name)
         row = store.version_row(connection, pid, name, version)
-        return store.to_version(name, row, store.labels_by_version(connection, pid).get(version, ()))
+        return store.full_version(
+            connection, name, row, store.labels_by_version(connection, pid).get(version, ())
+        )
 
 
 def resolve(engine: Engine, project_id: int, ref: PromptRef, *, strict_label: bool = False) -> Version:
@@ -108,39 +126,11 @@ def resolve(engine: Engine, project_id: int, ref: PromptRef, *, strict_label: bo
     """
     with engine.connect() as connection:
         pid = store.prompt_id(connection, project_id, ref.name)
-        number = _resolve_number(connection, pid, ref, strict_label)
+        number = store.resolve_number(connection, pid, ref, strict_label)
         row = store.version_row(connection, pid, ref.name, number)
-        return store.to_version(ref.name, row, store.labels_by_version(connection, pid).get(number, ()))
-
-
-def _resolve_number(connection: Connection, pid: int, ref: PromptRef, strict_label: bool) -> int:
-    if ref.version is not None:
-        return ref.version
-    if ref.label and ref.label != LATEST:
-        number = store.label_target(connection, pid, ref.label)
-        if number is None:
-            raise VersionNotFound(
-                f"prompt {ref.name!r} has no label {ref.label!r}; set it with "
-                f"`otel-llm prompts label {ref.name}@vN {ref.label}`."
-            )
-        return number
-    if ref.label is None:
-        published = store.label_target(connection, pid, PRODUCTION)
-        if published is not None or strict_label:
-            return _or_unpublished(ref, published)
-    latest = store.latest_row(connection, pid, include_archived=False)
-    if latest is None:
-        raise VersionNotFound(f"prompt {ref.name!r} has no version that is not archived.")
-    return latest.version
-
-
-def _or_unpublished(ref: PromptRef, published: int | None) -> int:
-    if published is None:
-        raise VersionNotFound(
-            f"prompt {ref.name!r} has no published version; publish one with "
-            f"`otel-llm prompts publish {ref.name}@vN`."
+        return store.full_version(
+            connection, ref.name, row, store.labels_by_version(connection, pid).get(number, ())
         )
-    return published
 
 
 def list_versions(
@@ -155,7 +145,8 @@ def list_versions(
         if not include_archived:
             stmt = stmt.where(prompt_versions.c.archived.is_(False))
         rows = connection.execute(stmt.order_by(prompt_versions.c.version.desc())).all()
-    return [store.to_version(name, r, labels.get(r.version, ())) for r in rows]
+        found = store.includes_of(connection, [r.id for r in rows])
+    return [store.to_version(name, r, labels.get(r.version, ()), found.get(r.id, ())) for r in rows]
 
 
 def set_archived(engine: Engine, project_id: int, name: str, version: int, archived: bool = True) -> Version:
@@ -171,7 +162,9 @@ def set_archived(engine: Engine, project_id: int, name: str, version: int, archi
             connection.execute(
                 update(prompt_versions).where(prompt_versions.c.id == row.id).values(archived=archived)
             )
-        result = store.to_version(name, store.version_row(connection, pid, name, version), labels)
+        result = store.full_version(
+            connection, name, store.version_row(connection, pid, name, version), labels
+        )
         if changed:
             webhook_events.version_archived(connection, project_id, result)  # same transaction (outbox)
         return result

@@ -14,6 +14,8 @@ span without a request record is rebuilt through it too.
 - ``params``: ``max_tokens``, ``temperature``, ``top_p``, ``seed``, ``stop_sequences`` (list),
   ``user``, ``tool_choice`` (``auto``/``required``/``none`` or ``{"name"}``), ``parallel_tool_calls``,
   ``stream``;
+- ``response_format``: structured output, ``{"name", "schema", "strict"}`` (``schema`` a JSON
+  Schema), or None;
 - ``dropped``: what the source request held that this form cannot carry, as phrases
   ("'logprobs'", "message 2: a 'input_audio' part"); the target adds "has no X equivalent".
 """
@@ -43,6 +45,7 @@ class Neutral:
     system: list[str] = field(default_factory=list)
     tools: list[dict[str, Any]] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    response_format: dict[str, Any] | None = None
     dropped: list[str] = field(default_factory=list)
 
 

@@ -8,10 +8,11 @@ what the change involved (translation warnings, cache markers removed, defaults 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from otel_llm import providers
+from otel_llm.providers.neutral import Neutral
 from otel_llm.replay import translate
 from otel_llm.replay.errors import InvalidOverride
 from otel_llm.replay.request import ReplayRequest
@@ -94,15 +95,20 @@ def _coerce(key: str, value: Any) -> Any:
     return value
 
 
-def apply(request: ReplayRequest, overrides: Overrides, system_text: str | None = None) -> ReplayRequest:
+def apply(
+    request: ReplayRequest, overrides: Overrides, system_text: str | None = None, chat: Neutral | None = None
+) -> ReplayRequest:
     """The request to send. ``system_text`` is the resolved system prompt override (from
-    ``overrides.system_prompt`` or the prompt reference), if any."""
+    ``overrides.system_prompt`` or the prompt reference), if any; ``chat`` a rendered chat prompt
+    that replaces the conversation, tools and response format."""
     out = request.copy()
     if overrides.no_cache:
         _remove_cache(out)
     target = _target_provider(out, overrides)
     if target and target != out.provider:
         _switch_provider(out, target, overrides)
+    if chat is not None:
+        _set_chat(out, chat)
     if overrides.model:
         out.params["model"] = overrides.model.strip()
     if overrides.temperature is not None:
@@ -143,6 +149,17 @@ def _switch_provider(out: ReplayRequest, provider: str, overrides: Overrides) ->
     out.api, out.params, warnings = translate.translate(out.api, provider, params)
     out.stream = bool(out.params.get("stream"))
     out.notes.append(f"translated from {source.label} to {target.label}")
+    out.notes.extend(warnings)
+
+
+def _set_chat(out: ReplayRequest, chat: Neutral) -> None:
+    """The chat prompt's messages, tools and response format in place of the original's; the
+    original's model and parameters kept beneath the prompt's own parameters."""
+    adapter = out.adapter
+    original = adapter.to_neutral(out.api, out.call_params())
+    merged = replace(chat, model=out.model, params=original.params | chat.params)
+    out.params, warnings = adapter.from_neutral(merged)
+    out.api, out.stream = adapter.chat_api, bool(out.params.get("stream"))
     out.notes.extend(warnings)
 
 

@@ -4,6 +4,10 @@
 ``{{variables}}`` is filled with the values the original span used: when the original was made from
 a version of the same prompt, its template is matched against the original system text to recover
 them. The replay span is then tagged with the prompt name, version and hash, as an app call would be.
+
+A chat version replaces the whole conversation: its messages (variables recovered the same way,
+message by message), tools and response format (``chat``, in the neutral form); the original's
+model and parameters stay unless the version's config or an override sets them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from otel_llm.providers.neutral import Neutral, message_text
 from otel_llm.replay.errors import InvalidOverride
 from otel_llm.replay.overrides import Overrides
 from otel_llm.storage.normalize import system_text
@@ -27,6 +32,7 @@ class SystemOverride:
     tags: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    chat: Neutral | None = None
 
 
 def resolve(
@@ -42,7 +48,10 @@ def resolve(
     try:
         ref = names.parse_ref(overrides.prompt)
         version = versions.resolve(engine, project_id, ref)
-        text, notes = _render(engine, project_id, version, original)
+        if version.kind == "chat":
+            text, chat, notes = None, *_render_chat(engine, project_id, version, original)
+        else:
+            (text, notes), chat = _render(engine, project_id, version, original), None
     except PromptError as exc:
         raise InvalidOverride(str(exc)) from exc
     tags = {
@@ -55,42 +64,99 @@ def resolve(
     }
     if defaults:
         notes.append(f"{version.name}@v{version.version} config applied where not overridden: {defaults}")
-    return SystemOverride(text=text, tags=tags, defaults=defaults, notes=notes)
+    return SystemOverride(text=text, tags=tags, defaults=defaults, notes=notes, chat=chat)
 
 
 def _render(engine: Engine, project_id: int, version, original: dict[str, Any]) -> tuple[str, list[str]]:
-    from otel_llm.prompts import render
+    from otel_llm.prompts import formats
 
-    needed = render.variables(version.template)
+    needed = version.variables
     if not needed:
-        return version.template, []
+        return formats.render(
+            version.template_format, version.template, {}, version.name, version.sources
+        ), []
     values = _original_values(engine, project_id, original)
-    missing = [name for name in needed if name not in values]
-    if missing:
-        raise InvalidOverride(
-            f"prompt {version.name}@v{version.version} needs values for {', '.join(missing)}, and the original "
-            "span's system prompt does not provide them (it was not made from a version of this prompt); "
-            "pass the finished text with --system-prompt instead."
-        )
-    return render.render(version.template, values, version.name), [
+    _require(version, needed, values)
+    return formats.render(version.template_format, version.template, values, version.name, version.sources), [
         f"variables taken from the original system prompt: {', '.join(needed)}"
     ]
 
 
-def _original_values(engine: Engine, project_id: int, original: dict[str, Any]) -> dict[str, str]:
-    """Variable values of the original span's system prompt, matched against its own prompt version."""
+def _require(version, needed: list[str], values: dict[str, str]) -> None:
+    missing = [name for name in needed if name not in values]
+    if missing:
+        raise InvalidOverride(
+            f"prompt {version.name}@v{version.version} needs values for {', '.join(missing)}, and the original "
+            "span's messages do not provide them (it was not made from a version of this prompt); "
+            "pass the finished text with --system-prompt instead."
+        )
+
+
+def _render_chat(
+    engine: Engine, project_id: int, version, original: dict[str, Any]
+) -> tuple[Neutral, list[str]]:
+    from otel_llm.prompts import setup
+
+    needed = version.variables
+    values = _original_chat_values(engine, project_id, original) if needed else {}
+    _require(version, needed, values)
+    notes = [
+        f"the whole chat template of {version.name}@v{version.version} applied (messages, tools, response format)"
+    ]
+    if needed:
+        notes.append(f"variables taken from the original messages: {', '.join(needed)}")
+    return setup.render(version, values), notes
+
+
+def _source_version(engine: Engine, project_id: int, original: dict[str, Any]):
+    """The registry version the original span was tagged with, if any."""
     from otel_llm.prompts import versions
     from otel_llm.prompts.errors import PromptError
 
     name, number = original.get("prompt_name"), original.get("prompt_version")
-    text = system_text(original.get("attributes") or {})
-    if not name or not number or text is None:
-        return {}
+    if not name or not number:
+        return None
     try:
-        source = versions.get_version(engine, project_id, name, int(str(number).lstrip("v")))
+        return versions.get_version(engine, project_id, name, int(str(number).lstrip("v")))
     except (PromptError, ValueError):
+        return None
+
+
+def _original_values(engine: Engine, project_id: int, original: dict[str, Any]) -> dict[str, str]:
+    """Variable values of the original span's system prompt, matched against its own prompt version."""
+    source = _source_version(engine, project_id, original)
+    text = system_text(original.get("attributes") or {})
+    if source is None or text is None:
         return {}
     return match_variables(source.template, text)
+
+
+def _original_chat_values(engine: Engine, project_id: int, original: dict[str, Any]) -> dict[str, str]:
+    """Values matched message by message between the original's chat version and its request."""
+    from otel_llm.replay.request import from_span
+
+    source = _source_version(engine, project_id, original)
+    if source is None or source.kind != "chat":
+        return {}
+    try:
+        request = from_span(original)
+        neutral = request.adapter.to_neutral(request.api, request.params)
+    except Exception:  # an original that cannot be read gives no values; the caller says what is missing
+        return {}
+    sent: list[tuple[Any, str]] = [("system", text) for text in neutral.system]
+    sent += [(m.get("role"), message_text(m)) for m in neutral.messages]
+    templates = [(m["role"], m["content"]) for m in source.messages]
+    values: dict[str, str] = {}
+    for (role, template), (sent_role, text) in zip(
+        _system_first(templates), _system_first(sent), strict=False
+    ):
+        if role == sent_role:
+            values |= match_variables(template, text)
+    return values
+
+
+def _system_first(messages: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    return [m for m in messages if m[0] == "system"] + [m for m in messages if m[0] != "system"]
 
 
 def match_variables(template: str, text: str) -> dict[str, str]:

@@ -69,7 +69,7 @@ def prepare(
         raise SpanNotFound(span_id)
     system = prompt_ref.resolve(engine, project_id, overrides, original)
     effective = _with_defaults(overrides, system.defaults)
-    request = apply(from_span(original), effective, system.text)
+    request = apply(from_span(original), effective, system.text, system.chat)
     request.notes.extend(system.notes)
     return original, request, system
 

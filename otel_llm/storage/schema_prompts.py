@@ -8,6 +8,13 @@
   unchanged; the model config is hashed separately into ``config_hash`` (canonical JSON).
 - ``prompt_labels``: movable pointers (label → version); ``production`` is the published version.
 - ``prompt_label_history``: append-only record of every label move.
+- ``prompt_includes``: the versions of other prompts a version included (``{{> footer@production}}``
+  or a Jinja include), resolved when it was created, with the text it used; the reverse lookup
+  lists the prompts that reference a prompt.
+
+A version is a text template (``kind`` text) or a chat template (``kind`` chat: ``chat`` holds the
+messages, tools and response format; ``template`` the system message, which is what spans link on).
+``template_format`` is ``simple`` (``{{var}}``) or ``jinja2``; ``content_hash`` covers all of it.
 """
 
 from __future__ import annotations
@@ -54,6 +61,10 @@ prompt_versions = Table(
     Column("author", String(200), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("archived", Boolean, nullable=False, server_default="0"),
+    Column("kind", String(8), nullable=False, server_default="text"),
+    Column("template_format", String(16), nullable=False, server_default="simple"),
+    Column("chat", JSONType),
+    Column("content_hash", String(64)),
     UniqueConstraint("prompt_id", "version", name="uq_prompt_versions_prompt_version"),
     Index("ix_prompt_versions_hash", "version_hash"),
 )
@@ -81,9 +92,23 @@ prompt_label_history = Table(
     Index("ix_prompt_label_history_prompt", "prompt_id", "id"),
 )
 
+prompt_includes = Table(
+    "prompt_includes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("prompt_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("ref", String(160), nullable=False),  # as written: footer@production, footer@v3
+    Column("name", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("template", Text, nullable=False),
+    Index("ix_prompt_includes_version", "version_id"),
+    Index("ix_prompt_includes_name", "name"),
+)
+
 __all__ = [
     "prompts",
     "prompt_versions",
     "prompt_labels",
     "prompt_label_history",
+    "prompt_includes",
 ]

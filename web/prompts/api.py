@@ -17,7 +17,7 @@ from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.validation import ID_MAX
 
 from otel_llm import feedback as feedback_service
-from otel_llm.prompts import catalog, labels, metrics, versions
+from otel_llm.prompts import catalog, includes, labels, metrics, setup, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts.content import validate_config
 from otel_llm.prompts.names import PromptRef, validate_label
@@ -26,7 +26,17 @@ api = Blueprint("prompts_api", __name__, url_prefix="/api/v1")
 
 NAME = {"name": "Prompt name."}
 NAME_VERSION = {"name": "Prompt name.", "version": "Version number (1, 2, 3…)."}
-VERSION_SCHEMA = "{version: {name, version, template, config, version_hash, config_hash, parent_version, change_summary, tags, author, created_at, archived, labels, published}}"
+VERSION_SCHEMA = "{version: {name, version, kind, template_format, template, messages, tools, response_format, config, variables, includes, version_hash, config_hash, content_hash, parent_version, change_summary, tags, author, created_at, archived, labels, published}}"
+MESSAGE = {
+    "type": "object",
+    "required": ["role", "content"],
+    "properties": {
+        "role": {"type": "string", "enum": ["system", "user", "assistant", "tool"]},
+        "content": {"type": "string", "description": "A template in the prompt's format."},
+        "tool_call_id": {"type": "string", "description": "The call a tool message answers."},
+        "tool_calls": {"type": "array", "items": {"type": "object"}},
+    },
+}
 VERSION_NUMBER = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 PROTECTED = "The label is protected and the caller's role may not move it (Settings → Labels)."
 MOVE_SCHEMA = "{move: {label, action, from_version, to_version, actor, created_at, changed}}"
@@ -77,9 +87,24 @@ def list_versions(name: str):
     params=NAME,
     request={
         "type": "object",
-        "required": ["template"],
         "properties": {
             "template": {"type": "string", "description": "Prompt text with {{variables}} (≤ 1 MiB)."},
+            "messages": {
+                "type": "array",
+                "items": MESSAGE,
+                "description": "A chat prompt instead of a template: messages, each a template.",
+            },
+            "tools": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "Tool definitions: {name, description, parameters (JSON Schema)}.",
+            },
+            "response_format": {
+                "type": "object",
+                "nullable": True,
+                "description": "Structured output: {name, schema (JSON Schema), strict}.",
+            },
+            "format": {"type": "string", "enum": ["simple", "jinja2"], "description": "Template format."},
             "config": {
                 "type": "object",
                 "description": "Model config: provider, model, temperature, max_tokens… (other keys are kept).",
@@ -93,19 +118,36 @@ def list_versions(name: str):
 )
 def create_version(name: str):
     body = json_object()
-    template = string_field(body, "template")
-    tags = body.get("tags", [])
+    document = {
+        k: body[k] for k in ("template", "messages", "tools", "response_format", "format") if k in body
+    }
+    if "messages" not in body and "template" not in body:
+        raise ApiError(400, "bad_request", "give 'template' (a text prompt) or 'messages' (a chat prompt).")
+    if "messages" not in body:
+        document["template"] = string_field(body, "template")
+    document["config"] = validate_config(body.get("config"))
     version = versions.create_version(
         engine(),
         g.project_id,
         name,
-        template,
-        config=validate_config(body.get("config")),
         summary=body.get("change_summary", ""),
-        tags=tags,
+        tags=body.get("tags", []),
         author=g.actor,
+        **setup.from_document(document),
     )
     return {"version": version.to_dict()}, 201
+
+
+@api.get("/prompts/<name>/references")
+@require("viewer")
+@api_doc(
+    "The versions of other prompts that include this one",
+    params=NAME,
+    responses={200: "{items: [{name, version, ref, included_version}], next_cursor: null}"},
+    tag="prompts",
+)
+def references(name: str):
+    return _items(includes.referencing(engine(), g.project_id, name))
 
 
 @api.get("/prompts/<name>/versions/<int:version>")

@@ -4,6 +4,7 @@ the registry and redirect with a flash message."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -12,7 +13,7 @@ from otel_llm_server.web.access import require
 from otel_llm_server.web.db import engine
 
 from otel_llm import feedback as feedback_service
-from otel_llm.prompts import catalog, labels, metrics, versions
+from otel_llm.prompts import catalog, chat_diff, includes, labels, metrics, setup, versions
 from otel_llm.prompts import diff as prompt_diff
 from otel_llm.prompts.content import parse_config
 from otel_llm.prompts.errors import Conflict, InvalidInput, VersionNotFound
@@ -28,18 +29,24 @@ _USER_ERRORS = (InvalidInput, Conflict, VersionNotFound, ProtectedLabel)
 
 
 def _create_version(name: str, form) -> Version:
-    """A new version of ``name`` from a version form (template, config JSON, summary, comma-separated tags)."""
+    """A new version of ``name`` from a version form (template, config JSON, summary, comma-separated
+    tags), or, for a chat prompt, from its set-up as JSON (messages, tools, response_format, config)."""
     tags = [t for t in (part.strip() for part in (form.get("tags") or "").split(",")) if t]
+    if form.get("setup"):
+        content = setup.from_document(_json_setup(form["setup"]))
+    else:
+        content = {"template": form.get("template", ""), "config": parse_config(form.get("config"))}
+        content["template_format"] = form.get("format") or None
     return versions.create_version(
-        engine(),
-        g.project_id,
-        name,
-        form.get("template", ""),
-        config=parse_config(form.get("config")),
-        summary=form.get("summary", ""),
-        tags=tags,
-        author=g.actor,
+        engine(), g.project_id, name, summary=form.get("summary", ""), tags=tags, author=g.actor, **content
     )
+
+
+def _json_setup(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"the set-up is not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
 
 
 @bp.get("")
@@ -85,6 +92,8 @@ def _render_prompt(name: str, form=None, status: int = 200, error: str | None = 
         since=since,
         windows=WINDOWS,
         history=labels.label_history(engine(), g.project_id, name),
+        references=includes.referencing(engine(), g.project_id, name),
+        setup_json=json.dumps(setup.to_document(selected), indent=2, ensure_ascii=False),
         label_names=sorted({label for v in all_versions for label in v.labels}),
         form=form or {},
         form_error_message=error,
@@ -118,7 +127,17 @@ def diff(name: str):
         right=right,
         template_rows=prompt_diff.template_rows(left, right),
         config_rows=prompt_diff.config_rows(left, right),
+        chat=left.kind == "chat" or right.kind == "chat",
+        message_rows=[
+            (chat_diff.header(n, old, new), prompt_diff.side_by_side(_lines(old), _lines(new)))
+            for n, old, new in chat_diff.changed_messages(left, right)
+        ],
+        changes=chat_diff.tool_changes(left, right) + chat_diff.response_format_changes(left, right),
     )
+
+
+def _lines(message: dict | None) -> list[str]:
+    return message["content"].splitlines() if message else []
 
 
 def _number(text: str | None, default: int) -> int:

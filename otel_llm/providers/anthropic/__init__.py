@@ -21,6 +21,7 @@ BODY = frozenset(
         "messages",
         "metadata",
         "model",
+        "output_config",
         "service_tier",
         "stop_sequences",
         "stream",

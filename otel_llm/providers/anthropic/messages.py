@@ -48,6 +48,7 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(rest, out)
+    _output_format(rest, out)
     if rest.pop("cache_control", None):
         out.dropped.append("top-level cache_control (OpenAI caches prefixes itself)")
     out.dropped.extend(f"'{key}'" for key, value in {**rest, **extra}.items() if value is not None)
@@ -118,6 +119,15 @@ def _block(index: int, role: str | None, block: dict[str, Any], dropped: list[st
     return None
 
 
+def _output_format(rest: dict[str, Any], out: Neutral) -> None:
+    """``output_config`` that only asks for a JSON Schema output becomes the neutral response format."""
+    config = rest.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) and len(config) == 1 else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        rest.pop("output_config")
+        out.response_format = {"name": "response", "schema": fmt.get("schema") or {}}
+
+
 def _tools(rest: dict[str, Any], out: Neutral) -> None:
     for tool in rest.pop("tools", None) or []:
         if "input_schema" not in tool:
@@ -152,6 +162,9 @@ def from_neutral(neutral: Neutral, default_max_tokens: int, max_temperature: flo
         out["system"] = system
     out["messages"] = turns
     _anthropic_tools(neutral, out)
+    if neutral.response_format:
+        schema = neutral.response_format.get("schema") or {}
+        out["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
     if p.get("stop_sequences"):
         out["stop_sequences"] = list(p["stop_sequences"])
     if p.get("user"):

@@ -41,9 +41,18 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(_take(config, "tools"), out)
+    _response_format(config, out)
     _tool_choice(_take(config, "tool_config"), out)
     out.dropped.extend(f"'{key}'" for key, value in {**rest, **config}.items() if value is not None)
     return out
+
+
+def _response_format(config: dict[str, Any], out: Neutral) -> None:
+    schema = option(config, "response_json_schema")
+    if isinstance(schema, dict) and option(config, "response_mime_type") == "application/json":
+        _take(config, "response_json_schema")
+        _take(config, "response_mime_type")
+        out.response_format = {"name": "response", "schema": schema}
 
 
 def _take(config: dict[str, Any], name: str) -> Any:
@@ -152,6 +161,9 @@ def from_neutral(neutral: Neutral, max_temperature: float) -> tuple[dict[str, An
     if "temperature" in config:
         config["temperature"] = clamp(config["temperature"], max_temperature, LABEL, warnings)
     _gemini_tools(neutral, config)
+    if neutral.response_format:
+        config["response_mime_type"] = "application/json"
+        config["response_json_schema"] = neutral.response_format.get("schema") or {}
     out: dict[str, Any] = {"model": neutral.model, "contents": contents}
     if config:
         out["config"] = config

@@ -35,6 +35,7 @@ def to_neutral(params: dict[str, Any]) -> Neutral:
     if rest.pop("stream", None):
         out.params["stream"] = True
     _tools(rest, out)
+    _response_format(rest, out)
     for key in rest.pop("extra_body", None) or {}:
         out.dropped.append(f"extra_body '{key}' (meant for OpenAI)")
     for key in _TRANSPORT:
@@ -126,6 +127,13 @@ def _from_url(url: str, modality: str) -> dict[str, Any]:
     return {"type": "uri", "modality": modality, "uri": url}
 
 
+def _response_format(rest: dict[str, Any], out: Neutral) -> None:
+    value = rest.get("response_format")
+    if isinstance(value, dict) and value.get("type") == "json_schema":
+        spec = rest.pop("response_format").get("json_schema") or {}
+        out.response_format = {k: spec[k] for k in ("name", "schema", "strict") if k in spec}
+
+
 def _tools(rest: dict[str, Any], out: Neutral) -> None:
     for tool in rest.pop("tools", None) or []:
         function = tool.get("function") if tool.get("type") == "function" else None
@@ -184,6 +192,8 @@ def from_neutral(neutral: Neutral) -> tuple[dict[str, Any], list[str]]:
     if p.get("user"):
         out["user"] = p["user"]
     _openai_tools(neutral, out)
+    if neutral.response_format:
+        out["response_format"] = {"type": "json_schema", "json_schema": dict(neutral.response_format)}
     if p.get("stream"):
         out["stream"] = True
         out["stream_options"] = {"include_usage": True}
