@@ -160,7 +160,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, str, str]:
         kind, value, trace_id, span_id = json.loads(raw)
         if kind != sort or not isinstance(trace_id, str) or not isinstance(span_id, str):
             raise ValueError("cursor of another listing")
-        value = datetime.fromisoformat(value) if sort == "time" else float(value)
+        value = datetime.fromisoformat(value) if sort in ("time", "trace") else float(value)
     except (ValueError, TypeError) as exc:
         raise InvalidCursor("invalid or outdated page cursor; start again from the first page.") from exc
     return value, trace_id, span_id
@@ -192,10 +192,11 @@ def spans_by_keys(engine: Engine, project_id: int, keys: list[tuple[str, str]]) 
     return [found[k] for k in dict.fromkeys(wanted) if k in found]
 
 
-def trace_spans(engine: Engine, project_id: int, trace_id: str) -> list[dict[str, Any]]:
-    """Every stored span of a trace (full rows), in start order, ready for ``build_tree``."""
+def trace_spans(engine: Engine, project_id: int, trace_id: str, full: bool = True) -> list[dict[str, Any]]:
+    """Every stored span of a trace (full rows, or the list columns without ``full``), in start
+    order, ready for ``build_tree``."""
     stmt = (
-        select(spans)
+        select(*(spans.c if full else LIST_COLUMNS))
         .where(spans.c.project_id == project_id, spans.c.trace_id == trace_id.strip().lower())
         .order_by(spans.c.start_time, spans.c.span_id)
     )
