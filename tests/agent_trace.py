@@ -18,7 +18,11 @@ def emit_agent_trace(tracer, start_ns: int = T0, session: str | None = None) -> 
     agent = tracer.start_span(
         "invoke_agent travel-planner",
         start_time=start_ns,
-        attributes={attrs.GEN_AI_OPERATION_NAME: "invoke_agent", "gen_ai.agent.name": "travel-planner", **extra},
+        attributes={
+            attrs.GEN_AI_OPERATION_NAME: "invoke_agent",
+            "gen_ai.agent.name": "travel-planner",
+            **extra,
+        },
     )
     ids: dict[str, str] = {}
     ids["retrieval"] = emit(
@@ -38,7 +42,10 @@ def emit_agent_trace(tracer, start_ns: int = T0, session: str | None = None) -> 
             parent=agent,
             **llm_attributes(input_tokens=100 * n, output_tokens=10 * n, user=f"step {n}", **extra),
         )
-    for name, start, result in (("get_weather", 140, "21°C, sunny"), ("book_hotel", 320, "booked: Hotel Avenida")):
+    for name, start, result in (
+        ("get_weather", 140, "21°C, sunny"),
+        ("book_hotel", 320, "booked: Hotel Avenida"),
+    ):
         ids[f"tool_{name}"] = emit(
             tracer,
             name=f"execute_tool {name}",

@@ -46,7 +46,11 @@ def test_keyset_pages_and_filters(stored):
     engine, pid, ids = stored
     first = list_traces(engine, pid, limit=2)
     second = list_traces(engine, pid, limit=2, cursor=first.next_cursor)
-    assert [i["trace_id"] for i in first.items + second.items] == [ids["trace_id"], ids["failed"], ids["lone"]]
+    assert [i["trace_id"] for i in first.items + second.items] == [
+        ids["trace_id"],
+        ids["failed"],
+        ids["lone"],
+    ]
     assert second.next_cursor is None
     oldest = list_traces(engine, pid, descending=False, limit=1)
     assert oldest.items[0]["trace_id"] == ids["lone"]

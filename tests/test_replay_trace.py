@@ -1,0 +1,38 @@
+"""Replaying a trace: every LLM call of one trace, in order, as one batch run linked to the trace."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+
+from otel_llm.replay import InvalidOverride, Overrides, ReplayError, store
+from otel_llm.replay.batch import Selection, execute, plan
+from tests import replay_support
+
+app = replay_support.app  # fixture
+
+
+def test_replay_trace_replays_its_calls_in_order_as_one_linked_run(app):
+    with trace.get_tracer("agent-app").start_as_current_span("invoke_agent planner"):
+        first = app.chat(messages=[{"role": "user", "content": "plan step one"}])
+        second = app.chat(messages=[{"role": "user", "content": "plan step two"}])
+    outside = app.chat(messages=[{"role": "user", "content": "another request"}])
+    trace_id = next(s["trace_id"] for s in app.stored() if s["span_id"] == first)
+
+    run = plan(
+        app.engine, app.project_id, Selection(trace_id=trace_id.upper()), Overrides(model="gpt-4o"), "ana"
+    )
+    assert run.span_ids == [first, second] and outside not in run.span_ids
+    result = execute(app.engine, app.project_id, run, Overrides(model="gpt-4o"), "ana", base_url=app.mock.url)
+    assert result["status"] == "ok" and result["count"] == 2 and result["trace_id"] == trace_id
+    assert [r["id"] for r in store.list_runs(app.engine, app.project_id, trace_id=trace_id)] == [run.run_id]
+    replays = store.list_replays(app.engine, app.project_id, run_id=run.run_id, limit=10)
+    assert sorted(r["original_span_id"] for r in replays) == sorted([first, second])
+
+
+def test_replay_trace_errors_say_what_to_do(app):
+    app.chat()
+    with pytest.raises(ReplayError, match="no successful LLM call"):
+        plan(app.engine, app.project_id, Selection(trace_id="0" * 32), Overrides(model="gpt-4o"), "ana")
+    with pytest.raises(InvalidOverride, match="32 hex digits"):
+        Selection(trace_id="not-a-trace")
