@@ -56,6 +56,49 @@ def tree_rows(spans: list[dict[str, Any]], current_span_id: str) -> list[dict[st
     return rows
 
 
+# The trace view opens a subtree only this shallow and this small (plus the path to the selected
+# span): a 2,000-span trace arrives as a few dozen rows, each <details> opens on demand.
+OPEN_DEPTH = 2
+OPEN_CHILDREN = 30
+MAX_NESTING = 40  # deeper spans are shown at this level (with their real depth): templates recurse
+
+
+def tree_nodes(tree: dict[str, Any], selected: str) -> tuple[list[dict[str, Any]], dict[str, dict]]:
+    """The trace's tree as display nodes ``{span, depth, offset, width, totals, open, selected,
+    children}`` (offset and width in % of the trace), and each span's subtree totals by span id."""
+    start = tree["start_time"]
+    end = max(s["end_time"] for s in tree["spans"])
+    total = max((end - start).total_seconds(), 1e-6)
+    parents = {s["span_id"]: s.get("parent_span_id") for s in tree["spans"]}
+    on_path, current = set(), parents.get(selected)
+    while current and current not in on_path:
+        on_path.add(current)
+        current = parents.get(current)
+    home: dict[int, dict[str, Any]] = {}  # display node a node's children are listed under
+    roots, totals = [], {}
+    for node in flatten(tree["roots"]):
+        span = node["span"]
+        item = {
+            "span": span,
+            "depth": node["depth"],
+            "offset": round((span["start_time"] - start).total_seconds() / total * 100, 2),
+            "width": round(
+                max((span["end_time"] - span["start_time"]).total_seconds() / total * 100, 0.3), 2
+            ),
+            "totals": node["totals"],
+            "selected": span["span_id"] == selected,
+            "open": span["span_id"] in on_path
+            or (node["depth"] < OPEN_DEPTH and len(node["children"]) <= OPEN_CHILDREN),
+            "children": [],
+        }
+        totals[span["span_id"]] = node["totals"]
+        parent = home.get(id(node))
+        (parent["children"] if parent is not None else roots).append(item)
+        below = item if node["depth"] < MAX_NESTING else (parent or item)
+        home.update((id(child), below) for child in node["children"])
+    return roots, totals
+
+
 def jsonable(value: Any) -> Any:
     """Rows and views with datetimes as ISO 8601 strings."""
     if isinstance(value, datetime):
