@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, Select, and_, case, exists, func, or_, select, tuple_
 
 from otel_llm.storage.schema import spans
-from otel_llm.traces import query
 from otel_llm.storage.timeutil import as_utc
+from otel_llm.traces import query
 from otel_llm.traces.query import Page, SpanFilter
 from otel_llm.traces.tree import MODEL_CATEGORIES, add_totals, build_tree
 

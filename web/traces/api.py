@@ -103,6 +103,10 @@ def _ids(node: dict) -> dict:
 
 TRACE_QUERY = {
     **{k: v for k, v in LIST_QUERY.items() if k not in ("sort", "score")},
+    "score": (
+        "string",
+        "Score filters, comma-separated ('helpfulness>=4'): traces holding a span with such a score.",
+    ),
     "order": ({"type": "string", "enum": ["desc", "asc"]}, "desc (newest first, default) or asc."),
 }
 for _name in ("range", "since", "until"):
