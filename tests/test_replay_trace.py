@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from opentelemetry import trace
+from otel_llm_server.cli.main import main
 
 from otel_llm.replay import InvalidOverride, Overrides, ReplayError, store
 from otel_llm.replay.batch import Selection, execute, plan
 from tests import replay_support
 
 app = replay_support.app  # fixture
+sqlite_app = replay_support.sqlite_app  # fixture
 
 
 def test_replay_trace_replays_its_calls_in_order_as_one_linked_run(app):
@@ -36,3 +41,18 @@ def test_replay_trace_errors_say_what_to_do(app):
         plan(app.engine, app.project_id, Selection(trace_id="0" * 32), Overrides(model="gpt-4o"), "ana")
     with pytest.raises(InvalidOverride, match="32 hex digits"):
         Selection(trace_id="not-a-trace")
+
+
+def test_cli_replay_batch_trace(sqlite_app, monkeypatch):
+    monkeypatch.setenv("OTEL_LLM_MOCK_URL", sqlite_app.mock.url)
+    with trace.get_tracer("agent-app").start_as_current_span("invoke_agent planner"):
+        first = sqlite_app.chat(messages=[{"role": "user", "content": "plan step one"}])
+        sqlite_app.chat(messages=[{"role": "user", "content": "plan step two"}])
+    trace_id = next(s["trace_id"] for s in sqlite_app.stored() if s["span_id"] == first)
+    run = ["--database-url", sqlite_app.url, "replay", "batch", "--trace", trace_id, "--with-model", "gpt-4o"]
+    result = CliRunner().invoke(main, [*run, "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output[result.output.index("{") :])
+    assert body["trace_id"] == trace_id and body["count"] == 2 and body["status"] == "ok"
+    mixed = CliRunner().invoke(main, [*run, "--model", "gpt-4o-mini"])
+    assert mixed.exit_code == 2 and "leave out --model" in mixed.output
