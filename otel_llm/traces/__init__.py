@@ -19,7 +19,7 @@ from otel_llm.traces.query import (
     spans_by_keys,
     trace_spans,
 )
-from otel_llm.traces.trace_list import list_traces, trace_tree
+from otel_llm.traces.trace_list import list_traces, subtree_totals, trace_tree
 from otel_llm.traces.tree import build_tree
 from otel_llm.traces.view import span_view
 
@@ -35,6 +35,7 @@ __all__ = [
     "list_traces",
     "span_view",
     "spans_by_keys",
+    "subtree_totals",
     "trace_spans",
     "trace_tree",
 ]

@@ -22,7 +22,7 @@ from otel_llm.storage.schema import spans
 from otel_llm.storage.timeutil import as_utc
 from otel_llm.traces import query
 from otel_llm.traces.query import Page, SpanFilter
-from otel_llm.traces.tree import MODEL_CATEGORIES, add_totals, build_tree
+from otel_llm.traces.tree import MODEL_CATEGORIES, add_totals, build_tree, flatten
 
 TAG_COLUMNS = ("prompt_name", "prompt_version", "experiment", "variant")
 
@@ -217,3 +217,12 @@ def trace_tree(engine: Engine, project_id: int, trace_id: str) -> dict[str, Any]
         "roots": roots,
         "spans": rows,
     }
+
+
+def subtree_totals(engine: Engine, project_id: int, trace_id: str, span_id: str) -> dict[str, Any] | None:
+    """The totals of span ``span_id`` and everything under it in its trace (None if not there)."""
+    tree = trace_tree(engine, project_id, trace_id)
+    wanted = span_id.strip().lower()
+    found = (n for n in flatten(tree["roots"]) if n["span"]["span_id"] == wanted) if tree else iter(())
+    node = next(found, None)
+    return node["totals"] if node is not None else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from otel_llm_server.web.templating import format_cost, format_count, format_duration
+
 from otel_llm.traces.tree import build_tree, flatten
 
 
@@ -79,7 +81,13 @@ def tree_nodes(tree: dict[str, Any], selected: str) -> tuple[list[dict[str, Any]
     for node in flatten(tree["roots"]):
         span = node["span"]
         item = {
-            "span": span,
+            "id": span["span_id"],
+            "name": span["name"],
+            "category": span.get("category") or "other",
+            "bar": ("llm " if span.get("is_llm") else "")
+            + ("error" if span.get("status_code") == "ERROR" else ""),
+            "duration": format_duration(span.get("duration_ms")),
+            "figures": _figures(node["totals"]),
             "depth": node["depth"],
             "offset": round((span["start_time"] - start).total_seconds() / total * 100, 2),
             "width": round(
@@ -97,6 +105,14 @@ def tree_nodes(tree: dict[str, Any], selected: str) -> tuple[list[dict[str, Any]
         below = item if node["depth"] < MAX_NESTING else (parent or item)
         home.update((id(child), below) for child in node["children"])
     return roots, totals
+
+
+def _figures(totals: dict[str, Any]) -> str:
+    """Tokens and cost of a call, or of everything under a span ("" when none were recorded)."""
+    tokens_in, tokens_out = totals["input_tokens"], totals["output_tokens"]
+    if tokens_in is None and tokens_out is None:
+        return ""
+    return f"{format_count((tokens_in or 0) + (tokens_out or 0))} tok · {format_cost(totals['cost_usd'])}"
 
 
 def jsonable(value: Any) -> Any:

@@ -97,12 +97,11 @@ def trace(trace_id: str):
 @require("viewer")
 def trace_panel(trace_id: str, span_id: str):
     """The side panel of one span of the trace, as an HTML fragment (fetched by trace-view.js)."""
-    tree = traces.trace_tree(engine(), g.project_id, trace_id)
-    if tree is None or span_id.strip().lower() not in {s["span_id"] for s in tree["spans"]}:
+    span_id = span_id.strip().lower()
+    totals = traces.subtree_totals(engine(), g.project_id, trace_id, span_id)
+    if totals is None:
         abort(404, description=f"no span {span_id} in trace {trace_id} of project {g.project_name}.")
-    _, totals = tree_nodes(tree, span_id.strip().lower())
-    context = _panel_context(tree["trace_id"], span_id.strip().lower(), totals.get(span_id.strip().lower()))
-    return render_template("traces/_panel.html", **context)
+    return render_template("traces/_panel.html", **_panel_context(trace_id.strip().lower(), span_id, totals))
 
 
 def _panel_context(trace_id: str, span_id: str, subtree: dict | None) -> dict:
