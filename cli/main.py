@@ -69,7 +69,7 @@ COMMANDS = {
         "otel_llm_server.cli.scores:scores_group",
         "Scores on spans and traces: declare them, add them, list them.",
     ),
-    "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
+    "traces": ("otel_llm_server.cli.traces:traces", "Browse stored traces and LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
     "worker": (
         "otel_llm_server.cli.worker:worker",
