@@ -56,3 +56,36 @@ def test_cli_replay_batch_trace(sqlite_app, monkeypatch):
     assert body["trace_id"] == trace_id and body["count"] == 2 and body["status"] == "ok"
     mixed = CliRunner().invoke(main, [*run, "--model", "gpt-4o-mini"])
     assert mixed.exit_code == 2 and "leave out --model" in mixed.output
+
+
+def test_console_replay_trace_form_starts_a_run_linked_to_the_trace(sqlite_app):
+    import time
+
+    from tests.web_helpers import csrf_token, make_app, signed_in_client
+
+    with trace.get_tracer("agent-app").start_as_current_span("invoke_agent planner"):
+        first = sqlite_app.chat(messages=[{"role": "user", "content": "plan step one"}])
+        sqlite_app.chat(messages=[{"role": "user", "content": "plan step two"}])
+    trace_id = next(s["trace_id"] for s in sqlite_app.stored() if s["span_id"] == first)
+    web = make_app(sqlite_app.url, REPLAY_BASE_URL=sqlite_app.mock.url)
+    editor = signed_in_client(web, sqlite_app.url, "ed@example.com", "editor", project="default")
+    view = f"/traces/trace/{trace_id}"
+    form = {
+        "csrf_token": csrf_token(editor, view),
+        "trace_id": trace_id,
+        "limit": "1000",
+        "with_model": "gpt-4o",
+    }
+    started = editor.post("/replays/runs", data=form)
+    assert started.status_code == 302 and "/replays/runs/" in started.headers["Location"]
+    run_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    for _ in range(100):  # the run executes in a background thread
+        run = store.get_run(sqlite_app.engine, sqlite_app.project_id, run_id)
+        if run["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert run["status"] == "ok" and run["count"] == 2 and run["trace_id"] == trace_id
+    page = editor.get(f"/replays/runs/{run_id}").get_data(as_text=True)
+    assert f'href="{view}"' in page and "tools were not re-run" in page
+    assert page.count('class="pill pill-ok">ok<') == 2  # one row per replayed call
+    assert f'href="/replays/runs/{run_id}"' in editor.get(view).get_data(as_text=True)  # listed on the trace
