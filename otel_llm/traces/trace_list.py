@@ -44,7 +44,7 @@ def list_traces(
     limit = max(1, min(int(limit), query.MAX_LIMIT))
     stmt = roots_query(project_id, flt or SpanFilter(), descending, cursor, limit + 1)
     with engine.connect() as connection:
-        roots = connection.execute(stmt).all()[: limit + 1]
+        roots = connection.execute(stmt).all()
         page = roots[:limit]
         ids = [r.trace_id for r in page]
         totals = _totals(connection, project_id, ids)
