@@ -35,3 +35,17 @@ def test_open_an_agent_trace_and_select_a_tool_span(page, console):
 
     page.reload()  # the URL alone renders the same selection (and works without JavaScript)
     assert '"city": "Lisbon"' in page.inner_text("#tool-arguments")
+
+
+def test_the_trace_view_fits_a_phone(open_page, console):
+    from tests.browser.conftest import ADMIN_EMAIL, sign_in
+    from tests.browser.test_console_layout import PHONE, _page_scrolls_sideways
+
+    with span_pipeline(console.db_url, console.workdir, project=console.project) as (tracer, _):
+        ids = emit_agent_trace(tracer, start_ns=time.time_ns())
+    phone = open_page()
+    phone.set_viewport_size(PHONE)
+    sign_in(phone, console, ADMIN_EMAIL)
+    phone.goto(console.path(f"/traces/trace/{ids['trace_id']}?span={ids['tool_book_hotel']}"))
+    assert not _page_scrolls_sideways(phone)
+    assert phone.locator("#trace-tree").is_visible() and "booked" in phone.inner_text("#tool-result")
