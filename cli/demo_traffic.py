@@ -4,7 +4,8 @@ Every call is a real SDK call to the local provider, made now; ``Backdate`` move
 moment of the week it stands for. The week holds: support answers from simulated users all week
 (two prompt versions, two experiment variants, streamed and not), ticket summaries whose model
 changed from gpt-4o-mini to gpt-4o three days ago (the cost jump), a burst of provider errors two
-days ago, a latency spike four days ago, and order-lookup agent turns (agent, LLM and tool spans).
+days ago, a latency spike four days ago, and a customer's conversation with the order-lookup agent
+(two turns of agent, LLM and tool spans, tagged with ``otel_llm.session``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ SPIKE_CALLS = 6
 BURST_ERRORS = ("503", "503", "500", "503", "429")
 SUMMARIES_PER_DAY = 2
 AGENT_TURNS = ("Where is my order #1042?", "Has order #1077 shipped yet?")
+AGENT_SESSION, AGENT_USER = "order-chat-1", "customer-7"  # otel-llm sessions show order-chat-1
 
 
 @dataclass
@@ -48,8 +50,9 @@ def run(mock_url: str, backdate: Backdate, rounds: int = 6, now: datetime | None
         _summaries(app, backdate, now, summary)
         _error_burst(app, backdate, now - ERROR_BURST_AGO, summary)
         _latency_spike(app, backdate, now - LATENCY_SPIKE_AGO, summary)
-        for index, question in enumerate(AGENT_TURNS):
-            with backdate.at(now - timedelta(days=index * 3 + 1, hours=3)):
+        for index, question in enumerate(AGENT_TURNS):  # one customer's conversation, two turns
+            when = now - timedelta(days=(len(AGENT_TURNS) - index) * 3 - 2, hours=3)
+            with backdate.at(when), otel_llm.session(AGENT_SESSION, user_id=AGENT_USER):
                 summary.calls += app.lookup_agent(question)
         with backdate.at(now - timedelta(minutes=20)), otel_llm.get_prompt(PROMPT_NAME) as prompt:
             summary.calls += asyncio.run(app.concurrent_drafts(prompt.render(company="Acme")))

@@ -69,6 +69,10 @@ COMMANDS = {
         "otel_llm_server.cli.scores:scores_group",
         "Scores on spans and traces: declare them, add them, list them.",
     ),
+    "sessions": (
+        "otel_llm_server.cli.sessions:sessions",
+        "Conversations: the traces that share a conversation id, in order.",
+    ),
     "traces": ("otel_llm_server.cli.traces:traces", "Browse stored traces and LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
     "worker": (

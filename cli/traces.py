@@ -94,9 +94,21 @@ _FILTER_OPTIONS = (
     ),
     click.option("--prompt", "prompt_name", help="Prompt name tag."),
     click.option("--experiment", help="Experiment tag."),
+    click.option("--user", help="End user (otel_llm.session user_id, user.id or enduser.id)."),
+    click.option("--session", help="Conversation id (gen_ai.conversation.id or session.id)."),
     click.option("--all", "include_all", is_flag=True, help="Include non-LLM spans."),
 )
-_FILTER_NAMES = ("model", "provider", "status", "since", "prompt_name", "experiment", "include_all")
+_FILTER_NAMES = (
+    "model",
+    "provider",
+    "status",
+    "since",
+    "prompt_name",
+    "experiment",
+    "user",
+    "session",
+    "include_all",
+)
 
 
 def span_filter_options(command):

@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers see of the names imported on first use (below)
+    from otel_llm.context import session as session
     from otel_llm.context import tags as tags
     from otel_llm.experiments.client import experiment as experiment
     from otel_llm.exporter import SQLSpanExporter as SQLSpanExporter
@@ -35,6 +36,7 @@ _LAZY = {
     "shutdown": "otel_llm.pipeline",
     "uninstrument": "otel_llm.pipeline",
     "tags": "otel_llm.context",
+    "session": "otel_llm.context",
     "LLMSpanProcessor": "otel_llm.processor",
     "SQLSpanExporter": "otel_llm.exporter",
     "get_prompt": "otel_llm.prompts.client",

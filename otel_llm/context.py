@@ -1,9 +1,12 @@
-"""The one mechanism that carries prompt and experiment tags to LLM spans.
+"""The one mechanism that carries prompt, experiment and conversation tags to spans.
 
 ``with otel_llm.tags(...)`` puts the tags in the OpenTelemetry context; ``LLMSpanProcessor`` copies
 them onto LLM spans started inside the block. The prompt registry and experiments use the same
-context, so nesting works: an inner block overrides only the tags it names. The context can also
-route spans to another tracer provider (``route_spans``), which server-side calls use.
+context, so nesting works: an inner block overrides only the tags it names.
+``with otel_llm.session("conv-42", user_id="u-7"):`` does the same for the conversation and its end
+user, on every span started inside (not only LLM ones): a conversation's turns are whole traces.
+The context can also route spans to another tracer provider (``route_spans``), which server-side
+calls use.
 """
 
 from __future__ import annotations
@@ -88,6 +91,72 @@ def tags(
         yield
     finally:
         detach_tags(token)
+
+
+_SESSION_KEY = otel_context.create_key("otel_llm.session")
+
+
+def current_session(ctx: otel_context.Context | None = None) -> Mapping[str, str]:
+    """Span attributes (conversation id, user id) the current context asks every span to carry."""
+    found = otel_context.get_value(_SESSION_KEY, ctx)
+    return found if isinstance(found, Mapping) else {}
+
+
+def session_user(ctx: otel_context.Context | None = None) -> str | None:
+    """The end user of the current ``session`` block, if it named one."""
+    return current_session(ctx).get(attrs.USER_ID)
+
+
+def session_id(ctx: otel_context.Context | None = None) -> str | None:
+    """The conversation id of the current ``session`` block, if any."""
+    return current_session(ctx).get(attrs.GEN_AI_CONVERSATION_ID)
+
+
+class session:  # noqa: N801 — used like a function: ``with otel_llm.session(...)``
+    """Tag every span started in the block with a conversation id and, optionally, its end user.
+
+    Spans carry ``gen_ai.conversation.id`` and ``user.id``; the console's Sessions page groups
+    their traces into conversations, and ``otel_llm.experiment`` assigns by the session's user when
+    no ``unit_id`` is given. Works with ``with`` and ``async with``; an inner block overrides what it
+    names (``None`` keeps the outer value); an attribute a span sets itself wins.
+
+    Example::
+
+        with otel_llm.session("conv-42", user_id="u-7"):
+            client.chat.completions.create(...)
+    """
+
+    def __init__(self, session_id: object = None, *, user_id: object = None) -> None:
+        self.session_id = _tag_text(session_id)
+        self.user_id = _tag_text(user_id)
+        self._tokens: list[Token[otel_context.Context]] = []
+
+    def __enter__(self) -> session:
+        merged = dict(current_session())
+        if self.session_id is not None:
+            merged[attrs.GEN_AI_CONVERSATION_ID] = self.session_id
+        if self.user_id is not None:
+            merged[attrs.USER_ID] = self.user_id
+        self._tokens.append(otel_context.attach(otel_context.set_value(_SESSION_KEY, merged)))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._tokens:
+            otel_context.detach(self._tokens.pop())
+
+    async def __aenter__(self) -> session:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__(*exc)
+
+
+def _tag_text(value: object) -> str | None:
+    """A tag value as stored: text, at most 200 characters (the column's size); blank is not set."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text[:200] or None
 
 
 _TRACER_PROVIDER_KEY = otel_context.create_key("otel_llm.call_tracer_provider")

@@ -1,4 +1,5 @@
-"""``LLMSpanProcessor``: tags LLM spans with the prompt version and experiment variant in use."""
+"""``LLMSpanProcessor``: tags LLM spans with the prompt version and experiment variant in use, and
+every span with the conversation and end user of the ``otel_llm.session`` block it starts in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otel_llm import attributes as attrs
-from otel_llm.context import current_tags
+from otel_llm.context import current_session, current_tags
 from otel_llm.storage.foreign import provider_name
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,11 @@ def _same_call(attributes: Mapping[str, Any], provider: str | None) -> bool:
 
 
 class LLMSpanProcessor(SpanProcessor):
-    """Copies the tags of the current context (``otel_llm.tags``) onto LLM spans at start.
+    """Copies the tags of the current context (``otel_llm.tags``) onto LLM spans at start, and the
+    conversation and user of ``otel_llm.session`` onto every span.
 
-    Only LLM spans are touched; an attribute set explicitly on the span wins over the context.
+    Prompt and experiment tags go on LLM spans only; an attribute set explicitly on the span wins
+    over the context.
     One call is stored once: another instrumentation's LLM span of the same call is marked
     ``otel_llm.duplicate`` — an SDK-native Anthropic span, or another OpenAI/Anthropic instrumentor's
     span, started inside one of ours, and such spans still open around one of ours (instrumentors
@@ -78,6 +81,7 @@ class LLMSpanProcessor(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         try:
+            self._tag_session(span, parent_context)
             scope = span.instrumentation_scope
             if scope is not None and scope.name == attrs.OUR_SCOPE:  # all our spans are LLM calls
                 if self._open_foreign:
@@ -89,6 +93,14 @@ class LLMSpanProcessor(SpanProcessor):
             self._tag_foreign(span, parent_context)
         except Exception:  # pragma: no cover - defensive: telemetry never breaks the app
             logger.debug("otel-llm: tagging a span failed", exc_info=True)
+
+    @staticmethod
+    def _tag_session(span: Span, parent_context: otel_context.Context | None) -> None:
+        """Every span started in a ``session`` block carries its conversation and user ids."""
+        found = current_session(parent_context)
+        if found:
+            attributes = span.attributes or {}
+            span.set_attributes({name: value for name, value in found.items() if name not in attributes})
 
     def _tag_foreign(self, span: Span, parent_context: otel_context.Context | None) -> None:
         """Another instrumentation's span: tagged if it is an LLM span, marked if it duplicates ours."""

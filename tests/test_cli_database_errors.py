@@ -48,6 +48,7 @@ VALID_ARGS = {
     ("scores", "add"): ["5f1c0e2a9b3d4c71", "helpfulness", "4"],
     ("scores", "delete"): ["1"],
     ("scores", "config", "set"): ["helpfulness", "--type", "numeric"],
+    ("sessions", "show"): ["conv-42"],
     ("prompts", "archive"): ["support@v1"],
     ("prompts", "create"): ["support", "--file", "{file}"],
     ("prompts", "duplicate"): ["support@v1"],

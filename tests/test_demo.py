@@ -93,6 +93,16 @@ def test_the_agent_trace_has_llm_and_tool_spans_under_the_agent(demo_db):
     assert [c.name for c in children if not c.is_llm] == ["execute_tool lookup_order"]
 
 
+def test_the_agent_turns_are_one_customers_conversation(demo_db):
+    url, _ = demo_db
+    with create_engine(url).connect() as conn:
+        rows = conn.execute(
+            text("SELECT DISTINCT trace_id, session_id, user_id FROM spans WHERE session_id IS NOT NULL")
+        ).all()
+    assert {(r.session_id, r.user_id) for r in rows} == {("order-chat-1", "customer-7")}
+    assert len({r.trace_id for r in rows}) == 2  # two turns
+
+
 def test_a_replay_a_batch_run_and_a_significant_experiment_are_stored(demo_db):
     url, stdout = demo_db
     engine = create_engine(url)

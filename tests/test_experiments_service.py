@@ -173,3 +173,27 @@ def _call(config, url):
         sdk.chat.completions.create(model=config["model"], messages=messages)
     else:
         sdk.messages.create(model=config["model"], messages=messages, max_tokens=50)
+
+
+def test_a_session_assigns_by_its_user_then_its_conversation(db_url):
+    """Without ``unit_id`` the unit is the session's user (the same variant in every conversation,
+    and as with ``unit_id=user``), by the conversation with ``assign_by="session"``."""
+    _create(db_url)
+    service.start(get_engine(db_url), P, "bakeoff")
+
+    def served(unit_id=None, **kw):
+        return otel_llm.experiment("bakeoff", unit_id, database_url=db_url, **kw).assign().name
+
+    users = [f"user-{i}" for i in range(12)]
+    by_user = {u: served(u) for u in users}
+    assert set(by_user.values()) == {"a", "b"}  # the split is real, so equal variants mean something
+    for i, user in enumerate(users):
+        with otel_llm.session(f"conv-{i}", user_id=user):
+            assert served() == by_user[user]
+            assert served(assign_by="session") == served(f"conv-{i}")
+        with otel_llm.session(f"conv-{i}-again", user_id=user):
+            assert served() == by_user[user]
+    conversations = {served(f"conv-{i}") for i in range(12)}
+    with otel_llm.session("conv-3"):  # no user: the conversation is the unit
+        assert served() == served("conv-3")
+    assert conversations == {"a", "b"}

@@ -14,7 +14,14 @@ import pytest
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
 from otel_llm.storage.normalize import SpanRecord, to_row
-from tests.foreign_support import OPENAI_MESSAGES, SYSTEM, stored_llm_rows, storing_provider
+from tests.foreign_support import (
+    OPENAI_MESSAGES,
+    SYSTEM,
+    chat_tool_round_trip,
+    stored_llm_rows,
+    stored_messages,
+    storing_provider,
+)
 
 
 @pytest.fixture
@@ -87,3 +94,114 @@ def test_flattened_prompt_and_completion_attributes():
     assert row["system_prompt_hash"] == text_hash(SYSTEM)
     assert '"Five days."' in row["attributes"][attrs.GEN_AI_OUTPUT_MESSAGES]
     assert row["cost_usd"] is not None
+
+
+def test_openllmetry_tool_round_trip_stored_with_tool_parts(
+    sqlite_url, mock_llm, monkeypatch, openai_restored_after
+):
+    from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+    monkeypatch.setenv("TRACELOOP_TRACE_CONTENT", "true")
+    provider = storing_provider(sqlite_url)
+    OpenAIInstrumentor().instrument(tracer_provider=provider)
+    try:
+        client = openai.OpenAI(api_key="sk-ll", base_url=mock_llm.url + "/v1", max_retries=0)
+        first, _ = chat_tool_round_trip(client)
+    finally:
+        OpenAIInstrumentor().uninstrument()
+    call = first.choices[0].message.tool_calls[0]
+    asked, answered = stored_llm_rows(sqlite_url)
+    (part,) = stored_messages(asked, attrs.GEN_AI_OUTPUT_MESSAGES)[0]["parts"]
+    assert (part["type"], part["id"], part["name"]) == ("tool_call", call.id, "get_weather")
+    result = stored_messages(answered, attrs.GEN_AI_INPUT_MESSAGES)[2]["parts"][0]
+    assert result == {"type": "tool_call_response", "id": call.id, "response": "Sunny, 21C"}
+
+
+def _legacy_row(attributes: dict) -> dict:
+    record = SpanRecord(
+        trace_id="ab" * 16,
+        span_id="ef" * 8,
+        name="openai.chat",
+        start_ns=1_700_000_000_000_000_000,
+        end_ns=1_700_000_000_500_000_000,
+        attributes={"gen_ai.system": "OpenAI", "llm.request.type": "chat", **attributes},
+    )
+    return to_row(record, project_id=1)
+
+
+def test_flattened_tool_calls_and_tool_results():
+    """OpenLLMetry's flattened tool calls (``gen_ai.completion.N.tool_calls.M.*``, and in the prompt
+    with ``gen_ai.prompt.N.tool_call_id`` on the result), as its releases before the semconv
+    migration wrote them; the installed release writes semconv messages, so the attributes are given."""
+    row = _legacy_row(
+        {
+            "gen_ai.prompt.0.role": "user",
+            "gen_ai.prompt.0.content": "Weather in Paris?",
+            "gen_ai.prompt.1.role": "assistant",
+            "gen_ai.prompt.1.tool_calls.0.id": "call_1",
+            "gen_ai.prompt.1.tool_calls.0.name": "get_weather",
+            "gen_ai.prompt.1.tool_calls.0.arguments": '{"city": "Paris"}',
+            "gen_ai.prompt.2.role": "tool",
+            "gen_ai.prompt.2.tool_call_id": "call_1",
+            "gen_ai.prompt.2.content": "Sunny, 21C",
+            "gen_ai.completion.0.role": "assistant",
+            "gen_ai.completion.0.finish_reason": "tool_calls",
+            "gen_ai.completion.0.tool_calls.0.id": "call_2",
+            "gen_ai.completion.0.tool_calls.0.name": "get_time",
+            "gen_ai.completion.0.tool_calls.0.arguments": '{"zone": "CET"}',
+        }
+    )
+    call = {"type": "tool_call", "id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}
+    assert stored_messages(row, attrs.GEN_AI_INPUT_MESSAGES)[1:] == [
+        {"role": "assistant", "parts": [call]},
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": "Sunny, 21C"}]},
+    ]
+    assert stored_messages(row, attrs.GEN_AI_OUTPUT_MESSAGES) == [
+        {
+            "role": "assistant",
+            "parts": [
+                {"type": "tool_call", "id": "call_2", "name": "get_time", "arguments": '{"zone": "CET"}'}
+            ],
+            "finish_reason": "tool_calls",
+        }
+    ]
+    assert row["finish_reason"] == "tool_calls"
+
+
+def test_flattened_multi_part_content_is_split_into_parts():
+    row = _legacy_row(
+        {
+            "gen_ai.prompt.0.role": "user",
+            "gen_ai.prompt.0.content": '[{"type": "text", "text": "What is this?"}, '
+            '{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]',
+            "gen_ai.prompt.1.role": "assistant",
+            "gen_ai.prompt.1.content": '[{"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"q": "a"}}]',
+            "gen_ai.prompt.2.role": "user",
+            "gen_ai.prompt.2.content": '[{"type": "tool_result", "tool_use_id": "toolu_1", "content": "a cat"}]',
+        }
+    )
+    image, tool_use, tool_result = stored_messages(row, attrs.GEN_AI_INPUT_MESSAGES)
+    assert image["parts"] == [
+        {"type": "text", "content": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+    ]
+    assert tool_use["parts"] == [
+        {"type": "tool_call", "id": "toolu_1", "name": "lookup", "arguments": {"q": "a"}}
+    ]
+    assert tool_result["parts"] == [{"type": "tool_call_response", "id": "toolu_1", "response": "a cat"}]
+
+
+def test_flattened_embedding_request_type_is_the_embeddings_operation():
+    row = _legacy_row(
+        {
+            "llm.request.type": "embedding",
+            "gen_ai.request.model": "text-embedding-3-small",
+            "gen_ai.usage.prompt_tokens": 1000,
+            "gen_ai.prompt.0.content": "refunds",
+        }
+    )
+    assert (row["operation"], row["input_tokens"]) == ("embeddings", 1000)
+    assert row["cost_usd"] == pytest.approx(1000 * 0.02 / 1e6)
+    assert stored_messages(row, attrs.GEN_AI_INPUT_MESSAGES)[0]["parts"] == [
+        {"type": "text", "content": "refunds"}
+    ]

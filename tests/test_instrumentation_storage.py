@@ -159,3 +159,18 @@ def test_explicit_attribute_wins_over_context_tags(pipeline, mock_llm):
     by_scope = {r["scope_name"]: r for r in rows(pipeline)}
     assert by_scope[attrs.OUR_SCOPE]["prompt_name"] == "from-context"
     assert by_scope["app"]["prompt_name"] == "explicit" and by_scope["app"]["variant"] == "a"
+
+
+def test_embeddings_and_legacy_completion_stored_with_cost(pipeline, mock_llm):
+    client = openai.OpenAI(api_key="sk-secret", base_url=mock_llm.url + "/v1", max_retries=0)
+    embedded = client.embeddings.create(model="text-embedding-3-small", input=["refunds", "shipping"])
+    completed = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hi")
+    embedding, completion = rows(pipeline)
+    assert (embedding["operation"], embedding["request_model"]) == ("embeddings", "text-embedding-3-small")
+    assert (embedding["input_tokens"], embedding["output_tokens"]) == (embedded.usage.prompt_tokens, None)
+    assert embedding["cost_usd"] == pytest.approx(embedded.usage.prompt_tokens * 0.02 / 1e6)
+    assert completion["operation"] == "text_completion"
+    usage = completed.usage
+    assert completion["cost_usd"] == pytest.approx(
+        (usage.prompt_tokens * 1.5 + usage.completion_tokens * 2.0) / 1e6
+    )

@@ -204,7 +204,27 @@ def test_missing_api_key_is_401(mock_llm, client):
 
 def test_unknown_path_is_404(client):
     with pytest.raises(openai.NotFoundError):
-        client.embeddings.create(model="text-embedding-3-small", input="x")
+        client.images.generate(model="gpt-image-1", prompt="x")
+
+
+def test_embeddings_are_deterministic_unit_vectors(client):
+    first = client.embeddings.create(model="text-embedding-3-small", input=["refunds", "shipping"])
+    again = client.embeddings.create(model="text-embedding-3-small", input="refunds", encoding_format="float")
+    short = client.embeddings.create(model="text-embedding-3-small", input="refunds", dimensions=64)
+    assert [len(d.embedding) for d in first.data] == [1536, 1536]
+    assert again.data[0].embedding == first.data[0].embedding != first.data[1].embedding
+    assert sum(v * v for v in short.data[0].embedding) == pytest.approx(1.0, abs=1e-3)
+    assert first.usage.prompt_tokens == first.usage.total_tokens == 4
+
+
+def test_legacy_completion_plain_and_streamed_agree(client):
+    plain = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hi", max_tokens=8)
+    chunks = list(
+        client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hi", max_tokens=8, stream=True)
+    )
+    assert "".join(c.choices[0].text for c in chunks) == plain.choices[0].text
+    assert plain.choices[0].finish_reason == chunks[-1].choices[0].finish_reason == "length"
+    assert plain.usage.completion_tokens == 8
 
 
 @pytest.mark.parametrize(

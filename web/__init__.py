@@ -17,6 +17,7 @@ csrf = CSRFProtect()
 AREAS = (
     "otel_llm_server.web.auth",
     "otel_llm_server.web.traces",
+    "otel_llm_server.web.conversations",
     "otel_llm_server.web.overview",
     "otel_llm_server.web.settings",
     "otel_llm_server.web.prompts",
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters.update(CONVERTERS)  # before any route: ids past their column's range are 404
     app.config.from_mapping(
         DATABASE_URL=settings.database_url(),
+        READ_DATABASE_URL=settings.read_database_url(),
         PROJECT=settings.project(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -1,6 +1,8 @@
 """In the app: ``with otel_llm.experiment("bakeoff", unit_id=user_id) as variant:``.
 
-The unit is assigned to a variant from a hash of (experiment, unit) and the weights, so the same unit
+Without ``unit_id`` the unit is the end user of the enclosing ``otel_llm.session`` block, else its
+conversation (``assign_by="session"`` prefers the conversation; ``"call"`` draws anew each time, as
+does a block outside any session). The unit is assigned to a variant from a hash of (experiment, unit) and the weights, so the same unit
 gets the same variant while the weights stand. LLM spans in the block carry the experiment and
 variant tags (through ``otel_llm.context``, the one tag mechanism) while the experiment is running.
 
@@ -26,7 +28,7 @@ from opentelemetry.context import Context
 
 from otel_llm import pipeline, settings
 from otel_llm.cache import DEFAULT_TTL_SECONDS, TTLCache
-from otel_llm.context import attach_tags, detach_tags
+from otel_llm.context import attach_tags, detach_tags, session_id, session_user
 from otel_llm.experiments import assign
 from otel_llm.masking import fingerprint, mask_url, short_error
 
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 _cache = TTLCache("experiment config")
 _UNKNOWN: dict[str, Any] = {"unknown": True}
 API_TIMEOUT_SECONDS = 2.0
+ASSIGN_BY = ("user", "session", "call")
+"""What a block without ``unit_id`` is assigned by: the session's user (default), its conversation,
+or each call on its own."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,17 @@ class Variant:
 class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experiment(...)``
     """Assign ``unit_id`` to a variant of experiment ``name`` and tag LLM spans in the block.
 
+    Without ``unit_id``, inside ``otel_llm.session(...)``, the unit is the session's user (else its
+    conversation id); ``assign_by="session"`` assigns by the conversation first, ``"call"`` ignores
+    the session. Outside a session, every block without ``unit_id`` is a new unit.
+
     Example::
 
         with otel_llm.experiment("bakeoff", unit_id=user.id) as variant:
             client.chat.completions.create(model=variant.config["model"], messages=...)
+
+        with otel_llm.session(conversation_id, user_id=user.id), otel_llm.experiment("bakeoff") as variant:
+            ...  # assigned by user.id
     """
 
     def __init__(
@@ -63,6 +75,7 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         name: str,
         unit_id: object = None,
         *,
+        assign_by: str = "user",
         default: Mapping[str, Any] | None = None,
         project: str | None = None,
         database_url: str | None = None,
@@ -71,7 +84,7 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         cache_ttl: float = DEFAULT_TTL_SECONDS,
     ):
         self.name = name
-        self.unit_id = str(unit_id) if unit_id is not None else uuid.uuid4().hex
+        self.unit_id = str(unit_id) if unit_id is not None else _default_unit(name, assign_by)
         self.default = dict(default or {})
         self.project = pipeline.app_project(project)
         self.database_url = pipeline.app_database_url(database_url)
@@ -122,6 +135,21 @@ class experiment:  # noqa: N801 — used like a function: ``with otel_llm.experi
         if self.api_url:
             return _fetch_api(self.api_url, self.api_key, self.name)
         return _fetch_db(self.database_url, self.project, self.name)
+
+
+def _default_unit(name: str, assign_by: str) -> str:
+    """The unit of a block without ``unit_id``: from the enclosing session, else a new one."""
+    if assign_by not in ASSIGN_BY:
+        logger.warning(
+            "otel-llm: experiment %r: assign_by=%r is not one of %s; assigning by user",
+            name,
+            assign_by,
+            ", ".join(ASSIGN_BY),
+        )
+        assign_by = "user"
+    user, conversation = session_user(), session_id()
+    order = {"user": (user, conversation), "session": (conversation, user)}.get(assign_by, ())
+    return next((unit for unit in order if unit), None) or uuid.uuid4().hex
 
 
 def resolve(config: Mapping[str, Any], unit_id: str) -> Variant:

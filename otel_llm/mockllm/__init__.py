@@ -1,10 +1,11 @@
 """Local OpenAI-, Anthropic- and Gemini-compatible LLM provider for tests, the demo, experiment runs
 and replay.
 
-Serves ``POST /v1/chat/completions`` and ``POST /v1/responses`` (OpenAI), ``POST /v1/messages``
-(Anthropic) and ``POST /v1beta/models/{model}:generateContent`` / ``:streamGenerateContent``
-(Gemini), streamed and not, with deterministic answers derived from the request, realistic usage,
-optional latency and injectable errors. ``GET /_mock/requests`` lists what it received (``DELETE``
+Serves ``POST /v1/chat/completions``, ``/v1/responses``, ``/v1/embeddings`` and the legacy
+``/v1/completions`` (OpenAI), ``POST /v1/messages`` (Anthropic, beta messages included) and
+``POST /v1beta/models/{model}:generateContent`` / ``:streamGenerateContent`` (Gemini), streamed and
+not, with deterministic answers derived from the request, realistic usage, optional latency and
+injectable errors. ``GET /_mock/requests`` lists what it received (``DELETE``
 clears it). Not imported by ``import otel_llm``.
 
 Example::

@@ -9,14 +9,16 @@ Sources:
 - OpenLLMetry's flattened style (``gen_ai.prompt.N.role`` / ``.content``, ``gen_ai.completion.N.*``,
   ``llm.request.type``);
 - OpenInference (``llm.model_name``, ``llm.token_count.*``, ``llm.input_messages.N.message.*``,
-  ``llm.invocation_parameters``, ``llm.tools.N.tool.json_schema``), including its google-genai spans;
+  ``llm.invocation_parameters``, ``llm.tools.N.tool.json_schema``), including its google-genai spans,
+  its legacy completions (``text_completion``) and its embedding spans (``foreign_embeddings.py``);
 - the official google-genai instrumentation (semconv, with ``gemini`` / ``vertex_ai`` as provider
   names, renamed to ``gcp.gemini`` / ``gcp.vertex_ai``);
 - the Anthropic SDK's own spans (``anthropic.message.stop_reason``).
 
 The input is never modified; the result keeps every original attribute and adds the semconv ones
 that were missing (an attribute already present always wins), except that other instrumentations'
-names of Google's providers are renamed to the conventions' (``PROVIDER_RENAMES``).
+names of Google's providers are renamed to the conventions' (``PROVIDER_RENAMES``) and embedding
+vectors are left out (stored embedding spans keep the input and the dimension count only).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import re
 from typing import Any
 
 from otel_llm import attributes as attrs
-from otel_llm.storage import flat_messages
+from otel_llm.storage import flat_messages, foreign_embeddings
 
 _RENAMES = {
     "gen_ai.usage.prompt_tokens": attrs.GEN_AI_USAGE_INPUT_TOKENS,
@@ -47,6 +49,8 @@ PROVIDER_RENAMES = {"gemini": "gcp.gemini", "vertex_ai": "gcp.vertex_ai", "googl
 """Names other instrumentations give Google's providers -> the conventions' ``gen_ai.provider.name``
 (the official google-genai instrumentation says ``gemini`` / ``vertex_ai``, OpenInference ``google``
 for either backend, which the conventions call ``gcp.gen_ai``)."""
+_REQUEST_TYPES = {"completion": "text_completion", "embedding": "embeddings"}
+"""OpenLLMetry's ``llm.request.type`` values that the conventions' operation names spell otherwise."""
 _ENUM_NAME = re.compile(r"^(?:[A-Za-z]+\.)?([A-Z][A-Z_]*)$")
 _INVOCATION_PARAMETERS = {
     "model": attrs.GEN_AI_REQUEST_MODEL,
@@ -56,6 +60,7 @@ _INVOCATION_PARAMETERS = {
     "max_completion_tokens": attrs.GEN_AI_REQUEST_MAX_TOKENS,
     "max_output_tokens": attrs.GEN_AI_REQUEST_MAX_TOKENS,
     "top_k": attrs.GEN_AI_REQUEST_TOP_K,
+    "dimensions": attrs.GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
 }
 
 
@@ -65,9 +70,12 @@ def to_semconv(attributes: dict[str, Any]) -> dict[str, Any]:
     for old, new in _RENAMES.items():
         if old in out:
             added.setdefault(new, out[old])
+    if foreign_embeddings.is_embedding(out):
+        foreign_embeddings.map_embedding(out, added)
     _provider_and_operation(out, added)
-    if "llm.invocation_parameters" in out:
-        _invocation_parameters(out["llm.invocation_parameters"], added)
+    for name in ("llm.invocation_parameters", "embedding.invocation_parameters"):
+        if name in out:
+            _invocation_parameters(out[name], added)
     flat_messages.add_messages(out, added)
     _openinference_tools(out, added)
     stop_reason = out.get("anthropic.message.stop_reason") or out.get("llm.finish_reason")
@@ -117,11 +125,10 @@ def _provider_and_operation(out: dict[str, Any], added: dict[str, Any]) -> None:
             added.setdefault(attrs.GEN_AI_PROVIDER_NAME, str(out[name]).lower())
     request_type = out.get("llm.request.type")  # OpenLLMetry
     if request_type:
-        added.setdefault(
-            attrs.GEN_AI_OPERATION_NAME, "text_completion" if request_type == "completion" else request_type
-        )
+        added.setdefault(attrs.GEN_AI_OPERATION_NAME, _REQUEST_TYPES.get(request_type, request_type))
     if out.get("openinference.span.kind") == "LLM":
-        added.setdefault(attrs.GEN_AI_OPERATION_NAME, "chat")
+        legacy = any(key.startswith("llm.prompts.") for key in out)  # the legacy completions API
+        added.setdefault(attrs.GEN_AI_OPERATION_NAME, "text_completion" if legacy else "chat")
 
 
 def _invocation_parameters(raw: Any, added: dict[str, Any]) -> None:

@@ -55,6 +55,8 @@ class SpanFilter:
     prompt_version: str | None = None
     experiment: str | None = None
     variant: str | None = None
+    user: str | None = None  # spans.user_id (otel_llm.session, user.id / enduser.id)
+    session: str | None = None  # spans.session_id (gen_ai.conversation.id / session.id)
     text: str | None = None
     llm_only: bool = True
     scores: tuple[score_listing.ScoreCondition, ...] = ()  # columns, and filters where a condition is given
@@ -93,6 +95,9 @@ def conditions(project_id: int, flt: SpanFilter) -> list[ColumnElement[bool]]:
         value = getattr(flt, name)
         if value:
             terms.append(c[name] == value)
+    for name, column in (("user", c.user_id), ("session", c.session_id)):
+        if getattr(flt, name):
+            terms.append(column == getattr(flt, name))
     if flt.text:
         terms.append(c.name.icontains(flt.text, autoescape=True))
     terms += [score_listing.span_condition(project_id, s) for s in score_listing.filters(flt.scores)]

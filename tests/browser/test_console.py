@@ -100,6 +100,7 @@ def test_navigation_reaches_every_area(page, console):
     assert labels == [
         "Traces",
         "LLM calls",
+        "Sessions",
         "Overview",
         "Prompts",
         "Experiments",

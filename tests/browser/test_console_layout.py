@@ -291,6 +291,8 @@ PHONE_PAGES = (
     "/overview",
     "/traces",
     "/calls",
+    "/sessions",
+    "/sessions/order-chat-1",
     f"/experiments/{EXPERIMENT}",
     "/experiments",
     "/prompts",

@@ -18,7 +18,17 @@ RANGES = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
-TEXT_FIELDS = ("provider", "model", "prompt_name", "prompt_version", "experiment", "variant", "text")
+TEXT_FIELDS = (
+    "provider",
+    "model",
+    "prompt_name",
+    "prompt_version",
+    "experiment",
+    "variant",
+    "user",
+    "session",
+    "text",
+)
 SCORE_ARG = "score"  # score columns and conditions: "helpfulness>=4, exact" (otel_llm.scores.listing)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -1,6 +1,7 @@
 """otel-llm instrumentation of the official ``anthropic`` SDK.
 
-Wraps ``messages.create`` / ``parse`` / ``stream`` (sync and async). The SDK's own OpenTelemetry
+Wraps ``messages.create`` / ``parse`` / ``stream`` and the same methods of ``beta.messages``
+(sync and async). The SDK's own OpenTelemetry
 spans (scope ``com.anthropic.sdk.python``) stay on: one started inside our call is marked
 ``otel_llm.duplicate`` by ``LLMSpanProcessor`` and not stored, so one call gives one stored span.
 Without our instrumentation, those native spans are stored (adopted) and tagged instead.

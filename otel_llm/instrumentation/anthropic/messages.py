@@ -86,6 +86,13 @@ class MessagesHandler:
         return MessageAccumulator(call.capture)
 
 
+class BetaMessagesHandler(MessagesHandler):
+    """``beta.messages``: the same request and response shapes, recorded under their own API name
+    (its ``betas`` and beta-only parameters are not the Messages API's, so replay does not send it)."""
+
+    api = "anthropic.beta.messages"
+
+
 def output_format_as_config(kwargs: dict[str, Any]) -> dict[str, Any]:
     """``output_format`` (a type) as the ``output_config.format`` JSON schema the SDK sends."""
     from anthropic.lib._parse._transform import cached_json_schema, transform_schema

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from otel_llm.instrumentation.anthropic.messages import MessagesHandler
+from otel_llm.instrumentation.anthropic.messages import BetaMessagesHandler, MessagesHandler
 from otel_llm.instrumentation.common.patching import result_types
 from otel_llm.instrumentation.common.telemetry import Telemetry
 from otel_llm.instrumentation.common.wrap import (
@@ -17,8 +17,10 @@ from otel_llm.instrumentation.common.wrap import (
 )
 
 MESSAGES = "anthropic.resources.messages.messages"
+BETA_MESSAGES = "anthropic.resources.beta.messages.messages"
 
 _MESSAGES = MessagesHandler()
+_BETA_MESSAGES = BetaMessagesHandler()
 
 
 class _Never:
@@ -62,6 +64,30 @@ def async_messages_stream(t: Telemetry, sdk) -> Callable:
     return async_stream_manager(t, _MESSAGES, raw_stream_hook())
 
 
+def beta_messages_create(t: Telemetry, sdk) -> Callable:
+    return sync_call(t, _BETA_MESSAGES, sdk)
+
+
+def async_beta_messages_create(t: Telemetry, sdk) -> Callable:
+    return async_call(t, _BETA_MESSAGES, sdk)
+
+
+def beta_messages_parse(t: Telemetry, sdk) -> Callable:
+    return sync_call(t, _BETA_MESSAGES, sdk)
+
+
+def async_beta_messages_parse(t: Telemetry, sdk) -> Callable:
+    return async_call(t, _BETA_MESSAGES, sdk)
+
+
+def beta_messages_stream(t: Telemetry, sdk) -> Callable:
+    return sync_stream_manager(t, _BETA_MESSAGES, raw_stream_hook())
+
+
+def async_beta_messages_stream(t: Telemetry, sdk) -> Callable:
+    return async_stream_manager(t, _BETA_MESSAGES, raw_stream_hook())
+
+
 PATCHES = (
     (MESSAGES, "Messages", "create", messages_create),
     (MESSAGES, "AsyncMessages", "create", async_messages_create),
@@ -69,4 +95,10 @@ PATCHES = (
     (MESSAGES, "AsyncMessages", "parse", async_messages_parse),
     (MESSAGES, "Messages", "stream", messages_stream),
     (MESSAGES, "AsyncMessages", "stream", async_messages_stream),
+    (BETA_MESSAGES, "Messages", "create", beta_messages_create),
+    (BETA_MESSAGES, "AsyncMessages", "create", async_beta_messages_create),
+    (BETA_MESSAGES, "Messages", "parse", beta_messages_parse),
+    (BETA_MESSAGES, "AsyncMessages", "parse", async_beta_messages_parse),
+    (BETA_MESSAGES, "Messages", "stream", beta_messages_stream),
+    (BETA_MESSAGES, "AsyncMessages", "stream", async_beta_messages_stream),
 )

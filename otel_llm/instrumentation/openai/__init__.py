@@ -1,7 +1,7 @@
 """otel-llm instrumentation of the official ``openai`` SDK.
 
-Wraps ``chat.completions.create`` / ``parse`` and ``responses.create`` / ``parse`` / ``stream``
-(sync and async; ``with_raw_response`` and ``with_streaming_response`` go through the same methods).
+Wraps ``chat.completions.create`` / ``parse``, ``responses.create`` / ``parse`` / ``stream``,
+``embeddings.create`` and the legacy ``completions.create`` (sync and async; ``with_raw_response`` and ``with_streaming_response`` go through the same methods).
 """
 
 from __future__ import annotations

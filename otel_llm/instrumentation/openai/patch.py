@@ -15,14 +15,20 @@ from otel_llm.instrumentation.common.wrap import (
     sync_stream_manager,
 )
 from otel_llm.instrumentation.openai.chat import ChatHandler, ParseHandler
+from otel_llm.instrumentation.openai.completions import CompletionsHandler
+from otel_llm.instrumentation.openai.embeddings import EmbeddingsHandler
 from otel_llm.instrumentation.openai.responses import ResponsesHandler
 
 CHAT = "openai.resources.chat.completions.completions"
 RESPONSES = "openai.resources.responses.responses"
+EMBEDDINGS = "openai.resources.embeddings"
+COMPLETIONS = "openai.resources.completions"
 
 _CHAT = ChatHandler()
 _PARSE = ParseHandler()
 _RESPONSES = ResponsesHandler()
+_EMBEDDINGS = EmbeddingsHandler()
+_COMPLETIONS = CompletionsHandler()
 
 
 def sdk_types() -> SimpleNamespace:
@@ -79,6 +85,22 @@ def async_responses_stream(t: Telemetry, sdk) -> Callable:
     return async_stream_manager(t, _RESPONSES, raw_stream_hook())
 
 
+def embeddings_create(t: Telemetry, sdk) -> Callable:
+    return sync_call(t, _EMBEDDINGS, sdk)
+
+
+def async_embeddings_create(t: Telemetry, sdk) -> Callable:
+    return async_call(t, _EMBEDDINGS, sdk)
+
+
+def completions_create(t: Telemetry, sdk) -> Callable:
+    return sync_call(t, _COMPLETIONS, sdk)
+
+
+def async_completions_create(t: Telemetry, sdk) -> Callable:
+    return async_call(t, _COMPLETIONS, sdk)
+
+
 PATCHES = (
     (CHAT, "Completions", "create", chat_completions_create),
     (CHAT, "AsyncCompletions", "create", async_chat_completions_create),
@@ -90,4 +112,8 @@ PATCHES = (
     (RESPONSES, "AsyncResponses", "parse", async_responses_parse),
     (RESPONSES, "Responses", "stream", responses_stream),
     (RESPONSES, "AsyncResponses", "stream", async_responses_stream),
+    (EMBEDDINGS, "Embeddings", "create", embeddings_create),
+    (EMBEDDINGS, "AsyncEmbeddings", "create", async_embeddings_create),
+    (COMPLETIONS, "Completions", "create", completions_create),
+    (COMPLETIONS, "AsyncCompletions", "create", async_completions_create),
 )

@@ -131,7 +131,13 @@ class OpenAIAdapter(ProviderAdapter):
         return Usage(input_tokens, output_tokens, cache_read_tokens=cached)
 
     def local_routes(self) -> dict[str, Any]:
-        from otel_llm.mockllm import errors, openai_chat, openai_responses
+        from otel_llm.mockllm import (
+            errors,
+            openai_chat,
+            openai_completions,
+            openai_embeddings,
+            openai_responses,
+        )
         from otel_llm.mockllm.routes import Route, bearer_auth
 
         def chat_answer(call, server):
@@ -143,4 +149,16 @@ class OpenAIAdapter(ProviderAdapter):
         return {
             "/v1/chat/completions": Route(errors.OPENAI, openai_chat.user_text, chat_answer, bearer_auth),
             "/v1/responses": Route(errors.OPENAI, openai_responses.user_text, responses_answer, bearer_auth),
+            "/v1/embeddings": Route(
+                errors.OPENAI,
+                openai_embeddings.user_text,
+                lambda call, _: openai_embeddings.handle(call),
+                bearer_auth,
+            ),
+            "/v1/completions": Route(
+                errors.OPENAI,
+                openai_completions.user_text,
+                lambda call, _: openai_completions.handle(call),
+                bearer_auth,
+            ),
         }
