@@ -73,7 +73,7 @@ COMMANDS = {
         "otel_llm_server.cli.sessions:sessions",
         "Conversations: the traces that share a conversation id, in order.",
     ),
-    "traces": ("otel_llm_server.cli.traces:traces", "Browse stored LLM spans."),
+    "traces": ("otel_llm_server.cli.traces:traces", "Browse stored traces and LLM spans."),
     "users": ("otel_llm_server.cli.users:users", "Console accounts: create, list, change roles, remove."),
     "webhooks": (
         "otel_llm_server.cli.webhooks:webhooks",

@@ -232,6 +232,13 @@ def span(
 
 
 @replay.command()
+@click.option(
+    "--trace",
+    "trace_id",
+    metavar="TRACE_ID",
+    help="Replay every LLM call of this trace, in order (instead of a selection); the app's own code "
+    "and tools are not re-run.",
+)
 @click.option("--prompt", metavar="NAME[@vN]", help="Select spans of this prompt (version or label).")
 @click.option("--model", help="Select spans of this model.")
 @click.option("--provider", type=PROVIDER_CHOICE, help="Select spans of this provider.")
@@ -259,6 +266,7 @@ def span(
 @_friendly
 def batch(
     ctx,
+    trace_id,
     prompt,
     model,
     provider,
@@ -289,17 +297,33 @@ def batch(
       otel-llm replay batch --prompt support@v3 --since 7d --limit 50 --with-model gpt-4o
       otel-llm replay batch --model gpt-4o-mini --limit 20 --temperature 0 --json
       otel-llm replay batch --prompt support --with-prompt support@v4 --evaluator similarity
+      otel-llm replay batch --trace 4bf92f3577b34da6a3ce929d0e0e4736 --with-model gpt-4o
     """
     from otel_llm.replay import batch as batch_service
 
+    chosen = [
+        name
+        for name, value in (
+            ("--prompt", prompt),
+            ("--model", model),
+            ("--provider", provider),
+            ("--since", since),
+            ("--experiment", experiment),
+            ("--variant", variant),
+        )
+        if value
+    ]
+    if trace_id and chosen:
+        raise click.UsageError(f"--trace replays the whole trace; leave out {', '.join(chosen)}.")
     selection = batch_service.Selection(
+        trace_id=trace_id,
+        limit=batch_service.MAX_LIMIT if trace_id else limit,
         prompt=prompt,
         model=model,
         provider=provider,
         since=since,
         experiment=experiment,
         variant=variant,
-        limit=limit,
     )
     overrides = _overrides(
         to_model, to_provider, temperature, max_tokens, system, system_file, to_prompt, no_cache

@@ -17,7 +17,18 @@ from otel_llm.accounts import ProjectNotFound, require_project
 from otel_llm.pricing.wording import missing_price
 from otel_llm.scores import ScoreError
 from otel_llm.scores.listing import column_names, parse_selection
-from otel_llm.traces import SORTS, STATUSES, InvalidCursor, SpanFilter, get_span, list_spans, span_view
+from otel_llm.traces import (
+    SORTS,
+    STATUSES,
+    InvalidCursor,
+    SpanFilter,
+    get_span,
+    list_spans,
+    list_traces,
+    span_view,
+    trace_tree,
+)
+from otel_llm.traces.tree import flatten
 from otel_llm.traces.view import status_label
 
 _safe = output.safe
@@ -63,12 +74,14 @@ _since_type = _Since()
 
 @click.group()
 def traces() -> None:
-    """Browse stored LLM spans.
+    """Browse stored traces and LLM spans.
 
     \b
     Example:
       otel-llm traces list --model gpt-4o-mini --status error
+      otel-llm traces list --traces --since 24h
       otel-llm traces show 5f1c0e2a9b3d4c71
+      otel-llm traces show 4bf92f3577b34da6a3ce929d0e0e4736
     """
 
 
@@ -125,9 +138,16 @@ def span_filter(options: dict[str, Any]) -> SpanFilter:
 @click.option("--cursor", help="Continue after a previous page (printed at its end).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--ids", "ids_only", is_flag=True, help="Print only the span ids, one a line (for scripts).")
+@click.option(
+    "--traces",
+    "by_trace",
+    is_flag=True,
+    help="One row per trace, with its span count, LLM calls, tokens and cost (filters keep the "
+    "traces holding a matching span).",
+)
 @click.pass_context
-def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, ids_only, **filters):
-    """List stored LLM spans, newest first (or longest / costliest with --sort).
+def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, ids_only, by_trace, **filters):
+    """List stored LLM spans, newest first (or longest / costliest with --sort); --traces lists traces.
 
     \b
     Example:
@@ -136,6 +156,7 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, id
       otel-llm traces list --sort cost --json
       otel-llm traces list --score helpfulness --score 'exact=true'
       SPAN_ID=$(otel-llm traces list --model gpt-4o-mini --status ok --limit 1 --ids)
+      otel-llm traces list --traces --limit 10
     """
     try:
         selected = parse_selection(score_selection)
@@ -143,6 +164,11 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, id
         raise click.BadParameter(str(exc), param_hint="--score") from exc
     engine = migrated_engine(ctx)
     flt = replace(span_filter(filters), scores=selected)
+    if by_trace:
+        if sort != "time":
+            raise click.BadParameter("traces are listed by start time only.", param_hint="--sort")
+        _list_traces(engine, _project_id(engine, project), flt, cursor, limit, as_json, ids_only)
+        return
     try:
         page = list_spans(engine, _project_id(engine, project), flt, sort=sort, cursor=cursor, limit=limit)
     except InvalidCursor as exc:
@@ -170,6 +196,42 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, id
         click.echo(f"More: otel-llm traces list --cursor {page.next_cursor} (same filters)")
 
 
+def _list_traces(engine, project_id: int, flt: SpanFilter, cursor, limit: int, as_json: bool, ids_only: bool):
+    try:
+        page = list_traces(engine, project_id, flt, cursor=cursor, limit=limit)
+    except InvalidCursor as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _json({"items": page.items, "next_cursor": page.next_cursor})
+        return
+    if ids_only:
+        for item in page.items:
+            click.echo(item["trace_id"])
+        return
+    if not page.items:
+        click.echo("No traces match. Is the app configured with otel_llm.configure() and this project?")
+        return
+    click.echo(
+        f"{'START (UTC)':<20}  {'TRACE':<32}  {'NAME':<28} {'STATUS':<6} {'MS':>8} {'SPANS':>5} "
+        f"{'LLM':>4} {'TOKENS':>8} {'COST $':>10}  SESSION"
+    )
+    for t in page.items:
+        status = "ERROR" if t["error"] else "OK"
+        tokens = "" if t["total_tokens"] is None else str(t["total_tokens"])
+        line = (
+            f"{output.iso(t['start_time']):<20}  {t['trace_id']:<32}  {t['name'][:28]:<28} {status:<6} "
+            f"{t['duration_ms']:>8.0f} {t['span_count']:>5} {t['llm_calls']:>4} {tokens:>8} "
+            f"{_cost(t['cost_usd']):>10}  {t['session_id'] or ''}"
+        )
+        click.echo(_safe(line))
+    if page.next_cursor:
+        click.echo(f"More: otel-llm traces list --traces --cursor {page.next_cursor} (same filters)")
+
+
+def _cost(usd: float | None) -> str:
+    return "-" if usd is None else f"{usd:.6f}"
+
+
 def _line(item: dict, score_names: list[str]) -> str:
     model = item["response_model"] or item["request_model"] or item["name"]
     tokens = f"{item['input_tokens'] or 0}/{item['output_tokens'] or 0}" if item["is_llm"] else ""
@@ -192,18 +254,23 @@ def _line(item: dict, score_names: list[str]) -> str:
 
 
 @traces.command("show")
-@click.argument("span_id")
+@click.argument("span_id", metavar="SPAN_ID|TRACE_ID")
 @click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (everything stored).")
 @click.pass_context
 def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
-    """Show one span: parameters, messages, output, tokens, cost, duration and tags.
+    """Show one span (16 hex digits): parameters, messages, output, tokens, cost, duration and tags;
+    or one trace (32 hex digits) as a tree with each span's duration, tokens and cost.
 
     \b
     Example:
       otel-llm traces show 5f1c0a9e3b2d4c71
+      otel-llm traces show 4bf92f3577b34da6a3ce929d0e0e4736
     """
     engine = migrated_engine(ctx)
+    if len(span_id.strip()) == 32:
+        _show_trace(engine, _project_id(engine, project), span_id, as_json)
+        return
     row = get_span(engine, _project_id(engine, project), span_id)
     if row is None:
         raise click.ClickException(
@@ -215,6 +282,50 @@ def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
         return
     for line in _describe(view):
         click.echo(_safe(line))
+
+
+def _show_trace(engine, project_id: int, trace_id: str, as_json: bool) -> None:
+    tree = trace_tree(engine, project_id, trace_id)
+    if tree is None:
+        raise click.ClickException(
+            f"no trace {trace_id!r} in this project; `otel-llm traces list --traces` shows trace ids."
+        )
+    if as_json:
+        _json({k: v for k, v in tree.items() if k != "spans"})
+        return
+    s = tree["summary"]
+    click.echo(
+        _safe(
+            f"{tree['name']}  trace {tree['trace_id']}  started {output.iso(tree['start_time'])}\n"
+            f"  {s['duration_ms']:.1f} ms, {s['span_count']} spans, {s['llm_calls']} LLM calls, "
+            f"tokens {_tokens(s)}, cost ${_cost(s['cost_usd'])}" + (", has errors" if s["error"] else "")
+        )
+    )
+    for node in flatten(tree["roots"]):
+        click.echo(_safe(_tree_line(node)))
+
+
+def _tree_line(node: dict) -> str:
+    """One indented node: name, kind, span id, duration; tokens and cost of the call, or of the
+    subtree (with its LLM calls) for a span with children."""
+    span, totals = node["span"], node["totals"]
+    figures = f"{span['duration_ms']:.1f} ms"
+    if span.get("is_llm"):
+        model = span.get("response_model") or span.get("request_model") or ""
+        figures += f", {model} tokens {_tokens(span)}, ${_cost(span.get('cost_usd'))}"
+    elif node["children"] and totals["llm_calls"]:
+        figures += (
+            f", {totals['llm_calls']} LLM calls below: tokens {_tokens(totals)}, ${_cost(totals['cost_usd'])}"
+        )
+    status = " ERROR" if span.get("status_code") == "ERROR" else ""
+    return f"{'  ' * (node['depth'] + 1)}{span['name']} [{span.get('category') or 'other'}] {span['span_id']}  {figures}{status}"
+
+
+def _tokens(values: dict) -> str:
+    tokens_in, tokens_out = values.get("input_tokens"), values.get("output_tokens")
+    if tokens_in is None and tokens_out is None:
+        return "-"
+    return f"{tokens_in or 0}/{tokens_out or 0}"
 
 
 def _describe(v: dict) -> list[str]:

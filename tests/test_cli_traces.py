@@ -197,3 +197,41 @@ def test_projects_list_counts_stored_spans(cli, stored):
     projects = {p["name"]: p for p in json.loads(cli("projects", "list", "--json").output)}
     assert projects["default"]["spans"] == 3
     assert "default" in cli("projects", "list").output
+
+
+@pytest.fixture
+def agent(db_url, tmp_path):
+    from tests.agent_trace import emit_agent_trace
+
+    with span_pipeline(db_url, tmp_path) as (tracer, _):
+        emit(tracer, name="chat earlier", start_ns=T0 - 10**9, **llm_attributes())
+        return emit_agent_trace(tracer)
+
+
+def test_traces_list_traces_one_row_per_trace_with_totals(cli, agent):
+    lines = cli("traces", "list", "--traces").output.strip().splitlines()
+    assert lines[0].startswith("START (UTC)") and "LLM" in lines[0] and len(lines) == 3
+    assert lines[1].split()[1] == agent["trace_id"] and "invoke_agent travel-planner" in lines[1]
+    assert lines[1].split()[-5:] == ["600", "7", "3", "660", "0.000126"]
+    assert (
+        cli("traces", "list", "--traces", "--ids", "--model", "gpt-4o-mini").output.split()[0]
+        == agent["trace_id"]
+    )
+    page = json.loads(cli("traces", "list", "--traces", "--json", "--limit", "1").output)
+    assert page["items"][0]["span_count"] == 7 and page["next_cursor"]
+    assert "start time only" in cli("traces", "list", "--traces", "--sort", "cost", ok=False).output
+
+
+def test_traces_show_trace_id_prints_the_tree_and_span_ids_still_work(cli, agent):
+    out = cli("traces", "show", agent["trace_id"]).output
+    lines = out.splitlines()
+    assert "7 spans, 3 LLM calls, tokens 600/60, cost $0.000126" in lines[1]
+    assert lines[2].startswith("  invoke_agent travel-planner") and "3 LLM calls below" in lines[2]
+    tool = next(line for line in lines if "execute_tool get_weather" in line)
+    assert tool.startswith("    execute_tool") and "40.0 ms" in tool  # indented under the agent
+    call = next(line for line in lines if agent["llm2"] in line)
+    assert "tokens 200/20" in call and "$0.000042" in call
+    assert json.loads(cli("traces", "show", agent["trace_id"], "--json").output)["summary"]["llm_calls"] == 3
+    assert "step 1" in cli("traces", "show", agent["llm1"]).output  # a span id shows the span, as before
+    missing = cli("traces", "show", "0" * 32, ok=False).output
+    assert "no trace" in missing and "traces list --traces" in missing

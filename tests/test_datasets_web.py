@@ -97,7 +97,7 @@ def test_console_create_add_from_traces_list_and_span_page(db_url, tmp_path):
     token = csrf_token(editor, "/datasets")
     assert editor.post("/datasets", data={"csrf_token": token, "name": "qa"}).status_code == 302
 
-    listing = editor.get("/traces").get_data(as_text=True)
+    listing = editor.get("/calls").get_data(as_text=True)
     assert 'form="add-to-dataset"' in listing and '<option value="qa">qa</option>' in listing
     form = {
         "csrf_token": token,

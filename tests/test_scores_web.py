@@ -106,10 +106,10 @@ def test_span_page_scores_tab_takes_a_score_and_the_list_shows_and_filters_it(ap
     shown = editor.post(f"/scores/span/{span_id}", data=form, follow_redirects=True).get_data(as_text=True)
     assert "spot on" in shown and "ed@example.com" in shown
 
-    listing = editor.get("/traces?score=helpfulness>=4").get_data(as_text=True)
+    listing = editor.get("/calls?score=helpfulness>=4").get_data(as_text=True)
     assert "answer the customer" in listing and '<td class="num score">5</td>' in listing
-    assert "answer the customer" not in editor.get("/traces?score=helpfulness<3").get_data(as_text=True)
-    bad = editor.get("/traces?score=helpfulness>=good")
+    assert "answer the customer" not in editor.get("/calls?score=helpfulness<3").get_data(as_text=True)
+    bad = editor.get("/calls?score=helpfulness>=good")
     assert bad.status_code == 400
     api = editor.get("/api/v1/spans?score=helpfulness").json["items"]
     assert api[0]["scores"] == {"helpfulness": "5"}

@@ -52,7 +52,7 @@ def _span_ids_on_page(text: str) -> list[str]:
 
 def test_list_shows_newest_first_and_filters_narrow_it(db_url, seeded):
     client = signed_in_client(make_app(db_url), db_url, "ada@example.com", "viewer")
-    page = client.get("/traces").get_data(as_text=True)
+    page = client.get("/calls").get_data(as_text=True)
     assert _span_ids_on_page(page) == [seeded[i][1] for i in range(6)]
     assert "claude-haiku-4-5" in page and "$" in page
     for query, expected in [
@@ -65,17 +65,17 @@ def test_list_shows_newest_first_and_filters_narrow_it(db_url, seeded):
         ("text=SUMMARISE", [3]),
         ("provider=openai&model=gpt-4o-mini", [0, 3, 4]),
     ]:
-        page = client.get(f"/traces?{query}").get_data(as_text=True)
+        page = client.get(f"/calls?{query}").get_data(as_text=True)
         assert _span_ids_on_page(page) == [seeded[i][1] for i in expected], query
 
 
 def test_time_range_filter(db_url, seeded):
     client = signed_in_client(make_app(db_url), db_url, "ada@example.com", "viewer")
-    assert len(_span_ids_on_page(client.get("/traces?range=1h").get_data(as_text=True))) == 6
+    assert len(_span_ids_on_page(client.get("/calls?range=1h").get_data(as_text=True))) == 6
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 3.5 * 60))
-    page = client.get(f"/traces?since={since}").get_data(as_text=True)
+    page = client.get(f"/calls?since={since}").get_data(as_text=True)
     assert _span_ids_on_page(page) == [seeded[i][1] for i in range(3)]
-    page = client.get("/traces?since=2001-01-01T00:00&until=2001-01-02T00:00").get_data(as_text=True)
+    page = client.get("/calls?since=2001-01-01T00:00&until=2001-01-02T00:00").get_data(as_text=True)
     assert "No span matches these filters" in page
 
 
@@ -105,10 +105,10 @@ def test_sort_by_duration_and_cost_and_keyset_pages(db_url, seeded):
 
 def test_html_pager_links_to_the_next_keyset_page(db_url, seeded):
     client = signed_in_client(make_app(db_url), db_url, "ada@example.com", "viewer")
-    first = client.get("/traces?limit=4&provider=openai").get_data(as_text=True)
+    first = client.get("/calls?limit=4&provider=openai").get_data(as_text=True)
     assert _span_ids_on_page(first) == [seeded[i][1] for i in (0, 1, 3, 4)]
     assert "Next page" not in first
-    first = client.get("/traces?limit=3").get_data(as_text=True)
+    first = client.get("/calls?limit=3").get_data(as_text=True)
     next_link = html.unescape(re.search(r'<a class="button" rel="next" href="([^"]+)"', first).group(1))
     assert "cursor=" in next_link
     second = client.get(next_link).get_data(as_text=True)
@@ -170,6 +170,6 @@ def test_span_api_decodes_messages(db_url, seeded):
 
 def test_empty_project_explains_how_to_send_calls(db_url):
     client = signed_in_client(make_app(db_url), db_url, "ada@example.com", "viewer")
-    page = client.get("/traces").get_data(as_text=True)
+    page = client.get("/calls").get_data(as_text=True)
     assert "No LLM calls stored yet" in page
     assert 'import otel_llm\notel_llm.configure(project="alpha"); otel_llm.instrument()' in page

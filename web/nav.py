@@ -22,6 +22,7 @@ class NavItem:
 
 NAV = (
     NavItem("Traces", "traces.index", "traces"),
+    NavItem("LLM calls", "calls.index", "calls"),
     NavItem("Sessions", "conversations.index", "conversations"),
     NavItem("Overview", "overview.index", "overview"),
     NavItem("Prompts", "prompts.index", "prompts"),

@@ -25,13 +25,14 @@ from otel_llm.replay import store
 from otel_llm.replay.errors import InvalidOverride, ReplayError
 from otel_llm.replay.overrides import Overrides
 from otel_llm.replay.run import ReplayResult, replay_span
-from otel_llm.traces import SpanFilter, list_spans
+from otel_llm.traces import SpanFilter, list_spans, trace_spans
 
 logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
 MAX_CONCURRENCY = 16
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 Progress = Callable[[int, int, "ReplayResult | None"], None]
@@ -39,8 +40,10 @@ Progress = Callable[[int, int, "ReplayResult | None"], None]
 
 @dataclass
 class Selection:
-    """Which stored spans a run replays (newest first, replays themselves and failed calls excluded)."""
+    """Which stored spans a run replays (newest first, replays themselves and failed calls excluded).
+    ``trace_id`` selects every LLM call of one trace instead, in the order the app made them."""
 
+    trace_id: str | None = None
     prompt: str | None = None
     model: str | None = None
     provider: str | None = None
@@ -56,6 +59,10 @@ class Selection:
             )
         if self.since:
             parse_since(self.since)
+        if self.trace_id is not None:
+            self.trace_id = self.trace_id.strip().lower()
+            if not _TRACE_ID.match(self.trace_id):
+                raise InvalidOverride(f"trace id {self.trace_id!r} is not 32 hex digits.")
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
@@ -116,7 +123,14 @@ def resolve_prompt(engine: Engine, project_id: int, text: str | None) -> tuple[s
 
 
 def select_spans(engine: Engine, project_id: int, selection: Selection) -> list[dict[str, Any]]:
-    """Up to ``selection.limit`` original, successful LLM spans matching the selection, newest first."""
+    """Up to ``selection.limit`` original, successful LLM spans matching the selection, newest first
+    (a trace's in start order)."""
+    if selection.trace_id:
+        rows = trace_spans(engine, project_id, selection.trace_id, full=False)
+        calls = [
+            s for s in rows if s.get("is_llm") and not s.get("replay_of") and s.get("status_code") != "ERROR"
+        ]
+        return calls[: selection.limit]
     flt = selection.span_filter(*resolve_prompt(engine, project_id, selection.prompt))
     chosen: list[dict[str, Any]] = []
     cursor = None
@@ -133,18 +147,26 @@ def select_spans(engine: Engine, project_id: int, selection: Selection) -> list[
 class Plan:
     run_id: int
     span_ids: list[str]
+    in_order: bool = False  # one at a time, in the listed order (a trace's calls)
 
 
 def plan(engine: Engine, project_id: int, selection: Selection, overrides: Overrides, actor: str) -> Plan:
     """Pick the spans and store the run (status ``running``); ``ReplayError`` if nothing matches."""
     spans = select_spans(engine, project_id, selection)
+    if not spans and selection.trace_id:
+        raise ReplayError(
+            f"trace {selection.trace_id} holds no successful LLM call to replay in this project; "
+            "`otel-llm traces list --traces` shows trace ids."
+        )
     if not spans:
         raise ReplayError(
             f"no stored LLM spans match {selection.to_json()}; widen the selection (e.g. --since 30d) "
             "or check `otel-llm traces list`."
         )
-    run_id = store.create_run(engine, project_id, selection.to_json(), overrides.to_json(), actor)
-    return Plan(run_id, [s["span_id"] for s in spans])
+    run_id = store.create_run(
+        engine, project_id, selection.to_json(), overrides.to_json(), actor, trace_id=selection.trace_id
+    )
+    return Plan(run_id, [s["span_id"] for s in spans], in_order=bool(selection.trace_id))
 
 
 def execute(
@@ -161,7 +183,7 @@ def execute(
 ) -> dict[str, Any]:
     """Replay every planned span, then store and return the run's summary. ``judging``
     (``otel_llm.evaluation.attached.SpanJudging``) scores each replay against its original."""
-    workers = max(1, min(int(concurrency), MAX_CONCURRENCY))
+    workers = 1 if run.in_order else max(1, min(int(concurrency), MAX_CONCURRENCY))
     results: list[ReplayResult] = []
     skipped: list[dict[str, str]] = []
     try:

@@ -97,8 +97,11 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def create_run(engine: Engine, project_id: int, selection: dict, overrides: dict, actor: str) -> int:
+def create_run(
+    engine: Engine, project_id: int, selection: dict, overrides: dict, actor: str, trace_id: str | None = None
+) -> int:
     values = {
+        "trace_id": trace_id,
         "project_id": project_id,
         "selection": selection,
         "overrides": overrides,
@@ -140,10 +143,16 @@ def get_run(engine: Engine, project_id: int, run_id: int) -> dict[str, Any] | No
     return _settled(engine, [_row(row)])[0] if row is not None else None
 
 
-def list_runs(engine: Engine, project_id: int, limit: int = 50) -> list[dict[str, Any]]:
+def list_runs(
+    engine: Engine, project_id: int, limit: int = 50, trace_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Newest first; ``trace_id`` keeps the runs that replayed that trace."""
+    terms = [replay_runs.c.project_id == project_id]
+    if trace_id:
+        terms.append(replay_runs.c.trace_id == trace_id.strip().lower())
     stmt = (
         select(replay_runs)
-        .where(replay_runs.c.project_id == project_id)
+        .where(*terms)
         .order_by(replay_runs.c.id.desc())
         .limit(max(1, min(limit, MAX_LIST)))
     )

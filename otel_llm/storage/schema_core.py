@@ -110,6 +110,7 @@ spans = Table(
     # ix_spans_experiment_results (schema_experiments.py), whose leading columns would repeat one here.
     Index("ix_spans_project_start", "project_id", "start_time"),
     Index("ix_spans_project_span", "project_id", "span_id"),
+    Index("ix_spans_project_trace_start", "project_id", "trace_id", "start_time"),  # trace views
     _partial("ix_spans_project_request_model", "request_model", "start_time"),
     _partial("ix_spans_project_response_model", "response_model", "start_time"),
     _partial("ix_spans_project_prompt", "prompt_name", "prompt_version", "start_time"),

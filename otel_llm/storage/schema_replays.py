@@ -35,7 +35,9 @@ replay_runs = Table(
     Column("latency_delta_ms", Float),
     Column("summary", JSONType, nullable=False),
     Column("error", Text),
+    Column("trace_id", String(32)),  # the trace whose LLM calls the run replays, if it replays one
     Index("ix_replay_runs_project_created", "project_id", "created_at"),
+    Index("ix_replay_runs_project_trace", "project_id", "trace_id"),
 )
 
 replays = Table(

@@ -25,6 +25,15 @@ MAX_LIMIT = 1000
 
 # What a list row carries: every promoted column; the JSON columns only come with get_span/trace_spans.
 LIST_COLUMNS = [c for c in spans.c if c.name not in ("attributes", "events", "resource")]
+# What a trace's tree needs of each span (a 2,000-span trace reads only these).
+TREE_COLUMNS = [
+    spans.c[name]
+    for name in (
+        *("trace_id", "span_id", "parent_span_id", "name", "start_time", "end_time", "duration_ms"),
+        *("status_code", "service_name", "is_llm", "category", "provider", "request_model", "response_model"),
+        *("input_tokens", "output_tokens", "cost_usd", "replay_of", "session_id", "user_id"),
+    )
+]
 
 
 class InvalidCursor(ValueError):
@@ -165,7 +174,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, str, str]:
         kind, value, trace_id, span_id = json.loads(raw)
         if kind != sort or not isinstance(trace_id, str) or not isinstance(span_id, str):
             raise ValueError("cursor of another listing")
-        value = datetime.fromisoformat(value) if sort == "time" else float(value)
+        value = datetime.fromisoformat(value) if sort in ("time", "trace") else float(value)
     except (ValueError, TypeError) as exc:
         raise InvalidCursor("invalid or outdated page cursor; start again from the first page.") from exc
     return value, trace_id, span_id
@@ -197,10 +206,11 @@ def spans_by_keys(engine: Engine, project_id: int, keys: list[tuple[str, str]]) 
     return [found[k] for k in dict.fromkeys(wanted) if k in found]
 
 
-def trace_spans(engine: Engine, project_id: int, trace_id: str) -> list[dict[str, Any]]:
-    """Every stored span of a trace (full rows), in start order, ready for ``build_tree``."""
+def trace_spans(engine: Engine, project_id: int, trace_id: str, full: bool = True) -> list[dict[str, Any]]:
+    """Every stored span of a trace (full rows, or ``TREE_COLUMNS`` without ``full``), in start
+    order, ready for ``build_tree``."""
     stmt = (
-        select(spans)
+        select(*(spans.c if full else TREE_COLUMNS))
         .where(spans.c.project_id == project_id, spans.c.trace_id == trace_id.strip().lower())
         .order_by(spans.c.start_time, spans.c.span_id)
     )

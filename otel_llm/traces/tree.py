@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Spans whose tokens and cost are a model's (an agent span's own usage attributes, when an
+# instrumentation adds them up, would count its children twice).
+MODEL_CATEGORIES = ("llm", "embedding")
+
 
 def build_tree(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Nested nodes ``{"span": row, "depth": n, "children": [...]}`` for rows of one trace.
@@ -58,3 +62,27 @@ def flatten(roots: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(node)
         stack.extend(reversed(node["children"]))
     return out
+
+
+def add_totals(roots: list[dict[str, Any]]) -> None:
+    """Set ``node["totals"]`` on every node: its subtree's span count, LLM calls, model tokens and
+    cost (``MODEL_CATEGORIES``: an agent's own usage attributes are not added again)."""
+    for node in reversed(flatten(roots)):  # children before their parent
+        span = node["span"]
+        own = _is_model_call(span)
+        totals = {
+            "span_count": 1,
+            "llm_calls": 1 if span.get("is_llm") else 0,
+            "input_tokens": span.get("input_tokens") if own else None,
+            "output_tokens": span.get("output_tokens") if own else None,
+            "cost_usd": span.get("cost_usd") if own else None,
+        }
+        for child in node["children"]:
+            for key, value in child["totals"].items():
+                if value is not None:
+                    totals[key] = value if totals[key] is None else totals[key] + value
+        node["totals"] = totals
+
+
+def _is_model_call(span: dict[str, Any]) -> bool:
+    return bool(span.get("is_llm")) or span.get("category") in MODEL_CATEGORIES

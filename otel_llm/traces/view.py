@@ -31,6 +31,41 @@ def decode_json(value: Any) -> Any:
     return value
 
 
+# A tool call's name, id, arguments and result: GenAI conventions first, then OpenInference's and
+# OpenLLMetry's equivalents (the first attribute present wins).
+_TOOL_ATTRIBUTES = {
+    "name": ("gen_ai.tool.name", "tool.name", "traceloop.entity.name"),
+    "call_id": ("gen_ai.tool.call.id", "tool_call.id"),
+    "description": ("gen_ai.tool.description", "tool.description"),
+    "arguments": ("gen_ai.tool.call.arguments", "tool.parameters", "input.value", "traceloop.entity.input"),
+    "result": ("gen_ai.tool.call.result", "output.value", "traceloop.entity.output"),
+}
+# Input and output of other non-model spans (agents, chains, retrievals) where an instrumentation records them.
+_IO_ATTRIBUTES = {
+    "input": ("input.value", "traceloop.entity.input"),
+    "output": ("output.value", "traceloop.entity.output"),
+}
+
+
+def _first(a: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((decode_json(a[k]) for k in keys if a.get(k) not in (None, "")), None)
+
+
+def tool_call(row: dict[str, Any]) -> dict[str, Any] | None:
+    """``{name, call_id, description, arguments, result}`` of a tool span (None for other spans)."""
+    a = row.get("attributes") or {}
+    if row.get("category") != "tool" and not any(a.get(k) for k in _TOOL_ATTRIBUTES["arguments"][:2]):
+        return None
+    return {field: _first(a, keys) for field, keys in _TOOL_ATTRIBUTES.items()}
+
+
+def span_io(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The recorded input and output of a non-model span, when its instrumentation stores them."""
+    a = row.get("attributes") or {}
+    found = {field: _first(a, keys) for field, keys in _IO_ATTRIBUTES.items()}
+    return found if any(v is not None for v in found.values()) else None
+
+
 UNNAMED_SERVICE_HINT = "set OTEL_SERVICE_NAME in the app to name it"
 
 
@@ -59,6 +94,12 @@ def span_view(row: dict[str, Any]) -> dict[str, Any]:
         "name": row["name"],
         "service_name": row.get("service_name"),
         "service_hint": service_hint(row.get("service_name")),
+        "category": row.get("category"),
+        "is_llm": bool(row.get("is_llm")),
+        "tool": tool_call(row),
+        "io": None if row.get("is_llm") else span_io(row),
+        "session_id": row.get("session_id"),
+        "user_id": row.get("user_id"),
         "provider": row.get("provider"),
         "operation": row.get("operation"),
         "request_model": row.get("request_model"),

@@ -13,7 +13,7 @@ def test_sign_in_see_the_demo_traces_filter_open_a_span_and_sign_out(anonymous_p
     assert "/sign-in" in page.url
     sign_in(page, console, "admin@example.com")
     page.wait_for_url(re.compile(r"/overview"))  # sign-in lands on the overview
-    page.goto(console.path("/traces"))
+    page.goto(console.path("/calls"))
     rows = page.locator("#spans tbody tr")
     assert rows.count() >= 10
     assert "gpt-4o-mini" in page.inner_text("#spans")  # newest first: the demo's evaluation run
@@ -78,7 +78,7 @@ def test_a_stored_script_in_the_output_renders_as_text(page, console):
     page.goto(console.path(f"/traces/span/{span_id}"))
     assert page.locator("#output-messages pre").first.inner_text() == payload
     assert page.locator("#input-messages pre").first.inner_text() == "<img src=x onerror=alert(2)>"
-    page.goto(console.path("/traces?text=xss"))
+    page.goto(console.path("/calls?text=xss"))
     assert payload in page.inner_text("#spans")
     page.wait_for_timeout(300)
     assert dialogs == []
@@ -99,6 +99,7 @@ def test_navigation_reaches_every_area(page, console):
     labels = page.locator(".mainnav a").all_inner_texts()
     assert labels == [
         "Traces",
+        "LLM calls",
         "Sessions",
         "Overview",
         "Prompts",

@@ -42,11 +42,11 @@ def _span_of(console, where: str) -> str:
 
 
 def test_status_reads_ok_or_error_and_the_raw_code_stays_in_the_attributes_tab(page, console):
-    page.goto(console.path("/traces?range=30d"))
+    page.goto(console.path("/calls?range=30d"))
     statuses = set(page.locator("#spans tbody tr td:nth-child(5)").all_inner_texts())
     assert statuses <= {"OK", "ERROR"} and "OK" in statuses
 
-    page.goto(console.path("/traces?status=error&range=30d"))
+    page.goto(console.path("/calls?status=error&range=30d"))
     assert set(page.locator("#spans tbody tr td:nth-child(5)").all_inner_texts()) == {"ERROR"}
 
     ok_span = _span_of(console, "status_code = 'UNSET' AND provider IS NOT NULL")
@@ -64,7 +64,7 @@ def test_a_trace_id_links_to_the_trace_and_its_tree(page, console):
     page.wait_for_url(lambda url: child not in url)
     assert page.locator(".page-head h1").inner_text().startswith("invoke_agent")  # the trace's root
     tree = page.locator("#trace-tree")
-    assert tree.locator(f'a[href$="/traces/span/{child}"]').count() == 1
+    assert tree.locator(f'a[data-span-id="{child}"]').count() == 1  # the trace view lists the span
 
     response = page.goto(console.path("/traces/trace/" + "0" * 32))
     assert response.status == 404
@@ -290,6 +290,7 @@ def test_the_attributes_tab_is_a_collapsible_tree_with_json_strings_expanded(pag
 PHONE_PAGES = (
     "/overview",
     "/traces",
+    "/calls",
     "/sessions",
     "/sessions/order-chat-1",
     f"/experiments/{EXPERIMENT}",

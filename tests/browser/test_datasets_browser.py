@@ -20,11 +20,11 @@ def test_create_dataset_add_a_span_from_the_traces_list_and_follow_its_link(page
     page.wait_for_url(re.compile(rf"/datasets/{name}$"))
     assert "Created dataset" in page.locator(".flash").first.inner_text()
 
-    page.goto(console.path("/traces"))
+    page.goto(console.path("/calls"))
     page.check(f"input[aria-label='Select span {span_id}']")
     page.select_option("#ad-dataset", name)
     page.click("#add-to-dataset button[type=submit]")
-    page.wait_for_url(re.compile(r"/traces"))
+    page.wait_for_url(re.compile(r"/calls"))
     assert f"Added 1 span(s) to {name}: now v2" in page.locator(".flash").first.inner_text()
 
     page.goto(console.path(f"/datasets/{name}"))

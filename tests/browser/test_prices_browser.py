@@ -12,7 +12,7 @@ def test_set_a_price_for_an_unpriced_model_in_settings(page, console):
     console.store_span(
         name="house call", **llm_attributes(model="house-llm-browser", input_tokens=1000, output_tokens=1000)
     )
-    page.goto(console.path("/traces?model=house-llm-browser"))
+    page.goto(console.path("/calls?model=house-llm-browser"))
     assert "no price for house-llm-browser" in page.inner_text("#spans")
 
     page.goto(console.path("/settings/prices"))
@@ -38,5 +38,5 @@ def test_set_a_price_for_an_unpriced_model_in_settings(page, console):
         name="house call 2",
         **llm_attributes(model="house-llm-browser", input_tokens=1000, output_tokens=1000),
     )
-    page.goto(console.path("/traces?model=house-llm-browser"))
+    page.goto(console.path("/calls?model=house-llm-browser"))
     assert "$0.003" in page.inner_text("#spans")  # 1000 × 1 + 1000 × 2 USD per 1M

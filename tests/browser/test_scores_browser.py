@@ -32,7 +32,7 @@ def test_add_a_score_on_a_span_then_see_and_filter_it_in_the_traces_list(page, c
         assert f"given {value} in the browser" in page.inner_text("#span-scores")
         assert "admin@example.com" in page.inner_text("#span-scores")
 
-    page.goto(console.path("/traces"))
+    page.goto(console.path("/calls"))
     page.fill("#f-score", "browser_helpfulness")
     page.click(".filters button[type=submit]")
     page.wait_for_url(re.compile(r"score=browser_helpfulness"))

@@ -18,7 +18,7 @@ from otel_llm.replay import batch as batch_service
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 4
-_SELECTION_FIELDS = ("prompt", "model", "provider", "since", "experiment", "variant", "limit")
+_SELECTION_FIELDS = ("trace_id", "prompt", "model", "provider", "since", "experiment", "variant", "limit")
 _OVERRIDE_FIELDS = {
     "with_model": "model",
     "with_provider": "provider",

@@ -120,3 +120,10 @@ def _limit(raw: str | None) -> int:
     if not 1 <= value <= MAX_LIMIT:
         raise ApiError(400, "bad_request", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     return value
+
+
+def parse_trace_query(args: MultiDict, now: datetime | None = None) -> ListQuery:
+    """The same filters, for the traces listing (time order only: the keyset is the trace's start)."""
+    if args.get("sort", "time") != "time":
+        raise ApiError(400, "bad_request", "traces sort by start time only; use order=asc or desc.")
+    return parse_list_query(args, now)

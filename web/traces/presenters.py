@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from otel_llm_server.web.templating import format_cost, format_count, format_duration
+
 from otel_llm.traces.tree import build_tree, flatten
 
 
@@ -54,6 +56,63 @@ def tree_rows(spans: list[dict[str, Any]], current_span_id: str) -> list[dict[st
             }
         )
     return rows
+
+
+# The trace view opens a subtree only this shallow and this small (plus the path to the selected
+# span): a 2,000-span trace arrives as a few dozen rows, each <details> opens on demand.
+OPEN_DEPTH = 2
+OPEN_CHILDREN = 30
+MAX_NESTING = 40  # deeper spans are shown at this level (with their real depth): templates recurse
+
+
+def tree_nodes(tree: dict[str, Any], selected: str) -> tuple[list[dict[str, Any]], dict[str, dict]]:
+    """The trace's tree as display nodes ``{span, depth, offset, width, totals, open, selected,
+    children}`` (offset and width in % of the trace), and each span's subtree totals by span id."""
+    start = tree["start_time"]
+    end = max(s["end_time"] for s in tree["spans"])
+    total = max((end - start).total_seconds(), 1e-6)
+    parents = {s["span_id"]: s.get("parent_span_id") for s in tree["spans"]}
+    on_path, current = set(), parents.get(selected)
+    while current and current not in on_path:
+        on_path.add(current)
+        current = parents.get(current)
+    home: dict[int, dict[str, Any]] = {}  # display node a node's children are listed under
+    roots, totals = [], {}
+    for node in flatten(tree["roots"]):
+        span = node["span"]
+        item = {
+            "id": span["span_id"],
+            "name": span["name"],
+            "category": span.get("category") or "other",
+            "bar": ("llm " if span.get("is_llm") else "")
+            + ("error" if span.get("status_code") == "ERROR" else ""),
+            "duration": format_duration(span.get("duration_ms")),
+            "figures": _figures(node["totals"]),
+            "depth": node["depth"],
+            "offset": round((span["start_time"] - start).total_seconds() / total * 100, 2),
+            "width": round(
+                max((span["end_time"] - span["start_time"]).total_seconds() / total * 100, 0.3), 2
+            ),
+            "totals": node["totals"],
+            "selected": span["span_id"] == selected,
+            "open": span["span_id"] in on_path
+            or (node["depth"] < OPEN_DEPTH and len(node["children"]) <= OPEN_CHILDREN),
+            "children": [],
+        }
+        totals[span["span_id"]] = node["totals"]
+        parent = home.get(id(node))
+        (parent["children"] if parent is not None else roots).append(item)
+        below = item if node["depth"] < MAX_NESTING else (parent or item)
+        home.update((id(child), below) for child in node["children"])
+    return roots, totals
+
+
+def _figures(totals: dict[str, Any]) -> str:
+    """Tokens and cost of a call, or of everything under a span ("" when none were recorded)."""
+    tokens_in, tokens_out = totals["input_tokens"], totals["output_tokens"]
+    if tokens_in is None and tokens_out is None:
+        return ""
+    return f"{format_count((tokens_in or 0) + (tokens_out or 0))} tok · {format_cost(totals['cost_usd'])}"
 
 
 def jsonable(value: Any) -> Any:
