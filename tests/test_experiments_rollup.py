@@ -54,6 +54,7 @@ def _span(rng: random.Random, experiment="ab", variant=None, **overrides) -> dic
         resource={},
     )
     row.update(overrides)
+    row["category"] = "llm" if row["is_llm"] else "other"
     return row
 
 
@@ -276,11 +277,14 @@ def test_concurrent_writers_of_overlapping_batches_count_each_span_once(pg_url):
 def test_spans_stored_before_the_migration_are_backfilled(pg_url):
     migrate.downgrade(pg_url, "0005_replays")
     rows = _spans(13, 250)
+    later = {"evaluation": "varchar(16)", "category": "varchar(16)", "session_id": "text", "user_id": "text"}
     with get_engine(pg_url).begin() as conn:  # the writer's columns include ones added after 0005
-        conn.execute(text("ALTER TABLE spans ADD COLUMN evaluation varchar(16)"))
+        for column, kind in later.items():
+            conn.execute(text(f"ALTER TABLE spans ADD COLUMN {column} {kind}"))
     _store(pg_url, rows[:150])
     with get_engine(pg_url).begin() as conn:
-        conn.execute(text("ALTER TABLE spans DROP COLUMN evaluation"))
+        for column in later:
+            conn.execute(text(f"ALTER TABLE spans DROP COLUMN {column}"))
     migrate.upgrade(pg_url)
     _store(pg_url, rows[150:])
     _assert_same_rows(_rolled_up(pg_url), _exact(pg_url))
