@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+
 import otel_llm
 from otel_llm import attributes as attrs
 from otel_llm.experiments import aggregate
@@ -98,7 +99,11 @@ def test_agent_turn_counts_its_two_llm_calls_only(db_url, tmp_path, convention):
     with engine.connect() as conn:
         kinds = dict(conn.execute(sa.select(spans.c.name, spans.c.category)).all())
         row = aggregate.summarise(conn, pid, "ab")["a"]
-    assert kinds == {"invoke_agent support": "agent", "execute_tool lookup": "tool", "chat gpt-4o-mini": "llm"}
+    assert kinds == {
+        "invoke_agent support": "agent",
+        "execute_tool lookup": "tool",
+        "chat gpt-4o-mini": "llm",
+    }
     assert row.calls == 2 and row.successes == 2  # not 4: the agent and the tool are not LLM calls
     assert row.latency.n == 2 and row.latency.total == pytest.approx(400.0)  # no agent latency
     assert row.input_tokens == 200
@@ -119,7 +124,9 @@ def _stored_turn(project_id: int) -> list[dict]:
         ]
     ):
         tagged = {**attributes, attrs.EXPERIMENT: "ab", attrs.EXPERIMENT_VARIANT: "a"}
-        record = SpanRecord("a" * 32, f"{i + 1:016x}", name, T0 + i * MS, T0 + (i + 100) * MS, attributes=tagged)
+        record = SpanRecord(
+            "a" * 32, f"{i + 1:016x}", name, T0 + i * MS, T0 + (i + 100) * MS, attributes=tagged
+        )
         rows.append(to_row(record, project_id))
     rows[0].update(is_llm=True, category="llm", cost_usd=0.5)
     return rows
@@ -138,7 +145,12 @@ def test_migration_reclassifies_stored_spans_and_rebuilds_rollups(empty_db_url):
     def state():
         with engine.connect() as conn:
             agent = conn.execute(sa.select(spans).where(spans.c.name == "agent")).one()
-            return agent.category, agent.is_llm, agent.cost_usd, aggregate.summarise(conn, pid, "ab")["a"].calls
+            return (
+                agent.category,
+                agent.is_llm,
+                agent.cost_usd,
+                aggregate.summarise(conn, pid, "ab")["a"].calls,
+            )
 
     assert state() == ("llm", True, 0.5, 3)
     migrate.upgrade(empty_db_url)

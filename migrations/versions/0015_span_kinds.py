@@ -35,7 +35,9 @@ OLD_IS_LLM = (
     "((COALESCE(operation, '') <> '' OR COALESCE(provider, '') <> '') "
     f"AND COALESCE(operation, '') NOT IN {OLD_NON_MODEL})"
 )
-FEEDBACK_SCORES = "(SELECT project_id, trace_id, span_id, value AS score FROM scores WHERE name = 'user_feedback')"
+FEEDBACK_SCORES = (
+    "(SELECT project_id, trace_id, span_id, value AS score FROM scores WHERE name = 'user_feedback')"
+)
 
 
 def _attribute(name: str) -> str:

@@ -201,8 +201,3 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "events": record.events,
         "resource": record.resource,
     }
-
-
-def should_store(record: SpanRecord) -> bool:
-    """Spans marked as duplicates of one of ours (SDK-native Anthropic spans) are not stored."""
-    return not record.attributes.get(attrs.DUPLICATE)
