@@ -28,7 +28,7 @@ def _has_llm_attributes(attributes: Mapping[str, Any]) -> bool:
         or attrs.GEN_AI_PROVIDER_NAME in attributes
         or attrs.GEN_AI_SYSTEM in attributes
         or "llm.model_name" in attributes  # OpenInference
-        or attributes.get("openinference.span.kind") == "LLM"
+        or attributes.get(attrs.OPENINFERENCE_SPAN_KIND) == "LLM"
     )
 
 

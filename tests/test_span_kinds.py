@@ -3,6 +3,8 @@ calls count as LLM calls in experiment results and prompt metrics, on SQLite and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +16,7 @@ from otel_llm.storage.db import get_engine
 from otel_llm.storage.kinds import classify
 from otel_llm.storage.normalize import SpanRecord, to_row
 from otel_llm.storage.schema import spans
+from otel_llm.traces.overview import overview
 from tests.span_factory import T0, emit, llm_attributes, span_pipeline
 
 MS = 10**6
@@ -109,6 +112,9 @@ def test_agent_turn_counts_its_two_llm_calls_only(db_url, tmp_path, convention):
     assert row.input_tokens == 200
     (stats,) = metrics.version_metrics(engine, pid, "support")
     assert stats.calls == 2 and stats.p95_ms < 300.0 + 1e-6
+    now = datetime.fromtimestamp(T0 / 1e9, UTC) + timedelta(hours=1)
+    totals = overview(engine, pid, "24h", now=now)["totals"]
+    assert (totals["calls"], totals["input_tokens"]) == (2, 200)  # the agent's 500 are its calls'
 
 
 def _stored_turn(project_id: int) -> list[dict]:
