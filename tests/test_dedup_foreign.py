@@ -237,3 +237,31 @@ def test_under_opentelemetry_instrument_each_call_is_one_span_under_the_app_span
     ids = {r.span_id for r in rows}
     assert all(r.parent_span_id in ids for r in rows if r.parent_span_id)
     assert sum(r.cost_usd or 0 for r in rows) == pytest.approx(sum(r.cost_usd for r in calls))
+
+
+def test_collector_stores_one_span_per_call_from_an_app_without_our_processor(
+    pg_url, mock_llm, monkeypatch, tmp_path
+):
+    """The official Anthropic instrumentation and the SDK's native spans, sent over OTLP/HTTP by the
+    real exporter behind the SDK's BatchSpanProcessor (one batch): the native span is dropped."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.genai.anthropic import AnthropicInstrumentor
+
+    from otel_llm.accounts import create_key, create_project
+    from tests.test_collector_support import running_collector
+
+    latest_genai_semconv(monkeypatch)
+    create_project(get_engine(pg_url), "otlp")
+    _, token = create_key(get_engine(pg_url), "otlp", "editor")
+    with running_collector(pg_url, tmp_path, "--no-spool") as collector:
+        exporter = OTLPSpanExporter(endpoint=collector.endpoint, headers={"Authorization": f"Bearer {token}"})
+        provider = TracerProvider()
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+        AnthropicInstrumentor().instrument(tracer_provider=provider)
+        try:
+            with provider.get_tracer("app").start_as_current_span("handle request"):
+                _anthropic(mock_llm, provider)
+        finally:
+            AnthropicInstrumentor().uninstrument()
+            provider.shutdown()
+    _assert_one_call(_stored(pg_url), ours=False)

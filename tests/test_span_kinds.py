@@ -99,6 +99,8 @@ def test_agent_turn_counts_its_two_llm_calls_only(db_url, tmp_path, convention):
         tags = {"prompt_name": "support", "prompt_version": 1, "prompt_hash": version.version_hash}
         with otel_llm.tags(experiment="ab", variant="a", **tags):
             emit_agent_turn(tracer, T0, AGENTS[convention])
+        with otel_llm.tags(**tags):  # a judge's call on the same prompt: evaluation, never traffic
+            emit(tracer, start_ns=T0 + 3000 * MS, **llm_attributes(**{attrs.EVALUATION: "judge"}))
     with engine.connect() as conn:
         kinds = dict(conn.execute(sa.select(spans.c.name, spans.c.category)).all())
         row = aggregate.summarise(conn, pid, "ab")["a"]
