@@ -175,10 +175,11 @@ def test_unmarked_spans_of_one_call_in_one_otlp_batch_are_stored_once(db_url):
         _record(
             "0" * 15 + "4", "0" * 15 + "3", "opentelemetry.instrumentation.httpx", **{"http.method": "POST"}
         ),
+        _record("0" * 15 + "5", "0" * 15 + "2", "odd", **{"gen_ai.operation.name": ["chat"]}),  # untrusted
     ]
     write_records(get_engine(db_url), "otlp", batch)
     rows = {r.span_id[-1]: r for r in _stored(db_url)}
-    assert sorted(rows) == ["1", "2", "4"] and rows["4"].parent_span_id == "0" * 15 + "2"
+    assert sorted(rows) == ["1", "2", "4", "5"] and rows["4"].parent_span_id == "0" * 15 + "2"
     assert [r.span_id[-1] for r in rows.values() if r.is_llm] == ["2"]
 
 

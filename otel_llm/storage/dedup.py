@@ -54,7 +54,7 @@ def provider_of(attributes: Mapping[str, Any]) -> str | None:
 def same_call(attributes: Mapping[str, Any], provider: str | None) -> bool:
     """A model-call span (not e.g. an agent span) whose provider, if it names one, is ``provider``."""
     is_call = (
-        attributes.get(attrs.GEN_AI_OPERATION_NAME) in CALL_OPERATIONS
+        str(attributes.get(attrs.GEN_AI_OPERATION_NAME)) in CALL_OPERATIONS  # stored data: any type
         or attributes.get(attrs.OPENINFERENCE_SPAN_KIND) == "LLM"
         or attributes.get("llm.request.type") in ("chat", "completion")  # older OpenLLMetry
     )
