@@ -240,11 +240,13 @@ def test_under_opentelemetry_instrument_each_call_is_one_span_under_the_app_span
     assert sum(r.cost_usd or 0 for r in rows) == pytest.approx(sum(r.cost_usd for r in calls))
 
 
+@pytest.mark.parametrize("batch", [True, False])
 def test_collector_stores_one_span_per_call_from_an_app_without_our_processor(
-    pg_url, mock_llm, monkeypatch, tmp_path
+    pg_url, mock_llm, monkeypatch, tmp_path, batch
 ):
     """The official Anthropic instrumentation and the SDK's native spans, sent over OTLP/HTTP by the
-    real exporter behind the SDK's BatchSpanProcessor (one batch): the native span is dropped."""
+    real exporter, in one batch or span by span (the native span, ending first, is stored first and
+    deleted when the instrumentation's arrives): the instrumentation's span is the one kept."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.genai.anthropic import AnthropicInstrumentor
 
@@ -257,7 +259,7 @@ def test_collector_stores_one_span_per_call_from_an_app_without_our_processor(
     with running_collector(pg_url, tmp_path, "--no-spool") as collector:
         exporter = OTLPSpanExporter(endpoint=collector.endpoint, headers={"Authorization": f"Bearer {token}"})
         provider = TracerProvider()
-        provider.add_span_processor(BatchSpanProcessor(exporter))
+        provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
         AnthropicInstrumentor().instrument(tracer_provider=provider)
         try:
             with provider.get_tracer("app").start_as_current_span("handle request"):
@@ -265,4 +267,6 @@ def test_collector_stores_one_span_per_call_from_an_app_without_our_processor(
         finally:
             AnthropicInstrumentor().uninstrument()
             provider.shutdown()
-    _assert_one_call(_stored(pg_url), ours=False)
+    rows = _stored(pg_url)
+    _assert_one_call(rows, ours=False)
+    assert [r.scope_name for r in rows if r.is_llm] == ["opentelemetry.instrumentation.genai.anthropic"]

@@ -12,7 +12,9 @@ outermost). Before a batch is stored, ``resolve``:
   dropped in recent batches are remembered (a bounded map per process), for children exported after
   their duplicate parent;
 - returns, for children stored in earlier batches (a child usually ends, and is exported, before its
-  parent), the moves that ``reparent_stored`` applies in the same transaction.
+  parent), the moves that ``reparent_stored`` applies in the same transaction;
+- without our processor, spans exported one by one: the inner span of a call, stored first, is
+  deleted when its outer span arrives (``_stored_inner_calls``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, delete, update
 
 from otel_llm import attributes as attrs
 from otel_llm.storage.foreign import provider_name
@@ -36,10 +38,25 @@ _REMEMBERED = 10_000
 _MAX_HOPS = 64
 
 Key = tuple[str, str]  # (trace id, span id)
-Moves = dict[Key, str | None]  # a dropped span -> the parent its children get
+
+
+@dataclass
+class Moves:
+    """Changes to spans already stored: the parent the children of each dropped span get, and
+    stored spans found to duplicate a newer one (``stale``, deleted)."""
+
+    parents: dict[Key, str | None] = field(default_factory=dict)
+    stale: list[Key] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.parents or self.stale)
+
 
 _lock = threading.Lock()
-_recent: OrderedDict[tuple[object, str, str], str | None] = OrderedDict()  # keyed by project too
+# Both keyed by project too: spans dropped recently -> their parent; stored model-call spans of
+# apps without our processor, by (trace, parent) -> (span id, provider).
+_recent: OrderedDict[tuple[object, str, str], str | None] = OrderedDict()
+_calls: OrderedDict[tuple[object, str, str], tuple[str, str | None]] = OrderedDict()
 
 
 def provider_of(attributes: Mapping[str, Any]) -> str | None:
@@ -70,35 +87,66 @@ def _namespace(provider: str) -> str:
 
 def resolve(records: Sequence[SpanRecord], project: object) -> tuple[list[SpanRecord], Moves]:
     """The records of ``project`` (its id or name) to store (duplicates dropped, parents re-pointed
-    past them) and the moves of earlier-stored children of the spans dropped here."""
+    past them) and what to change in spans already stored."""
     dropped = _duplicates(records)
     with _lock:
         for (trace_id, span_id), parent in dropped.items():
-            _recent[(project, trace_id, span_id)] = parent
-            _recent.move_to_end((project, trace_id, span_id))
-        while len(_recent) > _REMEMBERED:
-            _recent.popitem(last=False)
+            _remember(_recent, (project, trace_id, span_id), parent)
         known = _Known(project, dropped)
-        moves = {key: known.kept_ancestor(key[0], parent) for key, parent in dropped.items()}
+        moves = Moves({key: known.kept_ancestor(key[0], parent) for key, parent in dropped.items()})
         kept = [known.reparented(r) for r in records if (r.trace_id, r.span_id) not in dropped]
+        _stored_inner_calls(kept, project, moves)
     return kept, moves
 
 
 def reparent_stored(connection: Connection, project_id: int, moves: Moves) -> None:
-    """Point stored children of dropped spans at the parents ``resolve`` chose."""
-    if not moves:
-        return
-    statement = (
-        update(spans)
-        .where(
-            spans.c.project_id == project_id,
-            spans.c.trace_id == bindparam("b_trace"),
-            spans.c.parent_span_id == bindparam("b_old"),
-        )
-        .values(parent_span_id=bindparam("b_new"))
-    )
-    params = [{"b_trace": t, "b_old": s, "b_new": new} for (t, s), new in moves.items()]
-    connection.execute(statement, params)
+    """Delete the stored spans ``resolve`` found to be duplicates, and point stored children of
+    dropped spans at the parents it chose."""
+    key = (spans.c.project_id == project_id, spans.c.trace_id == bindparam("b_trace"))
+    if moves.stale:
+        statement = delete(spans).where(*key, spans.c.span_id == bindparam("b_span"))
+        connection.execute(statement, [{"b_trace": t, "b_span": s} for t, s in moves.stale])
+    if moves.parents:
+        where = (*key, spans.c.parent_span_id == bindparam("b_old"))
+        statement = update(spans).where(*where).values(parent_span_id=bindparam("b_new"))
+        params = [{"b_trace": t, "b_old": s, "b_new": new} for (t, s), new in moves.parents.items()]
+        connection.execute(statement, params)
+
+
+def _remember(memory: OrderedDict, key: Any, value: Any) -> None:
+    memory[key] = value
+    memory.move_to_end(key)
+    while len(memory) > _REMEMBERED:
+        memory.popitem(last=False)
+
+
+def _stored_inner_calls(kept: list[SpanRecord], project: object, moves: Moves) -> None:
+    """Spans of one call exported one by one by an app without our processor: the inner one (the
+    SDK's, inside an instrumentation's) arrives and is stored first. When its outer span arrives,
+    the stored inner one is deleted and its children moved under the outer one. Only spans outside
+    experiments are remembered as inner candidates, so the rollups never count a deleted span."""
+    for record in kept:
+        if not same_call(record.attributes, None) or record.attributes.get(attrs.DUPLICATE):
+            continue
+        inner = _calls.pop((project, record.trace_id, record.span_id), None)
+        if inner is not None and same_call(record.attributes, inner[1]):
+            moves.stale.append((record.trace_id, inner[0]))
+            moves.parents[(record.trace_id, inner[0])] = record.span_id
+            _remember(_recent, (project, record.trace_id, inner[0]), record.span_id)
+    in_batch = {(r.trace_id, r.span_id) for r in kept}
+    for record in kept:
+        a = record.attributes
+        if (
+            record.parent_span_id
+            and (record.trace_id, record.parent_span_id) not in in_batch
+            and record.scope_name != attrs.OUR_SCOPE
+            and not a.get(attrs.EXPERIMENT)
+            and not a.get(attrs.DUPLICATE)
+            and same_call(a, None)
+        ):
+            _remember(
+                _calls, (project, record.trace_id, record.parent_span_id), (record.span_id, provider_of(a))
+            )
 
 
 def _duplicates(records: Sequence[SpanRecord]) -> dict[Key, str | None]:
