@@ -104,13 +104,13 @@ def reparent_stored(connection: Connection, project_id: int, moves: Moves) -> No
     dropped spans at the parents it chose."""
     key = (spans.c.project_id == project_id, spans.c.trace_id == bindparam("b_trace"))
     if moves.stale:
-        statement = delete(spans).where(*key, spans.c.span_id == bindparam("b_span"))
-        connection.execute(statement, [{"b_trace": t, "b_span": s} for t, s in moves.stale])
+        stale = delete(spans).where(*key, spans.c.span_id == bindparam("b_span"))
+        connection.execute(stale, [{"b_trace": t, "b_span": s} for t, s in moves.stale])
     if moves.parents:
         where = (*key, spans.c.parent_span_id == bindparam("b_old"))
-        statement = update(spans).where(*where).values(parent_span_id=bindparam("b_new"))
+        moved = update(spans).where(*where).values(parent_span_id=bindparam("b_new"))
         params = [{"b_trace": t, "b_old": s, "b_new": new} for (t, s), new in moves.parents.items()]
-        connection.execute(statement, params)
+        connection.execute(moved, params)
 
 
 def _remember(memory: OrderedDict, key: Any, value: Any) -> None:
