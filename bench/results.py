@@ -178,7 +178,7 @@ def _write_rows(n: int, tagged: bool) -> list[dict]:
         row.update(
             trace_id=uuid.uuid4().hex, span_id=uuid.uuid4().hex[:16], name="chat gpt-4o-mini", kind="CLIENT",
             start_time=start, end_time=start + timedelta(milliseconds=400), duration_ms=300.0 + i % 200,
-            status_code="ERROR" if i % 50 == 0 else "OK", is_llm=True, provider="openai", operation="chat",
+            status_code="ERROR" if i % 50 == 0 else "OK", is_llm=True, category="llm", provider="openai", operation="chat",
             request_model="gpt-4o-mini", input_tokens=100 + i % 50, output_tokens=200 + i % 70,
             cost_usd=0.0001 + (i % 100) * 1e-6, experiment="writes" if tagged else None,
             variant=("a" if i % 2 else "b") if tagged else None,

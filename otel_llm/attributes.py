@@ -40,6 +40,9 @@ GEN_AI_PROMPT_VERSION: Final = "gen_ai.prompt.version"
 ERROR_TYPE: Final = "error.type"
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
+# What a span is, in other instrumentations' words (see ``otel_llm.storage.kinds``).
+OPENINFERENCE_SPAN_KIND: Final = "openinference.span.kind"
+TRACELOOP_SPAN_KIND: Final = "traceloop.span.kind"
 
 # --- otel-llm's own ------------------------------------------------------------------------
 PROMPT_HASH: Final = "otel_llm.prompt.hash"

@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from otel_llm import attributes as attrs
 from otel_llm.context import current_session, current_tags
-from otel_llm.storage.foreign import provider_name
+from otel_llm.storage.dedup import provider_of, same_call
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _has_llm_attributes(attributes: Mapping[str, Any]) -> bool:
         or attrs.GEN_AI_PROVIDER_NAME in attributes
         or attrs.GEN_AI_SYSTEM in attributes
         or "llm.model_name" in attributes  # OpenInference
-        or attributes.get("openinference.span.kind") == "LLM"
+        or attributes.get(attrs.OPENINFERENCE_SPAN_KIND) == "LLM"
     )
 
 
@@ -43,37 +43,19 @@ def in_our_call(ctx: otel_context.Context | None = None) -> bool:
     return bool(otel_context.get_value(_IN_OUR_CALL_KEY, ctx))
 
 
-_CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
-
-
-def _provider(attributes: Mapping[str, Any]) -> str | None:
-    for name in (attrs.GEN_AI_PROVIDER_NAME, attrs.GEN_AI_SYSTEM, "llm.provider", "llm.system"):
-        value = attributes.get(name)
-        if value:
-            return provider_name(value)
-    return None
-
-
-def _same_call(attributes: Mapping[str, Any], provider: str | None) -> bool:
-    """An LLM-call span (not e.g. an agent span) whose provider, if it names one, is ``provider``."""
-    is_call = (
-        attributes.get(attrs.GEN_AI_OPERATION_NAME) in _CALL_OPERATIONS
-        or attributes.get("openinference.span.kind") == "LLM"
-    )
-    other = _provider(attributes)
-    return is_call and (other is None or provider is None or other == provider)
-
-
 class LLMSpanProcessor(SpanProcessor):
     """Copies the tags of the current context (``otel_llm.tags``) onto LLM spans at start, and the
     conversation and user of ``otel_llm.session`` onto every span.
 
     Prompt and experiment tags go on LLM spans only; an attribute set explicitly on the span wins
     over the context.
-    One call is stored once: another instrumentation's LLM span of the same call is marked
-    ``otel_llm.duplicate`` — an SDK-native Anthropic span, or another OpenAI/Anthropic instrumentor's
-    span, started inside one of ours, and such spans still open around one of ours (instrumentors
-    that wrapped the SDK after us). Never raises into the app.
+    One call is stored once (``storage.dedup`` drops the marked spans and re-parents their children):
+    another instrumentation's LLM span of the same call is marked ``otel_llm.duplicate`` — an
+    SDK-native Anthropic span, or another OpenAI/Anthropic instrumentor's span, started inside one of
+    ours, such spans still open around one of ours (instrumentors that wrapped the SDK after us, as
+    under ``opentelemetry-instrument``), and, without ours, a span of the same call started inside
+    another instrumentation's (the SDK-native span inside the official Anthropic instrumentation's:
+    the outer one, with the content, is kept). Never raises into the app.
     """
 
     def __init__(self) -> None:
@@ -112,18 +94,28 @@ class LLMSpanProcessor(SpanProcessor):
             # another OpenAI/Anthropic instrumentor that wrapped the SDK before us): the same call.
             span.set_attribute(attrs.DUPLICATE, True)
             return
+        if self._inside_same_call(span, attributes):
+            span.set_attribute(attrs.DUPLICATE, True)
         self._open_foreign[span.context.span_id] = span
         tags = current_tags(parent_context)
         if tags:  # an attribute the other instrumentation set explicitly wins
             span.set_attributes({name: value for name, value in tags.items() if name not in attributes})
 
+    def _inside_same_call(self, span: Span, attributes: Mapping[str, Any]) -> bool:
+        """Whether ``span`` starts directly inside another instrumentation's span of the same call."""
+        outer = self._open_foreign.get(span.parent.span_id) if span.parent is not None else None
+        if outer is None:
+            return False
+        outer_attributes = outer.attributes or {}
+        return same_call(outer_attributes, None) and same_call(attributes, provider_of(outer_attributes))
+
     def _mark_wrapping_spans(self, ours: Span) -> None:
         """Mark the other instrumentations' spans of this same call that enclose ours."""
-        provider = _provider(ours.attributes or {})
+        provider = provider_of(ours.attributes or {})
         parent = ours.parent
         while parent is not None:
             outer = self._open_foreign.get(parent.span_id)
-            if outer is None or not _same_call(outer.attributes or {}, provider):
+            if outer is None or not same_call(outer.attributes or {}, provider):
                 return
             outer.set_attribute(attrs.DUPLICATE, True)
             parent = outer.parent

@@ -58,6 +58,7 @@ def _row(project_id, experiment, variant, duration, *, ok=True, cost=None, model
         duration_ms=duration,
         status_code="OK" if ok else "ERROR",
         is_llm=True,
+        category="llm",
         provider="openai",
         request_model=model,
         input_tokens=10,

@@ -54,6 +54,7 @@ def _span(rng: random.Random, experiment="ab", variant=None, **overrides) -> dic
         resource={},
     )
     row.update(overrides)
+    row["category"] = "llm" if row["is_llm"] else "other"
     return row
 
 

@@ -1,7 +1,7 @@
 """Recompute stored costs after a price change, and list the models seen without a price.
 
-``reprice`` walks a project's LLM spans in (start_time, span_id) order, in batches, and sets each
-one's cost from its stored tokens with the project's prices as of the span's start. On Postgres the
+``reprice`` walks a project's LLM and embeddings spans in (start_time, span_id) order, in batches,
+and sets each one's cost from its stored tokens with the project's prices as of the span's start. On Postgres the
 experiment rollups (migration 0006) hold cost sums: each batch adjusts them by the cost it changed,
 under the rollups' per-project lock, in the same transaction, so results stay exact.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, t
 
 from otel_llm.pricing.custom import table_for
 from otel_llm.pricing.table import PricingTable
+from otel_llm.storage import kinds
 from otel_llm.storage.schema import spans
 from otel_llm.storage.schema_experiments import experiment_rollups
 from otel_llm.storage.timeutil import as_utc
@@ -36,6 +37,7 @@ _COLUMNS = [
     spans.c.cost_usd,
     spans.c.experiment,
     spans.c.variant,
+    spans.c.is_llm,
 ]
 
 
@@ -56,7 +58,8 @@ class RepriceResult:
 
 
 def _where(project_id: int, since: datetime, until: datetime | None, model: str | None):
-    clauses = [spans.c.project_id == project_id, spans.c.is_llm, spans.c.start_time >= as_utc(since)]
+    costed = spans.c.category.in_(sorted(kinds.COSTED))  # model calls and embeddings
+    clauses = [spans.c.project_id == project_id, costed, spans.c.start_time >= as_utc(since)]
     if until is not None:
         clauses.append(spans.c.start_time < as_utc(until))
     if model:
@@ -135,7 +138,7 @@ def _apply(connection: Connection, project_id: int, rows, table: PricingTable, r
         if _same(new, row.cost_usd):
             continue
         changes.append({"t": row.trace_id, "s": row.span_id, "c": new})
-        if row.experiment is not None and row.variant is not None:
+        if row.is_llm and row.experiment is not None and row.variant is not None:  # what the rollups hold
             d = deltas[(row.experiment, row.variant)]
             d[0] += (new is not None) - (row.cost_usd is not None)
             d[1] += (new or 0.0) - (row.cost_usd or 0.0)
@@ -196,7 +199,7 @@ def missing_prices(engine: Engine, project_id: int, since: datetime | None = Non
     model = func.coalesce(spans.c.response_model, spans.c.request_model)
     clauses = [
         spans.c.project_id == project_id,
-        spans.c.is_llm,
+        spans.c.category.in_(sorted(kinds.COSTED)),
         spans.c.cost_usd.is_(None),
         or_(spans.c.input_tokens.is_not(None), spans.c.output_tokens.is_not(None)),
     ]

@@ -28,8 +28,8 @@ from otel_llm.context import tags as context_tags
 from otel_llm.pricing.custom import table_for as project_pricing
 from otel_llm.processor import LLMSpanProcessor, is_llm_span
 from otel_llm.server_calls.instrumenting import instrumented
-from otel_llm.storage import writer
-from otel_llm.storage.normalize import from_readable, should_store, to_row
+from otel_llm.storage import dedup, writer
+from otel_llm.storage.normalize import from_readable, to_row
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ class Recording:
     def rows(self, bind: Engine | Connection) -> list[dict[str, Any]]:
         """The ``spans`` rows to store, in the order the spans ended, costed with the project's prices."""
         pricing = project_pricing(bind, self.project_id)
-        records = [from_readable(span) for span in list(self.spans)]
-        return [to_row(record, self.project_id, pricing) for record in records if should_store(record)]
+        records, _ = dedup.resolve([from_readable(span) for span in list(self.spans)], self.project_id)
+        return [to_row(record, self.project_id, pricing) for record in records]
 
     def write(self, connection: Connection) -> list[dict[str, Any]]:
         """Store the spans in the caller's transaction; the rows written."""

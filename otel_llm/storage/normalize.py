@@ -16,10 +16,7 @@ from typing import Any
 from otel_llm import attributes as attrs
 from otel_llm.hashing import text_hash
 from otel_llm.pricing import PricingTable, default_table
-from otel_llm.storage import foreign
-
-# GenAI operations that are not model calls (agents and tools): stored, never counted as LLM calls.
-NON_MODEL_OPERATIONS = ("invoke_agent", "create_agent", "execute_tool")
+from otel_llm.storage import foreign, kinds
 
 
 @dataclass
@@ -147,9 +144,9 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         )
     )
     system = system_text(a)
-    is_llm = bool(operation or provider) and operation not in NON_MODEL_OPERATIONS
+    category = kinds.classify(a)
     cost = None
-    if is_llm:
+    if category in kinds.COSTED:
         cost = (pricing or default_table()).cost(
             response_model or request_model,
             input_tokens,
@@ -174,8 +171,8 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "status_message": record.status_message,
         "service_name": _str(record.resource.get("service.name")),
         "scope_name": _str(record.scope_name),
-        "is_llm": is_llm,
-        "category": "llm" if is_llm else "other",
+        "is_llm": category == kinds.LLM,
+        "category": category,
         "provider": _str(provider, 64),
         "operation": _str(operation, 64),
         "request_model": _str(request_model),
@@ -204,8 +201,3 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "events": record.events,
         "resource": record.resource,
     }
-
-
-def should_store(record: SpanRecord) -> bool:
-    """Spans marked as duplicates of one of ours (SDK-native Anthropic spans) are not stored."""
-    return not record.attributes.get(attrs.DUPLICATE)

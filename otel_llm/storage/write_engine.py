@@ -39,8 +39,9 @@ from sqlalchemy.exc import DBAPIError
 from otel_llm.masking import short_error
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
+from otel_llm.storage import dedup
 from otel_llm.storage.errors import is_data_error, is_schema_missing
-from otel_llm.storage.normalize import SpanRecord, should_store, to_row
+from otel_llm.storage.normalize import SpanRecord, to_row
 from otel_llm.storage.spool import Part, SpanSpool, SpoolFull
 from otel_llm.storage.writer import ensure_project, insert_rows
 
@@ -337,11 +338,16 @@ class WriteEngine:
             try:
                 with self.engine.begin() as connection:
                     rows: list[dict[str, Any]] = []
+                    moves: list[tuple[int, dedup.Moves]] = []
                     for target, records in parts:
                         project_id = _project_id(connection, target)
                         pricing = project_pricing(connection, project_id, self.pricing)
-                        rows.extend(to_row(r, project_id, pricing) for r in records if should_store(r))
+                        kept, moved = dedup.resolve(records, project_id)
+                        rows.extend(to_row(r, project_id, pricing) for r in kept)
+                        moves.append((project_id, moved))
                     insert_rows(connection, rows)  # sorted by primary key there: no deadlocks
+                    for project_id, moved in moves:
+                        dedup.reparent_stored(connection, project_id, moved)
                 return
             except Exception as exc:
                 if attempt == _CONFLICT_RETRIES or not _conflict(exc):

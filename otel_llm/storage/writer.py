@@ -17,8 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
+from otel_llm.storage import dedup
 from otel_llm.storage.errors import is_data_error
-from otel_llm.storage.normalize import SpanRecord, should_store, to_row
+from otel_llm.storage.normalize import SpanRecord, to_row
 from otel_llm.storage.schema import projects, spans
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,8 @@ def write_records(
     stored. Failures of the database itself (unreachable, not migrated) always raise, reporting
     nothing, so the caller can retry the whole batch later.
     """
-    kept = [r for r in records if should_store(r)]
     project_id = _project_id(engine, project)
+    kept, moves = dedup.resolve(list(records), project_id)
     pricing = project_pricing(engine, project_id, pricing)
     pairs, bad = _normalise(kept, project_id, pricing, strict=on_rejected is None)
     try:
@@ -102,6 +103,9 @@ def write_records(
             raise
         logger.warning("otel-llm: the database refused a batch of %d spans (%s); isolating", len(pairs), exc)
         stored = _split(engine, pairs, bad, exc)
+    if moves:
+        with engine.begin() as connection:
+            dedup.reparent_stored(connection, project_id, moves)
     if bad:
         assert on_rejected is not None  # strict mode raised instead of collecting
         for record, error in bad:
