@@ -93,6 +93,33 @@ def _stored(url: str) -> list:
         return list(conn.execute(sa.select(spans).order_by(spans.c.start_time)))
 
 
+def _sdk_methods() -> dict:
+    """Every method of the SDKs' resource classes, to put back after a foreign instrumentor whose
+    ``uninstrument`` leaves a different function in place (OpenLLMetry's, on ``Completions.create``),
+    so later tests start with the SDKs as found."""
+    import sys
+
+    found = {}
+    for module_name, module in list(sys.modules.items()):
+        if (
+            not module_name.startswith(("openai.resources", "anthropic.resources", "google.genai"))
+            or module is None
+        ):
+            continue
+        for cls in vars(module).values():
+            if isinstance(cls, type) and cls.__module__ == module_name:
+                for attr, value in vars(cls).items():
+                    if callable(value) and not attr.startswith("__"):
+                        found[(cls, attr)] = value
+    return found
+
+
+def _restore(methods: dict) -> None:
+    for (cls, attr), value in methods.items():
+        if vars(cls).get(attr) is not value:
+            setattr(cls, attr, value)
+
+
 def _run(url, mock_llm, monkeypatch, name: str, ours: str | None, batch: bool = False) -> list:
     """Call the SDK once inside an app span with ``name`` installed and ours (``first``, ``second``
     or ``None``); the stored rows."""
@@ -104,6 +131,7 @@ def _run(url, mock_llm, monkeypatch, name: str, ours: str | None, batch: bool = 
     provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     traced.provider = provider
     instrumentor, options, call = _instrumentor(name)
+    methods = _sdk_methods()
     if ours == "first":
         instrument_ours(traced)
     instrumentor.instrument(tracer_provider=provider, **options)
@@ -116,6 +144,7 @@ def _run(url, mock_llm, monkeypatch, name: str, ours: str | None, batch: bool = 
         instrumentor.uninstrument()
         otel_llm.uninstrument()
         provider.shutdown()
+        _restore(methods)
     return _stored(url)
 
 
