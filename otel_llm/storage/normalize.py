@@ -8,15 +8,14 @@ first, so they land in the same columns.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from otel_llm import attributes as attrs
-from otel_llm.hashing import text_hash
+from otel_llm.hashing import recent_text_hash
 from otel_llm.pricing import PricingTable, default_table
-from otel_llm.storage import foreign
+from otel_llm.storage import foreign, jsoncodec
 
 # GenAI operations that are not model calls (agents and tools): stored, never counted as LLM calls.
 NON_MODEL_OPERATIONS = ("invoke_agent", "create_agent", "execute_tool")
@@ -113,7 +112,7 @@ def system_text(attributes: dict[str, Any]) -> str | None:
     if raw is None:
         return None
     try:
-        parts = json.loads(raw) if isinstance(raw, str) else raw
+        parts = jsoncodec.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
         return str(raw)
     if isinstance(parts, str):
@@ -147,6 +146,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         )
     )
     system = system_text(a)
+    start_time = _timestamp(record.start_ns)
     is_llm = bool(operation or provider) and operation not in NON_MODEL_OPERATIONS
     cost = None
     if is_llm:
@@ -157,7 +157,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
             cache_read,
             cache_write,
             provider=provider,
-            at=_timestamp(record.start_ns),
+            at=start_time,
             reasoning_tokens=_int(a.get(attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
         )
     return {
@@ -167,7 +167,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "parent_span_id": record.parent_span_id,
         "name": record.name,
         "kind": record.kind,
-        "start_time": _timestamp(record.start_ns),
+        "start_time": start_time,
         "end_time": _timestamp(record.end_ns),
         "duration_ms": max(record.end_ns - record.start_ns, 0) / 1e6,
         "status_code": record.status_code,
@@ -193,7 +193,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "prompt_version": _str(a.get(attrs.GEN_AI_PROMPT_VERSION), 32),
         "prompt_hash": _str(a.get(attrs.PROMPT_HASH), 64),
         "system_prompt_hash": a.get(attrs.SYSTEM_PROMPT_HASH)
-        or (text_hash(system) if system is not None else None),
+        or (recent_text_hash(system) if system is not None else None),
         "experiment": _str(a.get(attrs.EXPERIMENT)),
         "variant": _str(a.get(attrs.EXPERIMENT_VARIANT)),
         "replay_of": _str(a.get(attrs.REPLAY_OF), 16),
