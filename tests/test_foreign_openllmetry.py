@@ -96,6 +96,28 @@ def test_flattened_prompt_and_completion_attributes():
     assert row["cost_usd"] is not None
 
 
+@pytest.mark.parametrize(
+    ("attribute", "value", "column", "expected"),
+    [
+        ("gen_ai.system", "OpenAI", "provider", "openai"),
+        ("llm.provider", "anthropic", "provider", "anthropic"),
+        ("gen_ai.usage.prompt_tokens", 21, "input_tokens", 21),
+        ("llm.token_count.completion", 9, "output_tokens", 9),
+        ("llm.model_name", "gpt-4o", "request_model", "gpt-4o"),
+        ("anthropic.message.stop_reason", "end_turn", "finish_reason", "end_turn"),
+        ("openinference.span.kind", "LLM", "operation", "chat"),
+        ("gen_ai.completion.0.finish_reason", "stop", "finish_reason", "stop"),
+    ],
+)
+def test_one_foreign_attribute_alone_is_still_mapped(attribute, value, column, expected):
+    """Spans in the current conventions skip the foreign mappings; a span whose only foreign
+    attribute is any one of these must still be recognised and mapped."""
+    record = SpanRecord(
+        trace_id="ab" * 16, span_id="cd" * 8, name="x", start_ns=1, end_ns=2, attributes={attribute: value}
+    )
+    assert to_row(record, project_id=1)[column] == expected
+
+
 def test_openllmetry_tool_round_trip_stored_with_tool_parts(
     sqlite_url, mock_llm, monkeypatch, openai_restored_after
 ):

@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from otel_llm import attributes as attrs
-from otel_llm.storage import flat_messages, foreign_embeddings
+from otel_llm.storage import flat_messages, foreign_embeddings, jsoncodec
 
 _RENAMES = {
     "gen_ai.usage.prompt_tokens": attrs.GEN_AI_USAGE_INPUT_TOKENS,
@@ -64,8 +64,34 @@ _INVOCATION_PARAMETERS = {
 }
 
 
+_FOREIGN_KEYS = frozenset(_RENAMES) | {attrs.GEN_AI_SYSTEM}
+_FOREIGN_PREFIXES = ("llm.", "embedding.", "openinference.", "anthropic.", *flat_messages.PREFIXES)
+"""Every attribute the mappings below read: a span with none of them (spans in the current
+conventions, ours among them) skips straight to the provider renames and system instructions."""
+
+
+def _is_foreign(attributes: dict[str, Any]) -> bool:
+    if not _FOREIGN_KEYS.isdisjoint(attributes):
+        return True
+    for key in attributes:
+        if key.startswith(_FOREIGN_PREFIXES):
+            return True
+    return False
+
+
 def to_semconv(attributes: dict[str, Any]) -> dict[str, Any]:
     out = dict(attributes)
+    if _is_foreign(out):
+        _map_foreign(out)
+    provider = out.get(attrs.GEN_AI_PROVIDER_NAME)
+    if provider in PROVIDER_RENAMES:
+        out[attrs.GEN_AI_PROVIDER_NAME] = PROVIDER_RENAMES[provider]
+    _system_from_input(out)
+    return out
+
+
+def _map_foreign(out: dict[str, Any]) -> None:
+    """Other instrumentations' attributes as semconv ones, added to ``out`` where missing."""
     added: dict[str, Any] = {}
     for old, new in _RENAMES.items():
         if old in out:
@@ -85,11 +111,6 @@ def to_semconv(attributes: dict[str, Any]) -> dict[str, Any]:
         added.setdefault(attrs.GEN_AI_REQUEST_MODEL, out["llm.model_name"])
     for name, value in added.items():
         out.setdefault(name, value)
-    provider = out.get(attrs.GEN_AI_PROVIDER_NAME)
-    if provider in PROVIDER_RENAMES:
-        out[attrs.GEN_AI_PROVIDER_NAME] = PROVIDER_RENAMES[provider]
-    _system_from_input(out)
-    return out
 
 
 def provider_name(value: object) -> str:
@@ -150,7 +171,7 @@ def _system_from_input(out: dict[str, Any]) -> None:
     if attrs.GEN_AI_SYSTEM_INSTRUCTIONS in out or attrs.GEN_AI_INPUT_MESSAGES not in out:
         return
     try:
-        messages = json.loads(out[attrs.GEN_AI_INPUT_MESSAGES])
+        messages = jsoncodec.loads(out[attrs.GEN_AI_INPUT_MESSAGES])
     except (TypeError, ValueError):
         return
     if not isinstance(messages, list):

@@ -8,15 +8,14 @@ first, so they land in the same columns.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from otel_llm import attributes as attrs
-from otel_llm.hashing import text_hash
+from otel_llm.hashing import recent_text_hash
 from otel_llm.pricing import PricingTable, default_table
-from otel_llm.storage import foreign, kinds
+from otel_llm.storage import foreign, jsoncodec, kinds
 
 
 @dataclass
@@ -110,7 +109,7 @@ def system_text(attributes: dict[str, Any]) -> str | None:
     if raw is None:
         return None
     try:
-        parts = json.loads(raw) if isinstance(raw, str) else raw
+        parts = jsoncodec.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
         return str(raw)
     if isinstance(parts, str):
@@ -145,6 +144,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
     )
     system = system_text(a)
     category = kinds.classify(a)
+    start_time = _timestamp(record.start_ns)
     cost = None
     if category in kinds.COSTED:
         cost = (pricing or default_table()).cost(
@@ -154,7 +154,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
             cache_read,
             cache_write,
             provider=provider,
-            at=_timestamp(record.start_ns),
+            at=start_time,
             reasoning_tokens=_int(a.get(attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
         )
     return {
@@ -164,7 +164,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "parent_span_id": record.parent_span_id,
         "name": record.name,
         "kind": record.kind,
-        "start_time": _timestamp(record.start_ns),
+        "start_time": start_time,
         "end_time": _timestamp(record.end_ns),
         "duration_ms": max(record.end_ns - record.start_ns, 0) / 1e6,
         "status_code": record.status_code,
@@ -190,7 +190,7 @@ def to_row(record: SpanRecord, project_id: int, pricing: PricingTable | None = N
         "prompt_version": _str(a.get(attrs.GEN_AI_PROMPT_VERSION), 32),
         "prompt_hash": _str(a.get(attrs.PROMPT_HASH), 64),
         "system_prompt_hash": a.get(attrs.SYSTEM_PROMPT_HASH)
-        or (text_hash(system) if system is not None else None),
+        or (recent_text_hash(system) if system is not None else None),
         "experiment": _str(a.get(attrs.EXPERIMENT)),
         "variant": _str(a.get(attrs.EXPERIMENT_VARIANT)),
         "replay_of": _str(a.get(attrs.REPLAY_OF), 16),
