@@ -4,8 +4,10 @@ batches, on both databases; what refers to them (scores, dataset items, experime
 from __future__ import annotations
 
 import time
+
 import pytest
 from click.testing import CliRunner
+from otel_llm_server.cli.main import main
 from sqlalchemy import func, insert, select
 
 from otel_llm import attributes as attrs
@@ -16,7 +18,6 @@ from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import spans
 from otel_llm.storage.schema_experiments import experiment_rollups
 from otel_llm.storage.schema_scores import scores
-from otel_llm_server.cli.main import main
 from tests.span_factory import emit, llm_attributes, span_pipeline
 from tests.web_helpers import api_key, bearer, csrf_token, make_app, signed_in_client
 
