@@ -214,7 +214,7 @@ def _copy_batched(connection: Connection, source: str, target: str, key: list[st
 
     copied, last = 0, None
     while True:
-        bind = {f"k{i}": v for i, v in enumerate(last)} if last is not None else {}
+        bind: dict[str, object] = {f"k{i}": v for i, v in enumerate(last)} if last is not None else {}
         row = connection.execute(text(batch_sql(last is not None)), bind).first()
         if row is None:
             break
