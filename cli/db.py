@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from otel_llm_server.cli.dbcheck import (
     database_url,
@@ -43,6 +45,7 @@ def upgrade(ctx: click.Context, revision: str) -> None:
     """
     url = database_url(ctx)
     require_url(url)
+    logging.getLogger("otel_llm.storage.partitions").setLevel(logging.INFO)  # a table conversion's progress
     try:
         migrate.upgrade(url, revision)
         now = migrate.current_revision(url)
