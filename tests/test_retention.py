@@ -139,3 +139,12 @@ def test_invalid_retentions_are_refused_in_words():
         with pytest.raises(retention.InvalidRetention, match="whole number of days"):
             retention.parse_days(text)
     assert retention.longest_retention([]) is None
+
+
+def test_worker_runs_the_maintenance_step(stored, db_url):
+    env = {"OTEL_LLM_DATABASE_URL": db_url}
+    ran = CliRunner().invoke(main, ["worker", "--once"], env=env)
+    assert ran.exit_code == 0, ran.output
+    assert "default: deleted 23 spans older than 30 days" in ran.output
+    skipped = CliRunner().invoke(main, ["worker", "--once", "--maintain-every", "0"], env=env)
+    assert "deleted" not in skipped.output
