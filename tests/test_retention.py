@@ -30,7 +30,7 @@ def _store(db_url, tmp_path, project: str, days_ago: float, n: int) -> list[tupl
         return [
             emit(
                 tracer,
-                start_ns=start + i,
+                start_ns=start + i * 1_000_000,  # a millisecond apart
                 **llm_attributes(),
                 **{attrs.EXPERIMENT: "ab", attrs.EXPERIMENT_VARIANT: "a"},
             )

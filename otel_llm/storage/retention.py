@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, tuple_, update
+from sqlalchemy import Engine, delete, func, select, update
 
 from otel_llm.storage.schema import projects, spans
 from otel_llm.storage.timeutil import now_utc
@@ -25,7 +25,7 @@ from otel_llm.storage.timeutil import now_utc
 logger = logging.getLogger(__name__)
 
 MAX_RETENTION_DAYS = 36_500  # a hundred years: beyond that, keep forever says it better
-DELETE_BATCH_SIZE = 5_000
+DELETE_BATCH_SIZE = 5_000  # about: spans sharing the last start time of a batch go with it
 
 
 class InvalidRetention(ValueError):
@@ -131,13 +131,17 @@ def delete_expired(
 def purge_project(engine: Engine, policy: Policy, cutoff: datetime, batch_size: int) -> Purged:
     """Delete ``policy``'s project's spans older than ``cutoff`` in batches until none is left."""
     assert policy.days is not None
-    key = (spans.c.project_id, spans.c.trace_id, spans.c.span_id, spans.c.start_time)
     older = (spans.c.project_id == policy.project_id) & (spans.c.start_time < cutoff)
-    batch = select(*key).where(older).limit(batch_size)
+    # A batch: the project's spans up to the start time of its ``batch_size``-th oldest. Both the
+    # bound and the delete are range scans of (project_id, start_time), so a batch costs its own
+    # rows only, and on Postgres the delete visits only the partitions that hold them.
+    oldest = select(spans.c.start_time).where(older).order_by(spans.c.start_time).limit(batch_size)
+    upto = select(func.max(oldest.subquery().c.start_time)).scalar_subquery()
+    batch = delete(spans).where(older, spans.c.start_time <= upto)
     total = batches = 0
     while True:
         with engine.begin() as connection:
-            deleted = connection.execute(delete(spans).where(tuple_(*key).in_(batch))).rowcount
+            deleted = connection.execute(batch).rowcount
         if deleted <= 0:
             break
         total += deleted
