@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from otel_llm_server.cli.dbcheck import (
     database_url,
@@ -12,7 +14,7 @@ from otel_llm_server.cli.dbcheck import (
 )
 
 from otel_llm.masking import mask_url
-from otel_llm.storage import migrate
+from otel_llm.storage import maintenance, migrate
 
 
 def db_engine(ctx: click.Context):
@@ -43,6 +45,7 @@ def upgrade(ctx: click.Context, revision: str) -> None:
     """
     url = database_url(ctx)
     require_url(url)
+    logging.getLogger("otel_llm.storage.partitions").setLevel(logging.INFO)  # a table conversion's progress
     try:
         migrate.upgrade(url, revision)
         now = migrate.current_revision(url)
@@ -69,3 +72,47 @@ def current(ctx: click.Context) -> None:
     head = migrate.head_revision()
     state = "up to date" if revision == head else f"behind (latest is {head}); run `otel-llm db upgrade`"
     click.echo(f"{revision or '(empty)'} — {state}")
+
+
+@db.command()
+@click.option(
+    "--batch-size",
+    default=maintenance.retention.DELETE_BATCH_SIZE,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Spans deleted per transaction.",
+)
+@click.pass_context
+def maintain(ctx: click.Context, batch_size: int) -> None:
+    """Apply every project's retention: delete spans older than it, in short batches.
+
+    On Postgres also create the next days' partitions of `spans` and drop the ones past every
+    project's retention. `otel-llm worker` runs this on a schedule; set a project's retention with
+    `otel-llm projects retention`.
+
+    \b
+    Example:
+      otel-llm projects retention support-bot 30
+      otel-llm db maintain
+    """
+    engine = db_engine(ctx)
+    report = run_maintenance(engine, batch_size)
+    if not (report.created or report.dropped or report.purged):
+        click.echo(
+            "No project has a retention; nothing to delete (set one with `otel-llm projects retention`)."
+        )
+
+
+def run_maintenance(engine, batch_size: int = maintenance.retention.DELETE_BATCH_SIZE, echo=click.echo):
+    """One maintenance pass, each step reported in a line."""
+    report = maintenance.maintain(engine, batch_size=batch_size)
+    for name in report.created:
+        echo(f"Created partition {name}.")
+    for name in report.dropped:
+        echo(f"Dropped partition {name} (past every project's retention).")
+    for purged in report.purged:
+        echo(
+            f"{purged.project}: deleted {purged.spans} spans older than {purged.days} days "
+            f"(before {purged.cutoff:%Y-%m-%d %H:%M} UTC)."
+        )
+    return report

@@ -10,6 +10,7 @@ from otel_llm_server.cli.output import iso
 
 from otel_llm import accounts
 from otel_llm.accounts.projects import span_counts
+from otel_llm.storage import retention
 from otel_llm.storage.schema import ROLES
 
 
@@ -78,6 +79,35 @@ def list_projects(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"{'NAME':<30} {'SPANS':>10}  CREATED")
     for p in found:
         click.echo(f"{p.name:<30} {counts.get(p.id, 0):>10}  {_when(p.created_at)}")
+
+
+@projects.command("retention")
+@click.argument("name")
+@click.argument("days", required=False)
+@click.pass_context
+def project_retention(ctx: click.Context, name: str, days: str | None) -> None:
+    """Show or set how many days project NAME keeps its spans (DAYS, or none to keep them forever).
+
+    Spans older than that are deleted by `otel-llm db maintain` (and by `otel-llm worker`, which runs
+    it on a schedule). Scores, replays, dataset items and evaluation results are kept.
+
+    \b
+    Example:
+      otel-llm projects retention support-bot 30
+      otel-llm projects retention support-bot none
+      otel-llm projects retention support-bot
+    """
+    engine = migrated_engine(ctx)
+    project = _run(accounts.require_project, engine, name)
+    if days is None:
+        policy = retention.policy_of(engine, project.id)
+    else:
+        policy = _run(retention.set_retention, engine, project.id, _run(retention.parse_days, days))
+    click.echo(f"Project {policy.project!r} keeps its spans {_kept(policy.days)}.")
+
+
+def _kept(days: int | None) -> str:
+    return "forever" if days is None else f"for {days} day{'s' if days != 1 else ''}"
 
 
 @click.group()

@@ -10,16 +10,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import click
-from otel_llm_server.cli.db import db_engine
+from otel_llm_server.cli.db import db_engine, run_maintenance
 from otel_llm_server.cli.errors import friendly
 from sqlalchemy import Engine
 
 from otel_llm.evaluation.errors import EvaluationError
 
 log = logging.getLogger(__name__)
+
+MAINTAIN_EVERY_SECONDS = 3600.0
 
 
 @click.command()
@@ -30,14 +33,24 @@ log = logging.getLogger(__name__)
     envvar="OTEL_LLM_MOCK_URL",
     help="Send judge calls to this provider URL (the local provider) [env: OTEL_LLM_MOCK_URL].",
 )
+@click.option(
+    "--maintain-every",
+    default=MAINTAIN_EVERY_SECONDS,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between maintenance passes (`otel-llm db maintain`: retention, partitions); 0: never.",
+)
 @click.pass_context
 @friendly(EvaluationError)
-def worker(ctx: click.Context, interval: float, once: bool, base_url: str | None) -> None:
+def worker(
+    ctx: click.Context, interval: float, once: bool, base_url: str | None, maintain_every: float
+) -> None:
     """Apply online evaluation rules: judge a share of new production spans, within daily caps.
 
     Every project's enabled rules (`otel-llm eval rules`), every --interval seconds; the verdicts
-    are scores on the spans. Run one worker per database (or `otel-llm web --worker`). It also
-    delivers the projects' webhooks (`otel-llm webhooks`), with retries.
+    are scores on the spans. Every --maintain-every seconds it also runs `otel-llm db maintain`
+    (each project's retention, Postgres partitions), and it delivers the projects' webhooks
+    (`otel-llm webhooks`), with retries. Run one worker per database (or `otel-llm web --worker`).
 
     \b
     Example:
@@ -49,10 +62,12 @@ def worker(ctx: click.Context, interval: float, once: bool, base_url: str | None
     if once:
         apply_rules(engine, base_url, click.echo)
         sender.deliver_due(engine)
+        if maintain_every:
+            run_maintenance(engine, echo=click.echo)
         return
     _, stop_webhooks = sender.start_background(engine)
     try:
-        run_loop(engine, base_url, interval, threading.Event(), click.echo)
+        run_loop(engine, base_url, interval, threading.Event(), click.echo, maintain_every=maintain_every)
     finally:
         stop_webhooks.set()
 
@@ -78,15 +93,21 @@ def run_loop(
     echo: Callable[[str], None],
     *,
     survive_errors: bool = False,
+    maintain_every: float = MAINTAIN_EVERY_SECONDS,
 ) -> None:
-    """Apply the rules every ``interval`` seconds until ``stop`` is set.
+    """Apply the rules every ``interval`` seconds, and maintain the database every ``maintain_every``
+    seconds (0: never), until ``stop`` is set.
 
     In the console process (``survive_errors``) a failed pass is logged and the next one tried, so a
     database hiccup never stops the worker thread for good.
     """
+    maintained = float("-inf")
     while not stop.is_set():
         try:
             apply_rules(engine, base_url, echo)
+            if maintain_every and time.monotonic() - maintained >= maintain_every:
+                maintained = time.monotonic()
+                run_maintenance(engine, echo=echo)
         except Exception:
             if not survive_errors:
                 raise

@@ -45,6 +45,7 @@ VALID_ARGS = {
     ("experiments", "add-cases"): ["bakeoff", "--test-case", "hello"],
     ("experiments", "create"): ["bakeoff", "--variant", "name=a,provider=openai,model=gpt-4o-mini"],
     ("feedback", "add"): ["5f1c0e2a9b3d4c71", "1"],
+    ("projects", "retention"): ["support-bot", "30"],
     ("scores", "add"): ["5f1c0e2a9b3d4c71", "helpfulness", "4"],
     ("scores", "delete"): ["1"],
     ("scores", "config", "set"): ["helpfulness", "--type", "numeric"],

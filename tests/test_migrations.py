@@ -28,3 +28,25 @@ def test_head_matches_schema_module(db_url):
     with get_engine(db_url).connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == [], f"migrations and otel_llm/storage/schema*.py disagree: {diff}"
+
+
+def test_partitions_migration_keeps_spans_both_ways(empty_db_url, tmp_path):
+    """0019_partitions with spans stored: on Postgres the table is converted and back, on SQLite left."""
+    from tests.span_factory import emit, llm_attributes, span_pipeline
+
+    before = "0015_span_kinds"  # 0019_partitions' down_revision
+    migrate.upgrade(empty_db_url, before)
+    with span_pipeline(empty_db_url, tmp_path) as (tracer, _):
+        stored = sorted(
+            emit(tracer, start_ns=1_790_000_000 * 10**9 + i, **llm_attributes()) for i in range(3)
+        )
+    engine = get_engine(empty_db_url)
+
+    def kept():
+        with engine.connect() as connection:
+            return sorted(tuple(r) for r in connection.exec_driver_sql("SELECT trace_id, span_id FROM spans"))
+
+    migrate.upgrade(empty_db_url)
+    assert kept() == stored
+    migrate.downgrade(empty_db_url, before)
+    assert kept() == stored

@@ -35,6 +35,7 @@ projects = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("retention_days", Integer),  # spans older than this are deleted; NULL keeps them forever
 )
 
 api_keys = Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 from otel_llm_server.web.access import require
 from otel_llm_server.web.api import json_object, role_field, string_field
+from otel_llm_server.web.api_error import ApiError
 from otel_llm_server.web.db import engine
 from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.settings import members
@@ -12,6 +13,7 @@ from otel_llm_server.web.traces.presenters import jsonable
 
 from otel_llm.accounts import create_key, invitations, list_keys, revoke_key
 from otel_llm.accounts import users as users_service
+from otel_llm.storage import retention
 
 api = Blueprint("settings_api", __name__, url_prefix="/api/v1")
 
@@ -25,6 +27,19 @@ MEMBER_SCHEMA = {
             "type": "string",
             "description": "Initial password, used only if the email has no account yet.",
         },
+    },
+}
+RETENTION_SCHEMA = {
+    "type": "object",
+    "required": ["days"],
+    "properties": {
+        "days": {
+            "type": "integer",
+            "nullable": True,
+            "minimum": 1,
+            "maximum": retention.MAX_RETENTION_DAYS,
+            "description": "Days spans are kept; null keeps them forever.",
+        }
     },
 }
 KEY_SCHEMA = {
@@ -42,6 +57,36 @@ KEY_SCHEMA = {
 @api_doc("Who is calling: the project, role and actor behind this key or session", tag="settings")
 def whoami():
     return {"project": {"id": g.project_id, "name": g.project_name}, "role": g.role, "actor": g.actor}
+
+
+@api.get("/project/retention")
+@require("viewer")
+@api_doc("How many days the project keeps its spans (null: forever)", tag="settings")
+def get_retention():
+    return _retention(retention.policy_of(engine(), g.project_id))
+
+
+@api.put("/project/retention")
+@require("admin")
+@api_doc(
+    "Set how many days the project keeps its spans; older ones go at the next maintenance pass",
+    request=RETENTION_SCHEMA,
+    responses={200: "The new retention.", 422: "Not a whole number of days in range, nor null."},
+    tag="settings",
+)
+def put_retention():
+    body = json_object()
+    if "days" not in body:
+        raise ApiError(422, "invalid", "'days' is required: a number of days, or null to keep spans forever.")
+    try:
+        policy = retention.set_retention(engine(), g.project_id, body["days"])
+    except retention.InvalidRetention as exc:
+        raise ApiError(422, "invalid", f"'days': {exc}") from exc
+    return _retention(policy)
+
+
+def _retention(policy: retention.Policy) -> dict:
+    return {"project": policy.project, "days": policy.days}
 
 
 @api.get("/members")

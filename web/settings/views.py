@@ -10,6 +10,7 @@ from otel_llm_server.web.settings import members
 from otel_llm.accounts import ROLES, create_key, invitations, list_keys, revoke_key
 from otel_llm.accounts import users as users_service
 from otel_llm.accounts.errors import AccountError
+from otel_llm.storage import retention
 
 bp = Blueprint("settings", __name__, url_prefix="/settings", template_folder="templates")
 
@@ -105,3 +106,24 @@ def revoke_key_page(key_id: int):
     else:
         flash(f"Key {info.display} ({info.name or 'unnamed'}) is revoked.", "success")
     return redirect(url_for("settings.keys_page"))
+
+
+@bp.get("/retention")
+@require("viewer")
+def retention_page():
+    policy = retention.policy_of(engine(), g.project_id)
+    return render_template("settings/retention.html", policy=policy, most=retention.MAX_RETENTION_DAYS)
+
+
+@bp.post("/retention")
+@require("admin")
+def set_retention_page():
+    try:
+        days = retention.parse_days(request.form.get("days", ""))
+        policy = retention.set_retention(engine(), g.project_id, days)
+    except retention.InvalidRetention as exc:
+        flash(str(exc), "error")
+    else:
+        kept = "forever" if policy.days is None else f"for {policy.days} days"
+        flash(f"Spans of {policy.project} are now kept {kept}.", "success")
+    return redirect(url_for("settings.retention_page"))
