@@ -184,3 +184,18 @@ def test_migration_backfills_existing_spans_and_downgrades_with_data(empty_db_ur
         assert connection.execute(text("SELECT count(*) FROM spans")).scalar() == 410
     migrate.upgrade(empty_db_url, "0018_overview_rollups")
     _assert_same(empty_db_url, project_id)
+
+
+def test_filter_options_suggest_recent_models_and_every_tag(db_url, project_ids):
+    alpha, beta = project_ids
+    rows = _rows(alpha, 60, seed=9)
+    for i, row in enumerate(rows):
+        row.update(is_llm=True, replay_of=None, evaluation=None, start_time=NOW - timedelta(days=i % 2 * 45))
+        row.update(prompt_name=f"p{i % 3}", experiment=["e1", "e2", None][i % 3], variant=["a", "b"][i % 2])
+    rows[0].update(request_model="old-model", provider="old-provider", start_time=NOW - timedelta(days=60))
+    _store(db_url, rows + _rows(beta, 20, seed=10))
+    found = overview.filter_options(get_engine(db_url), alpha)
+    assert found["provider"] == ["anthropic", "openai"]  # the 30 days' calls; none without a provider
+    assert found["model"] == ["claude-haiku-4-5", "gpt-4o-mini"]  # not old-model, 60 days ago
+    assert found["prompt_name"] == ["p0", "p1", "p2"]
+    assert (found["experiment"], found["variant"]) == (["e1", "e2"], ["a", "b"])

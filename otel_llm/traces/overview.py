@@ -248,23 +248,32 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def filter_options(engine: Engine, project_id: int) -> dict[str, list[str]]:
-    """Values seen in the last 30 days, to suggest in the traces filters."""
-    since = datetime.now(UTC) - OPTIONS_WINDOW
-    names = {"provider": "provider", "model": "request_model", "prompt_name": "prompt_name"}
-    names |= {"experiment": "experiment", "variant": "variant"}
-    found = {}
+    """Values to suggest in the traces filters: providers and models of the last 30 days' calls
+    (from the rollups), prompt names, experiments and variants ever tagged (one probe of their
+    partial index per value, however many spans carry it)."""
+    since = int((datetime.now(UTC) - OPTIONS_WINDOW).timestamp()) // 3600 * 3600
     with engine.connect() as connection:
-        for key, column_name in names.items():
-            column = spans.c[column_name]
-            stmt = (
-                select(column)
-                .where(spans.c.project_id == project_id, spans.c.start_time >= since, column.is_not(None))
-                .distinct()
-                .order_by(column)
-                .limit(OPTIONS_LIMIT)
-            )
-            found[key] = [value for (value,) in connection.execute(stmt)]
+        found = rollup.models_and_providers(connection, project_id, since, OPTIONS_LIMIT)
+        for key in ("prompt_name", "experiment"):
+            found[key] = _distinct(connection, spans.c[key], [spans.c.project_id == project_id])
+        variants: set[str] = set()
+        for experiment in found["experiment"]:
+            where = [spans.c.project_id == project_id, spans.c.experiment == experiment]
+            variants.update(_distinct(connection, spans.c.variant, where))
+        found["variant"] = sorted(variants)[:OPTIONS_LIMIT]
     return found
+
+
+def _distinct(connection, column, where: list) -> list[str]:
+    """Distinct non-null values of ``column`` in order, by skipping from one to the next."""
+    values: list[str] = []
+    while len(values) < OPTIONS_LIMIT:
+        after = column > values[-1] if values else column.is_not(None)
+        value = connection.execute(select(func.min(column)).where(*where, after)).scalar()
+        if value is None:
+            break
+        values.append(value)
+    return values
 
 
 def has_spans(engine: Engine, project_id: int) -> bool:

@@ -76,6 +76,22 @@ def histograms(conn: Connection, project_id: int, since: int, step: int) -> dict
     return found
 
 
+def models_and_providers(conn: Connection, project_id: int, since: int, limit: int) -> dict[str, list[str]]:
+    """Models and providers of the project's calls since ``since`` (Unix seconds, on the hour)."""
+    r = rollups.c
+    out = {}
+    for key, column, unknown in (("provider", r.provider, ""), ("model", r.model, "(unknown)")):
+        query = (
+            select(column)
+            .where(r.project_id == project_id, r.hour >= since, column != unknown, r.calls > 0)
+            .distinct()
+            .order_by(column)
+            .limit(limit)
+        )
+        out[key] = list(conn.execute(query).scalars())
+    return out
+
+
 def percentile(counts: Counter, q: float) -> float | None:
     """Percentile ``q`` (0–1) of the durations counted in ``counts`` (bucket → count)."""
     ordered = sorted((b, c) for b, c in counts.items() if c > 0)
