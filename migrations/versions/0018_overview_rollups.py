@@ -21,6 +21,9 @@ Triggers keep the rollups exact on every write to ``spans``:
 - SQLite: the same per row, ``AFTER INSERT`` / ``UPDATE OF`` the rolled-up columns / ``DELETE``;
   the latency bucket is looked up in ``overview_latency_edges`` (SQLite builds may lack ``ln``).
 
+Also: indexes ``ix_spans_llm_duration``, ``ix_spans_llm_cost`` and ``ix_spans_llm_cost_asc`` for
+the spans list sorted by duration and by cost (partial, ``WHERE is_llm``, on Postgres).
+
 Everything that defines the triggers is here, in ``create_triggers`` / ``drop_triggers``, so that a
 later migration which re-creates ``spans`` (e.g. partitioned) re-creates them with one call. The
 triggers are created before the backfill, in the same transaction: writers wait for its commit, so
@@ -251,8 +254,21 @@ def _backfill(dialect: str) -> None:
         op.execute(statement)
 
 
+def _create_sort_indexes() -> None:
+    where = sa.text("is_llm")
+    keys = {
+        "duration": "duration_ms",
+        "cost": "coalesce(cost_usd, -1.0)",
+        "cost_asc": "coalesce(cost_usd, 1e18)",
+    }
+    for name, key in keys.items():
+        columns = [sa.text("project_id"), sa.text(key), sa.text("trace_id"), sa.text("span_id")]
+        op.create_index(f"ix_spans_llm_{name}", "spans", columns, postgresql_where=where)
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    _create_sort_indexes()
     _create_tables()
     create_triggers(dialect)  # their locks hold writers back until the backfill commits
     _backfill(dialect)
@@ -263,3 +279,6 @@ def downgrade() -> None:
     op.drop_table("overview_latency_edges")
     op.drop_table("overview_latency")
     op.drop_table("overview_rollups")
+    op.drop_index("ix_spans_llm_cost_asc", table_name="spans")
+    op.drop_index("ix_spans_llm_cost", table_name="spans")
+    op.drop_index("ix_spans_llm_duration", table_name="spans")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Integer, case, cast, extract, func, literal, select
+from sqlalchemy import BigInteger, Engine, Integer, case, cast, extract, func, literal, select, text
 
 from otel_llm.storage.schema import spans
 from otel_llm.traces import rollup
@@ -254,26 +254,34 @@ def filter_options(engine: Engine, project_id: int) -> dict[str, list[str]]:
     since = int((datetime.now(UTC) - OPTIONS_WINDOW).timestamp()) // 3600 * 3600
     with engine.connect() as connection:
         found = rollup.models_and_providers(connection, project_id, since, OPTIONS_LIMIT)
-        for key in ("prompt_name", "experiment"):
-            found[key] = _distinct(connection, spans.c[key], [spans.c.project_id == project_id])
+        found["prompt_name"] = _distinct(connection, "prompt_name", project_id)
+        found["experiment"] = _distinct(connection, "experiment", project_id)
         variants: set[str] = set()
         for experiment in found["experiment"]:
-            where = [spans.c.project_id == project_id, spans.c.experiment == experiment]
-            variants.update(_distinct(connection, spans.c.variant, where))
+            variants.update(_distinct(connection, "variant", project_id, experiment))
         found["variant"] = sorted(variants)[:OPTIONS_LIMIT]
     return found
 
 
-def _distinct(connection, column, where: list) -> list[str]:
-    """Distinct non-null values of ``column`` in order, by skipping from one to the next."""
-    values: list[str] = []
-    while len(values) < OPTIONS_LIMIT:
-        after = column > values[-1] if values else column.is_not(None)
-        value = connection.execute(select(func.min(column)).where(*where, after)).scalar()
-        if value is None:
-            break
-        values.append(value)
-    return values
+# Distinct values in order without reading every row: each step asks the index for the smallest
+# value after the previous one (a "loose index scan"). ``{column}`` is one of a fixed set of names.
+_DISTINCT_SQL = """
+WITH RECURSIVE found(value) AS (
+    SELECT min({column}) FROM spans WHERE project_id = :p AND {column} IS NOT NULL {also}
+    UNION ALL
+    SELECT (SELECT min({column}) FROM spans WHERE project_id = :p AND {column} > found.value {also})
+    FROM found WHERE found.value IS NOT NULL
+)
+SELECT value FROM found WHERE value IS NOT NULL LIMIT :limit
+"""
+
+
+def _distinct(connection, column: str, project_id: int, experiment: str | None = None) -> list[str]:
+    assert column in ("prompt_name", "experiment", "variant")
+    also = "AND experiment = :e" if experiment is not None else ""
+    sql = text(_DISTINCT_SQL.replace("{column}", column).replace("{also}", also))
+    params = {"p": project_id, "limit": OPTIONS_LIMIT, "e": experiment}
+    return list(connection.execute(sql, params).scalars())
 
 
 def has_spans(engine: Engine, project_id: int) -> bool:

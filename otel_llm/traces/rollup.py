@@ -79,17 +79,13 @@ def histograms(conn: Connection, project_id: int, since: int, step: int) -> dict
 def models_and_providers(conn: Connection, project_id: int, since: int, limit: int) -> dict[str, list[str]]:
     """Models and providers of the project's calls since ``since`` (Unix seconds, on the hour)."""
     r = rollups.c
-    out = {}
-    for key, column, unknown in (("provider", r.provider, ""), ("model", r.model, "(unknown)")):
-        query = (
-            select(column)
-            .where(r.project_id == project_id, r.hour >= since, column != unknown, r.calls > 0)
-            .distinct()
-            .order_by(column)
-            .limit(limit)
-        )
-        out[key] = list(conn.execute(query).scalars())
-    return out
+    query = (
+        select(r.model, r.provider).where(r.project_id == project_id, r.hour >= since, r.calls > 0).distinct()
+    )
+    pairs = conn.execute(query).all()
+    models = sorted({m for m, _ in pairs if m != "(unknown)"})
+    providers = sorted({p for _, p in pairs if p})
+    return {"provider": providers[:limit], "model": models[:limit]}
 
 
 def percentile(counts: Counter, q: float) -> float | None:
