@@ -259,7 +259,7 @@ def _create_sort_indexes() -> None:
     keys = {
         "duration": "duration_ms",
         "cost": "coalesce(cost_usd, -1.0)",
-        "cost_asc": "coalesce(cost_usd, 1e18)",
+        "cost_asc": "coalesce(cost_usd, 1000000000000000000.0)",
     }
     for name, key in keys.items():
         columns = [sa.text("project_id"), sa.text(key), sa.text("trace_id"), sa.text("span_id")]

@@ -92,7 +92,7 @@ _LLM = text("is_llm")
 SORT_INDEXES = {  # name → sort key
     "ix_spans_llm_duration": spans.c.duration_ms,
     "ix_spans_llm_cost": func.coalesce(spans.c.cost_usd, literal_column("-1.0")),
-    "ix_spans_llm_cost_asc": func.coalesce(spans.c.cost_usd, literal_column("1e18")),
+    "ix_spans_llm_cost_asc": func.coalesce(spans.c.cost_usd, literal_column("1000000000000000000.0")),
 }
 for _name, _key in SORT_INDEXES.items():
     Index(_name, spans.c.project_id, _key, spans.c.trace_id, spans.c.span_id, postgresql_where=_LLM)
