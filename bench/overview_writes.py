@@ -1,11 +1,11 @@
 """What the overview rollup triggers (migration ``0018_overview_rollups``) cost writes, on Postgres
 and SQLite.
 
-``--rows`` LLM spans (default 50,000; five models, spread over the last 30 days so that a batch
-touches many rollup rows — the triggers' worst case is spans of many hours and models per batch)
-are stored with ``otel_llm.storage.writer.insert_rows`` in exporter-sized batches of 512, with the
+``--rows`` LLM spans (default 50,000; five models) are stored with ``otel_llm.storage.writer.insert_rows`` in exporter-sized batches of 512, with the
 overview triggers and without, same rows, interleaved in ``--rounds`` slices so that the machine's
-load weighs on both alike. On Postgres the insert trigger is disabled (``ALTER TABLE … DISABLE
+load weighs on both alike. Twice: spans of the last minute (live traffic: a batch touches
+a few rollup rows) and spans spread over 30 days (a backfill, the triggers' worst case: a batch
+touches a rollup row per span). On Postgres the insert trigger is disabled (``ALTER TABLE … DISABLE
 TRIGGER``); SQLite cannot disable a trigger, so it is dropped and re-created between slices. Also
 on Postgres, less exposed to the load: the server-side time of one 512-span INSERT under
 ``EXPLAIN ANALYZE`` (rolled back) with the trigger, the part spent in it, and without it. Last,
@@ -39,12 +39,15 @@ MODELS = [("gpt-4o-mini", "openai"), ("gpt-4.1", "openai"), ("claude-haiku-4-5",
 INSERT_TRIGGER, UPDATE_TRIGGER = "otel_llm_overview_insert", "otel_llm_overview_update"
 
 
-def _rows(n: int) -> list[dict]:
+SPREADS = {"live": 60, "spread": 30 * 86400}  # seconds the spans' start times cover
+
+
+def _rows(n: int, spread: int = SPREADS["spread"]) -> list[dict]:
     now = datetime.now(UTC)
     rows = []
     for i in range(n):
         model, provider = MODELS[i % len(MODELS)]
-        start = now - timedelta(seconds=(i * 7919) % (30 * 86400))
+        start = now - timedelta(seconds=(i * 7919) % spread)
         row = dict.fromkeys(SPAN_COLUMNS)
         row.update(
             trace_id=uuid.uuid4().hex, span_id=uuid.uuid4().hex[:16], name=f"chat {model}", kind="CLIENT",
@@ -91,18 +94,19 @@ def _write_seconds(engine, rows: list[dict], project: str) -> float:
     return time.perf_counter() - started
 
 
-def time_writes(engine, label: str, n: int, rounds: int) -> None:
-    rows, triggers = _rows(n), Triggers(engine, INSERT_TRIGGER)
+def time_writes(engine, label: str, n: int, rounds: int, spread: str) -> None:
+    rows, triggers = _rows(n, SPREADS[spread]), Triggers(engine, INSERT_TRIGGER)
     size = -(-n // rounds)
     seconds = {True: 0.0, False: 0.0}
     for round_, start in enumerate(range(0, n, size)):
         for on in (round_ % 2 == 0, round_ % 2 != 0):
             triggers.set(on)
-            seconds[on] += _write_seconds(engine, rows[start : start + size], f"writes-{on}-{round_}")
+            project = f"writes-{spread}-{on}-{round_}"
+            seconds[on] += _write_seconds(engine, rows[start : start + size], project)
     triggers.set(True)
     on, off = n / seconds[True], n / seconds[False]
     print(
-        f"{label:<8} {n:,} spans in batches of {BATCH}: overview trigger on {on:8,.0f} spans/s   "
+        f"{label:<8} {spread:<6} {n:,} spans in batches of {BATCH}: overview trigger on {on:8,.0f} spans/s   "
         f"off {off:8,.0f} spans/s   cost {(1 - on / off) * 100:5.1f} %   (load {_load()})"
     )
 
@@ -113,14 +117,14 @@ INSERT INTO spans (project_id, trace_id, span_id, name, kind, start_time, end_ti
                    is_llm, provider, request_model, input_tokens, output_tokens, cost_usd, attributes, events,
                    resource)
 SELECT %(project)s, md5(i::text || %(salt)s), substr(md5(i::text), 1, 16), 'chat', 'CLIENT',
-       now() - (i * 7919 %% 2592000) * interval '1 second', now(), 50 + i * 37 %% 5000, 'OK', true,
+       now() - (i * 7919 %% %(spread)s) * interval '1 second', now(), 50 + i * 37 %% 5000, 'OK', true,
        (ARRAY['openai','anthropic','gemini'])[1 + i %% 3], (ARRAY['a','b','c','d','e'])[1 + i %% 5],
        100, 200, 0.0001, '{}'::jsonb, '[]'::jsonb, '{}'::jsonb
 FROM generate_series(1, %(batch)s) AS i
 """
 
 
-def time_trigger_server_side(url: str, samples: int = 21) -> None:
+def time_trigger_server_side(url: str, spread: str, samples: int = 21) -> None:
     with psycopg.connect(url) as conn:
         project = conn.execute("SELECT min(id) FROM projects").fetchone()[0]
         inside, on, off = [], [], []
@@ -128,7 +132,12 @@ def time_trigger_server_side(url: str, samples: int = 21) -> None:
             for enabled in (True, False):
                 if not enabled:
                     conn.execute(f"ALTER TABLE spans DISABLE TRIGGER {INSERT_TRIGGER}")
-                params = {"project": project, "salt": f"{k}-{enabled}", "batch": BATCH}
+                params = {
+                    "project": project,
+                    "salt": f"{k}-{enabled}",
+                    "batch": BATCH,
+                    "spread": SPREADS[spread],
+                }
                 [plan] = conn.execute(EXPLAIN_SQL, params).fetchone()[0]
                 conn.rollback()
                 (on if enabled else off).append(plan["Execution Time"])
@@ -137,7 +146,7 @@ def time_trigger_server_side(url: str, samples: int = 21) -> None:
                     inside.append(sum(t["Time"] for t in triggers if t["Trigger Name"] == INSERT_TRIGGER))
     on_ms, off_ms = statistics.median(on), statistics.median(off)
     print(
-        f"postgres one INSERT of {BATCH} spans (server side, median of {samples}): {on_ms:6.2f} ms with the "
+        f"postgres {spread:<6} one INSERT of {BATCH} spans (server side, median of {samples}): {on_ms:6.2f} ms with the "
         f"overview trigger ({statistics.median(inside):5.2f} ms in it), {off_ms:6.2f} ms without, "
         f"cost {(on_ms / off_ms - 1) * 100:5.1f} %"
     )
@@ -184,14 +193,16 @@ def main() -> None:
     try:
         migrate.upgrade(url)
         engine = db.get_engine(url)
-        time_writes(engine, "postgres", a.rows, a.rounds)
-        time_trigger_server_side(url)
+        for spread in SPREADS:
+            time_writes(engine, "postgres", a.rows, a.rounds, spread)
+            time_trigger_server_side(url, spread)
         time_reprice(engine, "postgres", a.reprice)
         with tempfile.TemporaryDirectory() as tmp:
             sqlite_url = f"sqlite:///{tmp}/bench.db"
             migrate.upgrade(sqlite_url)
             sqlite = db.get_engine(sqlite_url)
-            time_writes(sqlite, "sqlite", a.rows, a.rounds)
+            for spread in SPREADS:
+                time_writes(sqlite, "sqlite", a.rows, a.rounds, spread)
             time_reprice(sqlite, "sqlite", a.reprice)
             db.dispose_all()
     finally:
