@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib.util
 import math
 import random
-from collections import Counter
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 

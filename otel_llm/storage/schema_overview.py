@@ -94,5 +94,5 @@ SORT_INDEXES = {  # name → sort key
     "ix_spans_llm_cost": func.coalesce(spans.c.cost_usd, literal_column("-1.0")),
     "ix_spans_llm_cost_asc": func.coalesce(spans.c.cost_usd, literal_column("1000000000000000000.0")),
 }
-for _name, _key in SORT_INDEXES.items():
-    Index(_name, spans.c.project_id, _key, spans.c.trace_id, spans.c.span_id, postgresql_where=_LLM)
+for _name, _sort_key in SORT_INDEXES.items():
+    Index(_name, spans.c.project_id, _sort_key, spans.c.trace_id, spans.c.span_id, postgresql_where=_LLM)
