@@ -1,7 +1,8 @@
 """What the overview rollup triggers (migration ``0018_overview_rollups``) cost writes, on Postgres
 and SQLite.
 
-``--rows`` LLM spans (default 50,000; five models) are stored with ``otel_llm.storage.writer.insert_rows`` in exporter-sized batches of 512, with the
+``--rows`` LLM spans (default 50,000; five models) are stored with ``otel_llm.storage.writer.insert_rows`` in exporter-sized batches of 512 (``--batch``;
+the collector's write engine commits groups of up to 20,000 under load), with the
 overview triggers and without, same rows, interleaved in ``--rounds`` slices so that the machine's
 load weighs on both alike. Twice: spans of the last minute (live traffic: a batch touches
 a few rollup rows) and spans spread over 30 days (a backfill, the triggers' worst case: a batch
@@ -13,7 +14,7 @@ repricing (``otel_llm.pricing.reprice``, an UPDATE per changed span) of ``--repr
 update trigger and without.
 
 usage: .venv/bin/python bench/overview_writes.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
-       [--rows 50000] [--rounds 10] [--reprice 20000]
+       [--rows 50000] [--rounds 10] [--reprice 20000] [--batch 512]
 """
 
 from __future__ import annotations
@@ -184,8 +185,11 @@ def main() -> None:
     ap.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--rows", type=int, default=50_000)
     ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--reprice", type=int, default=20_000)
+    ap.add_argument("--reprice", type=int, default=20_000, help="0: skip repricing")
+    ap.add_argument("--batch", type=int, default=512)
     a = ap.parse_args()
+    global BATCH
+    BATCH = a.batch
     name = f"otel_llm_bench_writes_{uuid.uuid4().hex[:8]}"
     url = a.dsn.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(a.dsn, autocommit=True) as admin:
@@ -196,14 +200,16 @@ def main() -> None:
         for spread in SPREADS:
             time_writes(engine, "postgres", a.rows, a.rounds, spread)
             time_trigger_server_side(url, spread)
-        time_reprice(engine, "postgres", a.reprice)
+        if a.reprice:
+            time_reprice(engine, "postgres", a.reprice)
         with tempfile.TemporaryDirectory() as tmp:
             sqlite_url = f"sqlite:///{tmp}/bench.db"
             migrate.upgrade(sqlite_url)
             sqlite = db.get_engine(sqlite_url)
             for spread in SPREADS:
                 time_writes(sqlite, "sqlite", a.rows, a.rounds, spread)
-            time_reprice(sqlite, "sqlite", a.reprice)
+            if a.reprice:
+                time_reprice(sqlite, "sqlite", a.reprice)
             db.dispose_all()
     finally:
         db.dispose_all()
