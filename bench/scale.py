@@ -75,7 +75,7 @@ SELECT %(project_id)s, md5((i / 4)::text), substr(md5(i::text), 1, 16),
        '{}'::jsonb, '[]'::jsonb, '{"service.name": "bench"}'::jsonb
 FROM generate_series(%(first)s::bigint, %(last)s) AS i
 CROSS JOIN LATERAL (SELECT now() - (i::float8 / %(total)s) * (%(days)s * interval '1 day') AS start) t
-CROSS JOIN LATERAL (SELECT exp(6.5 + (random() + random() + random() - 1.5) * 1.4) AS ms) d
+CROSS JOIN LATERAL (SELECT exp(6.5 + (random() + random() + random() - 1.5 + 0 * i) * 1.4) AS ms) d  -- i: once per row
 CROSS JOIN LATERAL (SELECT 200 + (i * 7919) %% 3000 AS input, 20 + (i * 104729) %% 800 AS output) k
 JOIN (VALUES {models}) AS m(n, model, provider, price) ON m.n = (i / 4) %% 5
 """
