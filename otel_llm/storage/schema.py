@@ -15,6 +15,7 @@ from otel_llm.storage import (  # noqa: F401  (imported to register their tables
     schema_datasets,
     schema_evaluations,
     schema_experiments,
+    schema_overview,
     schema_prices,
     schema_prompts,
     schema_replays,

@@ -1,24 +1,27 @@
 """The overview's numbers: calls, errors, tokens, cost and p50/p95 latency over time and per model.
 
-Postgres computes everything in one scan: ``GROUP BY CUBE(bucket, model)`` yields the (time bucket,
-model) cells, the per-bucket and per-model groups and the total at once, with ``percentile_cont``
-for the latencies. SQLite has no percentile function (nor CUBE): there SQL sums each (bucket, model) cell, and the
-durations are read and interpolated the same way as ``percentile_cont`` (linear between closest
-ranks), giving the same numbers on both databases.
+Ranges with points of an hour or more read the rollups (``rollup``): rows per hour, model,
+provider and status that triggers keep exact as spans are written, updated and deleted, so a
+90-day overview reads a few thousand rows however many spans it covers. Calls, errors, tokens and
+cost are exact; p50/p95 come from log-spaced latency histograms, within ``rollup.RELATIVE_ERROR``
+(≈ 5.1 %). The 1-hour range (5-minute points) reads its spans, at most an hour of them: SQL sums
+each (bucket, model) cell, and the durations are read back and interpolated like Postgres
+``percentile_cont`` (linear between closest ranks), the same on both databases. ``exact`` computes
+any range that way (the reference the rollups are tested against).
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Integer, case, cast, func, literal, select
+from sqlalchemy import BigInteger, Engine, Integer, case, cast, extract, func, literal, select, text
 
-from otel_llm.storage.db import is_postgres
 from otel_llm.storage.schema import spans
+from otel_llm.traces import rollup
 
 RANGES: dict[str, tuple[timedelta, int]] = {
     # range → (length, bucket seconds)
@@ -26,6 +29,7 @@ RANGES: dict[str, tuple[timedelta, int]] = {
     "24h": (timedelta(hours=24), 3600),
     "7d": (timedelta(days=7), 6 * 3600),
     "30d": (timedelta(days=30), 86400),
+    "90d": (timedelta(days=90), 86400),
 }
 DEFAULT_RANGE = "7d"
 OPTIONS_WINDOW = timedelta(days=30)
@@ -68,21 +72,34 @@ def overview(
     engine: Engine, project_id: int, range_name: str = DEFAULT_RANGE, now: datetime | None = None
 ) -> dict:
     """Totals, a zero-filled time series and a per-model breakdown of the project's LLM calls."""
+    step = _step(range_name)
+    return _overview(engine, project_id, range_name, now, from_spans=step % 3600 != 0)
+
+
+def exact(
+    engine: Engine, project_id: int, range_name: str = DEFAULT_RANGE, now: datetime | None = None
+) -> dict:
+    """``overview`` computed from the spans themselves: exact percentiles, one read of every call."""
+    return _overview(engine, project_id, range_name, now, from_spans=True)
+
+
+def _step(range_name: str) -> int:
     if range_name not in RANGES:
         raise ValueError(f"unknown range {range_name!r}; use one of {', '.join(RANGES)}.")
-    length, step = RANGES[range_name]
+    return RANGES[range_name][1]
+
+
+def _overview(
+    engine: Engine, project_id: int, range_name: str, now: datetime | None, from_spans: bool
+) -> dict:
+    step = _step(range_name)
     now = now or datetime.now(UTC)
-    first_bucket = int((now - length).timestamp()) // step + 1
+    first_bucket = int((now - RANGES[range_name][0]).timestamp()) // step + 1
     since = datetime.fromtimestamp(first_bucket * step, UTC)
-    # App traffic only: replays (replay_of set) are the team's re-runs.
-    where = [
-        spans.c.project_id == project_id,
-        spans.c.is_llm.is_(True),
-        spans.c.replay_of.is_(None),
-        spans.c.evaluation.is_(None),
-        spans.c.start_time >= since,
-    ]
-    groups = _pg_groups(engine, step, where) if is_postgres(engine) else _python_groups(engine, step, where)
+    if from_spans:
+        groups = _span_groups(engine, step, _where(project_id, since))
+    else:
+        groups = _rollup_groups(engine, project_id, first_bucket * step, step)
     buckets = list(range(first_bucket, int(now.timestamp()) // step + 1))
     empty = Stats()
     return {
@@ -96,7 +113,8 @@ def overview(
             for b in buckets
         ],
         "models": sorted(
-            ({"model": m, **s.as_dict()} for m, s in groups.models.items()), key=lambda item: -item["calls"]
+            ({"model": m, **s.as_dict()} for m, s in groups.models.items()),
+            key=lambda item: (-item["calls"], item["model"]),
         ),
         "calls_by_model": {
             m: [groups.cells[(b, m)].calls if (b, m) in groups.cells else 0 for b in buckets]
@@ -105,56 +123,56 @@ def overview(
     }
 
 
+def _where(project_id: int, since: datetime) -> list:
+    # App traffic only (what the rollups count): replays are the team's re-runs, evaluation calls
+    # are made to score.
+    return [
+        spans.c.project_id == project_id,
+        spans.c.is_llm.is_(True),
+        spans.c.replay_of.is_(None),
+        spans.c.evaluation.is_(None),
+        spans.c.start_time >= since,
+    ]
+
+
 def _model_expression():
     return func.coalesce(spans.c.request_model, spans.c.response_model, literal("(unknown)"))
 
 
-def _pg_groups(engine: Engine, step: int, where) -> _Groups:
-    bucket = cast(func.floor(func.extract("epoch", spans.c.start_time) / step), Integer)
-    rows = (
-        select(
-            bucket.label("bucket"),
-            _model_expression().label("model"),
-            spans.c.duration_ms,
-            case((spans.c.status_code == "ERROR", 1), else_=0).label("error"),
-            spans.c.input_tokens,
-            spans.c.output_tokens,
-            spans.c.cost_usd,
-        )
-        .where(*where)
-        .subquery()
-    )
-    stmt = select(
-        rows.c.bucket,
-        rows.c.model,
-        func.grouping(rows.c.bucket, rows.c.model).label("level"),
-        func.count().label("calls"),
-        func.sum(rows.c.error).label("errors"),
-        func.sum(rows.c.input_tokens).label("input_tokens"),
-        func.sum(rows.c.output_tokens).label("output_tokens"),
-        func.sum(rows.c.cost_usd).label("cost_usd"),
-        func.percentile_cont(0.5).within_group(rows.c.duration_ms).label("p50"),
-        func.percentile_cont(0.95).within_group(rows.c.duration_ms).label("p95"),
-    ).group_by(func.cube(rows.c.bucket, rows.c.model))
+def _rollup_groups(engine: Engine, project_id: int, since: int, step: int) -> _Groups:
     groups = _Groups()
     with engine.connect() as connection:
-        for row in connection.execute(stmt):
-            stats = _stats(row)
-            stats.p50_ms, stats.p95_ms = row.p50, row.p95
-            if row.level == 0:  # GROUPING() bits: 2 = bucket rolled up, 1 = model rolled up
-                groups.cells[(row.bucket, row.model)] = stats
-            elif row.level == 1:
-                groups.buckets[row.bucket] = stats
-            elif row.level == 2:
-                groups.models[row.model] = stats
-            elif row.calls:
-                groups.total = stats
+        for row in rollup.sums(connection, project_id, since, step):
+            cell = groups.cells[(row.bucket, row.model)] = _stats(row)
+            _add_everywhere(groups, row.bucket, row.model, cell)
+        counts = rollup.histograms(connection, project_id, since, step)
+    merged: dict[str, dict[Any, Counter]] = {kind: defaultdict(Counter) for kind in ("buckets", "models")}
+    total: Counter = Counter()
+    for (b, m), found in counts.items():
+        merged["buckets"][b].update(found)
+        merged["models"][m].update(found)
+        total.update(found)
+    for kind, found_by_key in merged.items():
+        for key, found in found_by_key.items():
+            target = getattr(groups, kind).get(key)
+            if target is not None:
+                target.p50_ms, target.p95_ms = rollup.percentile(found, 0.5), rollup.percentile(found, 0.95)
+    groups.total.p50_ms, groups.total.p95_ms = rollup.percentile(total, 0.5), rollup.percentile(total, 0.95)
     return groups
 
 
-def _python_groups(engine: Engine, step: int, where) -> _Groups:
+def _add_everywhere(groups: _Groups, bucket: int, model: str, cell: Stats) -> None:
+    for target in (
+        groups.buckets.setdefault(bucket, Stats()),
+        groups.models.setdefault(model, Stats()),
+        groups.total,
+    ):
+        _add(target, cell)
+
+
+def _span_groups(engine: Engine, step: int, where) -> _Groups:
     """Sums per (bucket, model) cell in SQL, rolled up here; percentiles from the durations."""
-    bucket = (cast(func.strftime("%s", spans.c.start_time), Integer) // step).label("bucket")
+    bucket = (_epoch(engine) // step).label("bucket")
     model = _model_expression().label("model")
     sums = (
         select(
@@ -175,12 +193,7 @@ def _python_groups(engine: Engine, step: int, where) -> _Groups:
     with engine.connect() as connection:
         for row in connection.execute(sums):
             cell = groups.cells[(row.bucket, row.model)] = _stats(row)
-            for target in (
-                groups.buckets.setdefault(row.bucket, Stats()),
-                groups.models.setdefault(row.model, Stats()),
-                groups.total,
-            ):
-                _add(target, cell)
+            _add_everywhere(groups, row.bucket, row.model, cell)
         for b, m, duration in connection.execute(select(bucket, model, spans.c.duration_ms).where(*where)):
             durations["buckets"][b].append(duration)
             durations["models"][m].append(duration)
@@ -192,13 +205,21 @@ def _python_groups(engine: Engine, step: int, where) -> _Groups:
     return groups
 
 
+def _epoch(engine: Engine):
+    """Unix seconds of a span's start, as an integer."""
+    if engine.dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", spans.c.start_time)), BigInteger)
+    return cast(func.strftime("%s", spans.c.start_time), Integer)
+
+
 def _stats(row) -> Stats:
+    known_cost = row.cost_usd is not None and getattr(row, "cost_n", 1) > 0
     return Stats(
-        calls=row.calls,
+        calls=int(row.calls),
         errors=int(row.errors or 0),
         input_tokens=int(row.input_tokens or 0),
         output_tokens=int(row.output_tokens or 0),
-        cost_usd=float(row.cost_usd) if row.cost_usd is not None else None,
+        cost_usd=float(row.cost_usd) if known_cost else None,
     )
 
 
@@ -227,23 +248,40 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def filter_options(engine: Engine, project_id: int) -> dict[str, list[str]]:
-    """Values seen in the last 30 days, to suggest in the traces filters."""
-    since = datetime.now(UTC) - OPTIONS_WINDOW
-    names = {"provider": "provider", "model": "request_model", "prompt_name": "prompt_name"}
-    names |= {"experiment": "experiment", "variant": "variant"}
-    found = {}
+    """Values to suggest in the traces filters: providers and models of the last 30 days' calls
+    (from the rollups), prompt names, experiments and variants ever tagged (one probe of their
+    partial index per value, however many spans carry it)."""
+    since = int((datetime.now(UTC) - OPTIONS_WINDOW).timestamp()) // 3600 * 3600
     with engine.connect() as connection:
-        for key, column_name in names.items():
-            column = spans.c[column_name]
-            stmt = (
-                select(column)
-                .where(spans.c.project_id == project_id, spans.c.start_time >= since, column.is_not(None))
-                .distinct()
-                .order_by(column)
-                .limit(OPTIONS_LIMIT)
-            )
-            found[key] = [value for (value,) in connection.execute(stmt)]
+        found = rollup.models_and_providers(connection, project_id, since, OPTIONS_LIMIT)
+        found["prompt_name"] = _distinct(connection, "prompt_name", project_id)
+        found["experiment"] = _distinct(connection, "experiment", project_id)
+        variants: set[str] = set()
+        for experiment in found["experiment"]:
+            variants.update(_distinct(connection, "variant", project_id, experiment))
+        found["variant"] = sorted(variants)[:OPTIONS_LIMIT]
     return found
+
+
+# Distinct values in order without reading every row: each step asks the index for the smallest
+# value after the previous one (a "loose index scan"). ``{column}`` is one of a fixed set of names.
+_DISTINCT_SQL = """
+WITH RECURSIVE found(value) AS (
+    SELECT min({column}) FROM spans WHERE project_id = :p AND {column} IS NOT NULL {also}
+    UNION ALL
+    SELECT (SELECT min({column}) FROM spans WHERE project_id = :p AND {column} > found.value {also})
+    FROM found WHERE found.value IS NOT NULL
+)
+SELECT value FROM found WHERE value IS NOT NULL LIMIT :limit
+"""
+
+
+def _distinct(connection, column: str, project_id: int, experiment: str | None = None) -> list[str]:
+    assert column in ("prompt_name", "experiment", "variant")
+    also = "AND experiment = :e" if experiment is not None else ""
+    sql = text(_DISTINCT_SQL.replace("{column}", column).replace("{also}", also))
+    params = {"p": project_id, "limit": OPTIONS_LIMIT, "e": experiment}
+    return list(connection.execute(sql, params).scalars())
 
 
 def has_spans(engine: Engine, project_id: int) -> bool:

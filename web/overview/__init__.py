@@ -37,7 +37,7 @@ def index():
 @require("viewer")
 @api_doc(
     "Calls, errors, tokens, cost and p50/p95 latency: totals, per time bucket and per model",
-    query={"range": ("string", "1h, 24h, 7d (default) or 30d.")},
+    query={"range": ("string", "1h, 24h, 7d (default), 30d or 90d.")},
     responses={200: "{range, bucket_seconds, totals, series: [...], models: [...], calls_by_model}"},
     tag="overview",
 )
