@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from otel_llm.storage.schema import metadata
 
-DISTRIBUTED = {"spans", "experiment_rollups", "experiment_latency_buckets", "experiment_feedback_rollups"}
-REFERENCE = {"projects"}
+DISTRIBUTED = {
+    "spans",
+    "experiment_rollups",
+    "experiment_latency_buckets",
+    "experiment_feedback_rollups",
+    "overview_rollups",
+    "overview_latency",
+}
+REFERENCE = {"projects", "overview_latency_edges"}
 
 
 def _unique_column_sets(table) -> list[set[str]]:

@@ -40,6 +40,7 @@ def _rows(project_id: int, n: int, seed: int) -> list[dict]:
             project_id=project_id, trace_id=uuid.uuid4().hex, span_id=uuid.uuid4().hex[:16],
             name="chat", kind="CLIENT", start_time=start, end_time=start + timedelta(milliseconds=duration),
             duration_ms=duration, status_code=rng.choice(["OK", "UNSET", "ERROR"]), is_llm=i % 11 != 0,
+            category="llm" if i % 11 != 0 else "tool",
             provider=provider, operation="chat", request_model=model,
             response_model=model or ("mystery-1" if i % 2 else None),
             input_tokens=rng.choice([None, rng.randint(1, 5000)]), output_tokens=rng.randint(0, 900),
@@ -171,14 +172,14 @@ def test_percentile_error_is_within_the_stated_bound():
 
 
 def test_migration_backfills_existing_spans_and_downgrades_with_data(empty_db_url):
-    migrate.upgrade(empty_db_url, "0013_evaluations")
+    migrate.upgrade(empty_db_url, "0019_partitions")
     engine = get_engine(empty_db_url)
     with engine.begin() as connection:
         project_id = writer.ensure_project(connection, "alpha")
         writer.insert_rows(connection, _rows(project_id, 400, seed=7))
     migrate.upgrade(empty_db_url, "0018_overview_rollups")
     _assert_same(empty_db_url, project_id)
-    migrate.downgrade(empty_db_url, "0013_evaluations")
+    migrate.downgrade(empty_db_url, "0019_partitions")
     with engine.begin() as connection:  # spans are still written once the triggers are gone
         writer.insert_rows(connection, _rows(project_id, 10, seed=8))
         assert connection.execute(text("SELECT count(*) FROM spans")).scalar() == 410

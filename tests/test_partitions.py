@@ -109,3 +109,25 @@ def test_migration_converts_a_table_holding_spans_and_back(pg_url):
     finally:
         partitions.COPY_BATCH_ROWS = batch
     migrate.upgrade(pg_url)
+
+
+def test_a_dropped_partition_takes_its_overview_rollups_with_it(pg_url):
+    """A DROP fires no delete trigger: the maintenance step removes the dropped day's overview rollups,
+    so the overview keeps equalling what is stored."""
+    from otel_llm.traces import overview
+
+    engine = get_engine(pg_url)
+    now = datetime.now(UTC)
+    old = [{**r, "is_llm": True, "category": "llm"} for r in _rows(engine, now - timedelta(days=33), 6, 3)]
+    new = [{**r, "is_llm": True, "category": "llm"} for r in _rows(engine, now - timedelta(days=2), 4, 4)]
+    _store(engine, old + new)
+    project_id = retention.policies(engine)[0].project_id
+    assert overview.overview(engine, project_id, "90d", now=now)["totals"]["calls"] == 10
+
+    retention.set_retention(engine, project_id, 30)
+    report = maintenance.maintain(engine, now=now)
+    assert f"{partitions.SCHEMA}.spans_{now - timedelta(days=33):%Y%m%d}" in report.dropped
+    ours = overview.overview(engine, project_id, "90d", now=now)
+    assert (
+        ours["totals"]["calls"] == overview.exact(engine, project_id, "90d", now=now)["totals"]["calls"] == 4
+    )

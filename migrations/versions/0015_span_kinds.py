@@ -2,7 +2,7 @@
 other) and the experiment rollups rebuilt from the corrected rows
 
 Revision ID: 0015_span_kinds
-Revises: 0014_span_columns
+Revises: 0020_trace_indexes
 Create Date: 2026-12-04
 
 ``category`` is computed in SQL from the stored attributes with the rules of

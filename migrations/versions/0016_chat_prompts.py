@@ -2,7 +2,7 @@
 simple or Jinja2 format, and records the versions of other prompts it included
 
 Revision ID: 0016_chat_prompts
-Revises: 0013_evaluations
+Revises: 0017_webhooks
 Create Date: 2026-12-04
 """
 

@@ -1,7 +1,7 @@
 """webhooks: receiver URLs, the delivery outbox, and per-project protected labels
 
 Revision ID: 0017_webhooks
-Revises: 0013_evaluations
+Revises: 0014_span_columns
 Create Date: 2026-12-04
 """
 

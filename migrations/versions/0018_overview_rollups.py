@@ -1,7 +1,7 @@
 """overview rollups: LLM calls per hour, model, provider and status, kept exact by triggers on spans
 
 Revision ID: 0018_overview_rollups
-Revises: 0013_evaluations
+Revises: 0019_partitions
 Create Date: 2026-12-04
 
 Tables ``overview_rollups`` (calls, tokens, cost per project/hour/model/provider/status),

@@ -1,7 +1,7 @@
 """partitions: per-project retention; on Postgres ``spans`` range-partitioned by day on start_time
 
 Revision ID: 0019_partitions
-Revises: 0013_evaluations
+Revises: 0015_span_kinds
 Create Date: 2026-12-04
 
 ``projects.retention_days`` (NULL: keep spans forever) on both databases. On Postgres the plain

@@ -2,7 +2,7 @@
 remember the trace they replay
 
 Revision ID: 0020_trace_indexes
-Revises: 0014_span_columns
+Revises: 0016_chat_prompts
 Create Date: 2026-12-04
 """
 

@@ -103,9 +103,20 @@ def drop_before(connection: Connection, cutoff: datetime) -> list[str]:
     for day, name in sorted(daily_partitions(connection).items()):
         if datetime.combine(day + timedelta(days=1), time(), UTC) <= cutoff:
             connection.execute(text(f"DROP TABLE {name}"))
+            _forget_overview(connection, day)
             logger.info("otel-llm: dropped partition %s (past every project's retention)", name)
             dropped.append(name)
     return dropped
+
+
+def _forget_overview(connection: Connection, day: date) -> None:
+    """The overview's rollups of a dropped day go with it (a DROP fires no delete trigger), so the
+    overview keeps showing what is stored, as after a batched delete. Experiment rollups keep their
+    history (docs/deployment.md)."""
+    start = int(datetime.combine(day, time(), UTC).timestamp())
+    bounds = {"start": start, "end": start + 86400}
+    connection.execute(text("DELETE FROM overview_rollups WHERE hour >= :start AND hour < :end"), bounds)
+    connection.execute(text("DELETE FROM overview_latency WHERE start >= :start AND start < :end"), bounds)
 
 
 def _bound(day: date) -> str:
