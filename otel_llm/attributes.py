@@ -46,6 +46,11 @@ EXPERIMENT: Final = "otel_llm.experiment"
 EXPERIMENT_VARIANT: Final = "otel_llm.experiment.variant"
 REPLAY_OF: Final = "otel_llm.replay_of"
 EVALUATION: Final = "otel_llm.evaluation"
+# Conversations and end users: the GenAI conventions' conversation id first, then the generic names.
+GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+SESSION_ID: Final = "session.id"
+USER_ID: Final = "user.id"
+ENDUSER_ID: Final = "enduser.id"
 """On model calls made to evaluate: ``run`` (an evaluation run's answer) or ``judge`` (an LLM judge).
 They are stored and costed in their run, never counted as the app's traffic."""
 EVALUATION_RUN: Final = "otel_llm.evaluation.run"

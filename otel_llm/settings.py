@@ -17,6 +17,10 @@ OTEL_LLM_DATABASE_URL = "OTEL_LLM_DATABASE_URL"
 """SQLAlchemy URL of the store. Default: ``sqlite:///otel_llm.db`` (a file in the working directory).
 ``postgresql://`` URLs are served by psycopg 3."""
 
+OTEL_LLM_READ_DATABASE_URL = "OTEL_LLM_READ_DATABASE_URL"
+"""Optional URL of a Postgres read replica of the store. The console's list, overview and detail pages
+read from it; writes, and reads right after a write, go to ``OTEL_LLM_DATABASE_URL``."""
+
 OTEL_LLM_PROJECT = "OTEL_LLM_PROJECT"
 """Project the in-app exporter writes to. Default: ``default``."""
 
@@ -142,6 +146,10 @@ def _get_float(name: str, default: float) -> float:
 
 def database_url(override: str | None = None) -> str:
     return override or _get_str(OTEL_LLM_DATABASE_URL, DEFAULT_DATABASE_URL)
+
+
+def read_database_url(override: str | None = None) -> str | None:
+    return override or os.environ.get(OTEL_LLM_READ_DATABASE_URL) or None
 
 
 def project(override: str | None = None) -> str:

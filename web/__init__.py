@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters.update(CONVERTERS)  # before any route: ids past their column's range are 404
     app.config.from_mapping(
         DATABASE_URL=settings.database_url(),
+        READ_DATABASE_URL=settings.read_database_url(),
         PROJECT=settings.project(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

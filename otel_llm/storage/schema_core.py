@@ -76,6 +76,8 @@ spans = Table(
     Column("service_name", String(200)),
     Column("scope_name", String(200)),
     Column("is_llm", Boolean, nullable=False, server_default="0"),
+    # What the span is: llm, embedding, agent, tool, retrieval, rerank, chain, other (normalize.py).
+    Column("category", String(16), nullable=False, server_default="other"),
     Column("provider", String(64)),
     Column("operation", String(64)),
     Column("request_model", String(200)),
@@ -97,6 +99,8 @@ spans = Table(
     Column("variant", String(200)),
     Column("replay_of", String(16)),
     Column("evaluation", String(16)),  # run | judge: made to evaluate, never app traffic
+    Column("session_id", String(200)),  # gen_ai.conversation.id or session.id
+    Column("user_id", String(200)),  # user.id or enduser.id
     Column("attributes", JSONType, nullable=False),
     Column("events", JSONType, nullable=False),
     Column("resource", JSONType, nullable=False),
@@ -111,6 +115,8 @@ spans = Table(
     _partial("ix_spans_project_prompt", "prompt_name", "prompt_version", "start_time"),
     _partial("ix_spans_project_prompt_hash", "prompt_hash"),
     _partial("ix_spans_project_system_prompt_hash", "system_prompt_hash", "start_time"),
+    _partial("ix_spans_project_session", "session_id", "start_time"),
+    _partial("ix_spans_project_user", "user_id", "start_time"),
 )
 
 # Columns of ``spans`` in table order: the exporter and collector build rows with exactly these keys.

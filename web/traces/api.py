@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 from otel_llm_server.web.access import require
-from otel_llm_server.web.db import engine
+from otel_llm_server.web.db import read_engine
 from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.traces.filters import MAX_LIMIT, RANGES, parse_list_query
@@ -57,7 +57,7 @@ LIST_QUERY = {
 def list_spans():
     query = parse_list_query(request.args)
     page = traces.list_spans(
-        engine(), g.project_id, query.flt, query.sort, query.descending, query.cursor, query.limit
+        read_engine(), g.project_id, query.flt, query.sort, query.descending, query.cursor, query.limit
     )
     return {"items": jsonable(page.items), "next_cursor": page.next_cursor}
 
@@ -71,7 +71,7 @@ def list_spans():
     tag="traces",
 )
 def get_span(span_id: str):
-    row = traces.get_span(engine(), g.project_id, span_id)
+    row = traces.get_span(read_engine(), g.project_id, span_id)
     if row is None:
         raise ApiError(404, "not_found", f"no span {span_id} in project {g.project_name}.")
     return jsonable(traces.span_view(row))
@@ -89,7 +89,7 @@ def get_span(span_id: str):
     tag="traces",
 )
 def get_trace(trace_id: str):
-    rows = traces.trace_spans(engine(), g.project_id, trace_id)
+    rows = traces.trace_spans(read_engine(), g.project_id, trace_id)
     if not rows:
         raise ApiError(404, "not_found", f"no trace {trace_id} in project {g.project_name}.")
     for row in rows:
