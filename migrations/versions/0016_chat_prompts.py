@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0016_chat_prompts"
-down_revision = "0013_evaluations"
+down_revision = "0014_span_columns"
 branch_labels = None
 depends_on = None
 
