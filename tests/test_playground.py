@@ -18,7 +18,11 @@ from tests import replay_support
 
 app = replay_support.app  # fixture
 
-TOOL = {"name": "lookup_order", "description": "Find an order", "parameters": {"type": "object", "properties": {"id": {"type": "string"}}}}
+TOOL = {
+    "name": "lookup_order",
+    "description": "Find an order",
+    "parameters": {"type": "object", "properties": {"id": {"type": "string"}}},
+}
 SCHEMA = {"name": "answer", "schema": {"type": "object", "properties": {"reply": {"type": "string"}}}}
 
 
@@ -55,7 +59,10 @@ def test_a_chat_version_opens_with_variables_tools_and_schema_and_saves_the_next
         app.engine,
         app.project_id,
         "support-chat",
-        messages=[{"role": "system", "content": "Help {{customer}}."}, {"role": "user", "content": "{{question}}"}],
+        messages=[
+            {"role": "system", "content": "Help {{customer}}."},
+            {"role": "user", "content": "{{question}}"},
+        ],
         tools=[TOOL],
         response_format=SCHEMA,
         config={"model": "gpt-4o-mini", "temperature": 0.2},
@@ -69,7 +76,10 @@ def test_a_chat_version_opens_with_variables_tools_and_schema_and_saves_the_next
     outcome = playground.run(app.engine, app.project_id, setup, base_url=app.mock.url)
     assert outcome.status == "ok", outcome.error
     sent = app.mock.requests[-1].json
-    assert sent["messages"][0]["content"] == "Help Ada." and sent["tools"][0]["function"]["name"] == "lookup_order"
+    assert (
+        sent["messages"][0]["content"] == "Help Ada."
+        and sent["tools"][0]["function"]["name"] == "lookup_order"
+    )
     assert sent["response_format"]["type"] == "json_schema"
 
     setup.params["temperature"] = 0.7
@@ -83,20 +93,29 @@ def test_a_run_is_added_to_a_dataset_with_its_answer_as_expected_output(app):
     setup = playground.from_span(app.engine, app.project_id, span_id)
     outcome = playground.run(app.engine, app.project_id, setup, base_url=app.mock.url)
     datasets.create(app.engine, app.project_id, "tried")
-    number = save.add_to_dataset(app.engine, app.project_id, "tried", outcome.trace_id, outcome.span_id, "ada")
+    number = save.add_to_dataset(
+        app.engine, app.project_id, "tried", outcome.trace_id, outcome.span_id, "ada"
+    )
     item = datasets.resolve(app.engine, app.project_id, "tried", number)[0]
     assert item.expected_output == outcome.output
     assert item.input["messages"][-1]["content"] == "Where is my order?"
 
 
 def test_a_missing_variable_and_bad_input_are_clear_errors(app):
-    setup = validated(provider="openai", model="gpt-4o", messages=[{"role": "user", "content": "Hi {{name}}"}])
+    setup = validated(
+        provider="openai", model="gpt-4o", messages=[{"role": "user", "content": "Hi {{name}}"}]
+    )
     with pytest.raises(playground.PlaygroundError, match="name"):
         playground.run(app.engine, 1, setup)
     with pytest.raises(playground.PlaygroundError, match="unknown provider"):
         validated(provider="nope", model="m", messages=[{"role": "user", "content": "x"}])
     with pytest.raises(playground.PlaygroundError, match="temperature must be a number"):
-        validated(provider="openai", model="m", messages=[{"role": "user", "content": "x"}], params={"temperature": "hot"})
+        validated(
+            provider="openai",
+            model="m",
+            messages=[{"role": "user", "content": "x"}],
+            params={"temperature": "hot"},
+        )
 
 
 def test_another_projects_span_does_not_open(app):

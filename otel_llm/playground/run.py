@@ -57,7 +57,9 @@ def rendered_messages(setup: Setup) -> list[dict[str, Any]]:
     out = []
     for message in setup.messages:
         try:
-            text = formats.render(setup.template_format, message.get("content") or "", setup.variables, setup.prompt or "")
+            text = formats.render(
+                setup.template_format, message.get("content") or "", setup.variables, setup.prompt or ""
+            )
         except (PromptError, KeyError) as exc:
             raise PlaygroundError(str(exc).strip("'\"")) from exc
         out.append({**message, "content": text})

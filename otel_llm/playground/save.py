@@ -13,7 +13,9 @@ from otel_llm.prompts.errors import PromptError
 from otel_llm.prompts.models import Version
 
 
-def save_version(engine: Engine, project_id: int, name: str, setup: Setup, summary: str, author: str) -> Version:
+def save_version(
+    engine: Engine, project_id: int, name: str, setup: Setup, summary: str, author: str
+) -> Version:
     """``setup`` as the next version of prompt ``name`` (a chat template with its tools, response
     format and parameters; created when the prompt is new)."""
     try:
@@ -33,7 +35,9 @@ def save_version(engine: Engine, project_id: int, name: str, setup: Setup, summa
         raise PlaygroundError(str(exc)) from exc
 
 
-def add_to_dataset(engine: Engine, project_id: int, dataset: str, trace_id: str, span_id: str, actor: str) -> int:
+def add_to_dataset(
+    engine: Engine, project_id: int, dataset: str, trace_id: str, span_id: str, actor: str
+) -> int:
     """The run's input, with its answer as the expected output, as a new item of ``dataset``; the
     dataset's new version number."""
     try:

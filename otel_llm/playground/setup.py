@@ -134,11 +134,15 @@ def validated(
 ) -> Setup:
     """A set-up from what a form or an API call sent; ``PlaygroundError`` says what is wrong."""
     if provider not in providers.names():
-        raise PlaygroundError(f"unknown provider {provider!r}; choose one of: {', '.join(providers.names())}.")
+        raise PlaygroundError(
+            f"unknown provider {provider!r}; choose one of: {', '.join(providers.names())}."
+        )
     if not (model or "").strip():
         raise PlaygroundError("give a model.")
     try:
-        checked = chat.validate_messages([m for m in messages or [] if (m.get("content") or m.get("tool_calls"))])
+        checked = chat.validate_messages(
+            [m for m in messages or [] if (m.get("content") or m.get("tool_calls"))]
+        )
         tool_list = chat.validate_tools(tools or [])
         schema = chat.validate_response_format(response_format)
         fmt = formats.validate_format(template_format)
