@@ -27,6 +27,7 @@ AREAS = (
     "otel_llm_server.web.prices",
     "otel_llm_server.web.scores",
     "otel_llm_server.web.evaluations",
+    "otel_llm_server.web.playground",
 )
 
 

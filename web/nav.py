@@ -29,6 +29,7 @@ NAV = (
     NavItem("Experiments", "experiments.index", "experiments"),
     NavItem("Datasets", "datasets.index", "datasets"),
     NavItem("Replays", "replays.index", "replays"),
+    NavItem("Playground", "playground.index", "playground", role="editor"),
     NavItem("Evaluations", "evaluations.index", "evaluations"),
     NavItem("Settings", "settings.members_page", "settings"),
 )
