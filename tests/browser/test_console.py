@@ -106,6 +106,7 @@ def test_navigation_reaches_every_area(page, console):
         "Experiments",
         "Datasets",
         "Replays",
+        "Playground",
         "Evaluations",
         "Settings",
     ]

@@ -301,6 +301,8 @@ PHONE_PAGES = (
     "/settings/members",
     "/settings/labels",
     "/settings/webhooks",
+    "/settings/retention",
+    "/playground",
 )
 
 

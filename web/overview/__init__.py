@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 from otel_llm_server.web.access import require
-from otel_llm_server.web.db import engine
+from otel_llm_server.web.db import read_engine
 from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.openapi import api_doc
 
@@ -24,12 +24,12 @@ def _range() -> str:
 @bp.get("")
 @require("viewer")
 def index():
-    data = service.overview(engine(), g.project_id, _range())
+    data = service.overview(read_engine(), g.project_id, _range())
     return render_template(
         "overview/index.html",
         data=data,
         ranges=list(service.RANGES),
-        has_any=service.has_spans(engine(), g.project_id),
+        has_any=service.has_spans(read_engine(), g.project_id),
     )
 
 
@@ -42,4 +42,4 @@ def index():
     tag="overview",
 )
 def overview_json():
-    return service.overview(engine(), g.project_id, _range())
+    return service.overview(read_engine(), g.project_id, _range())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request
 from otel_llm_server.web.access import can, require
-from otel_llm_server.web.db import engine
+from otel_llm_server.web.db import read_engine
 from otel_llm_server.web.traces.filters import RANGES, parse_list_query, parse_trace_query
 from otel_llm_server.web.traces.presenters import message_list, tree_nodes, tree_rows
 from otel_llm_server.web.traces.tabs import span_tabs
@@ -22,7 +22,7 @@ calls_bp = Blueprint("calls", __name__, url_prefix="/calls", template_folder="te
 def _list_context(query) -> dict:
     return {
         "query": query,
-        "options": overview.filter_options(engine(), g.project_id),
+        "options": overview.filter_options(read_engine(), g.project_id),
         "ranges": list(RANGES),
     }
 
@@ -31,8 +31,10 @@ def _list_context(query) -> dict:
 @require("viewer")
 def index():
     query = parse_trace_query(request.args)
-    page = traces.list_traces(engine(), g.project_id, query.flt, query.descending, query.cursor, query.limit)
-    has_any = bool(page.items) or overview.has_spans(engine(), g.project_id)
+    page = traces.list_traces(
+        read_engine(), g.project_id, query.flt, query.descending, query.cursor, query.limit
+    )
+    has_any = bool(page.items) or overview.has_spans(read_engine(), g.project_id)
     return render_template("traces/index.html", page=page, has_any=has_any, **_list_context(query))
 
 
@@ -41,13 +43,13 @@ def index():
 def llm_calls():
     query = parse_list_query(request.args)
     page = traces.list_spans(
-        engine(), g.project_id, query.flt, query.sort, query.descending, query.cursor, query.limit
+        read_engine(), g.project_id, query.flt, query.sort, query.descending, query.cursor, query.limit
     )
     return render_template(
         "traces/calls.html",
         page=page,
         score_columns=column_names(query.flt.scores),
-        has_any=bool(page.items) or overview.has_spans(engine(), g.project_id),
+        has_any=bool(page.items) or overview.has_spans(read_engine(), g.project_id),
         **_list_context(query),
     )
 
@@ -55,11 +57,11 @@ def llm_calls():
 @bp.get("/span/<span_id>")
 @require("viewer")
 def span(span_id: str):
-    row = traces.get_span(engine(), g.project_id, span_id)
+    row = traces.get_span(read_engine(), g.project_id, span_id)
     if row is None:
         abort(404, description=f"no span {span_id} in project {g.project_name}.")
     view = traces.span_view(row)
-    trace = traces.trace_spans(engine(), g.project_id, row["trace_id"], full=False)
+    trace = traces.trace_spans(read_engine(), g.project_id, row["trace_id"], full=False)
     tabs = [tab for tab in span_tabs() if can(tab.role)]
     return render_template(
         "traces/span.html",
@@ -77,7 +79,7 @@ def span(span_id: str):
 def trace(trace_id: str):
     """The trace view: its tree with a timeline, and the selected span (``?span=``, else the root)
     in a side panel that trace-view.js refreshes without a page change."""
-    tree = traces.trace_tree(engine(), g.project_id, trace_id)
+    tree = traces.trace_tree(read_engine(), g.project_id, trace_id)
     if tree is None:
         abort(404, description=f"no trace {trace_id} in project {g.project_name}.")
     by_id = {s["span_id"]: s for s in tree["spans"]}
@@ -88,7 +90,7 @@ def trace(trace_id: str):
         "traces/trace.html",
         tree=tree,
         nodes=nodes,
-        runs=replay_store.list_runs(engine(), g.project_id, limit=10, trace_id=tree["trace_id"]),
+        runs=replay_store.list_runs(read_engine(), g.project_id, limit=10, trace_id=tree["trace_id"]),
         **_panel_context(tree["trace_id"], selected, totals.get(selected)),
     )
 
@@ -98,14 +100,14 @@ def trace(trace_id: str):
 def trace_panel(trace_id: str, span_id: str):
     """The side panel of one span of the trace, as an HTML fragment (fetched by trace-view.js)."""
     span_id = span_id.strip().lower()
-    totals = traces.subtree_totals(engine(), g.project_id, trace_id, span_id)
+    totals = traces.subtree_totals(read_engine(), g.project_id, trace_id, span_id)
     if totals is None:
         abort(404, description=f"no span {span_id} in trace {trace_id} of project {g.project_name}.")
     return render_template("traces/_panel.html", **_panel_context(trace_id.strip().lower(), span_id, totals))
 
 
 def _panel_context(trace_id: str, span_id: str, subtree: dict | None) -> dict:
-    rows = traces.spans_by_keys(engine(), g.project_id, [(trace_id, span_id)])
+    rows = traces.spans_by_keys(read_engine(), g.project_id, [(trace_id, span_id)])
     view = traces.span_view(rows[0])
     return {
         "span": view,
