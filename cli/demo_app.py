@@ -200,11 +200,14 @@ class SampleApp:
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": "lookup_order",
             "gen_ai.tool.call.id": call_id,
+            "gen_ai.tool.call.arguments": json.dumps(arguments),
         }
-        with self.tracer.start_as_current_span("execute_tool lookup_order", attributes=attributes):
+        with self.tracer.start_as_current_span("execute_tool lookup_order", attributes=attributes) as span:
             with self.tracer.start_as_current_span("SELECT orders"):
                 pass  # the app's own database query, traced by its own instrumentation
-            return {"order_id": arguments.get("order_id"), "status": "shipped", "eta_days": 2}
+            result = {"order_id": arguments.get("order_id"), "status": "shipped", "eta_days": 2}
+            span.set_attribute("gen_ai.tool.call.result", json.dumps(result))
+            return result
 
     async def concurrent_drafts(self, system: str) -> int:
         """Two calls at once from asyncio clients (a summary and an apology draft)."""
