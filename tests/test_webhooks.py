@@ -175,20 +175,17 @@ def test_refused_changes_queue_nothing_and_protected_labels_need_the_role(store)
         protection.set_policy(engine, pid, ["production"], "viewer")
 
 
-def test_a_label_move_notifies_the_prompts_that_include_it(store, monkeypatch):
+def test_a_label_move_notifies_the_prompts_that_include_it(store):
     engine, pid = store
     service.create_webhook(engine, pid, "https://hooks.example.com/x", [events.LABEL_MOVED])
     versions.create_version(engine, pid, "footer", "Thanks!")
-    asked = []
-
-    def referencing(project_id, prompt_name, *, connection=None):
-        asked.append((project_id, prompt_name))
-        return ["support"]
-
-    monkeypatch.setattr(events, "referencing_prompts", referencing)
     labels.publish(engine, pid, "footer", 1)
-    bodies = [json.loads(r.body)["data"] for r in _rows(engine, pid)]
-    assert asked == [(pid, "footer")]
+    versions.create_version(engine, pid, "support", "Help the customer. {{> footer@production}}")
+    versions.create_version(engine, pid, "unrelated", "No footer here.")
+    versions.create_version(engine, pid, "footer", "Thanks, and have a good day!")
+    before = len(_rows(engine, pid))
+    labels.publish(engine, pid, "footer", 2)
+    bodies = [json.loads(r.body)["data"] for r in _rows(engine, pid)[before:]]
     assert [(b["prompt"], b.get("via")) for b in bodies] == [("footer", None), ("support", "footer")]
 
 

@@ -2,21 +2,22 @@
 
 The webhook notifier calls :func:`referencing_prompts` when a label of ``prompt_name`` moves, and
 records a ``prompt.label_moved`` event for each prompt it returns too (with ``via`` naming the
-included prompt), since what those prompts render changes with it.
-
-Composition is not stored yet, so this returns ``[]``; the composition work replaces the body with a
-query of the recorded includes (every prompt of ``project_id`` whose versions include
-``prompt_name``, directly or through another include), reading through ``connection`` when given so
-that it sees the transaction of the move.
+included prompt). The includes are those recorded with each version at create (``includes.py``),
+read on the move's own connection so that the answer belongs to its transaction.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from otel_llm.prompts.includes import referencing_names
+
 
 def referencing_prompts(
     project_id: int, prompt_name: str, *, connection: Connection | None = None
 ) -> list[str]:
-    """Names of the prompts of ``project_id`` that include ``prompt_name`` (none yet: ``[]``)."""
-    return []
+    """Names of the prompts of ``project_id`` whose versions include ``prompt_name`` (none without a
+    connection to read on)."""
+    if connection is None:
+        return []
+    return referencing_names(connection, project_id, prompt_name)

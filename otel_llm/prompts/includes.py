@@ -91,7 +91,20 @@ def referencing(engine: Engine, project_id: int, name: str) -> list[Reference]:
     """The versions of other prompts that include ``name`` (directly or through another), by name;
     ``PromptNotFound`` when the project has no prompt ``name``."""
     name = validate_name(name)
-    stmt = (
+    with engine.connect() as connection:
+        store.prompt_id(connection, project_id, name)  # PromptNotFound for another project's prompt
+        rows = connection.execute(_referencing(project_id, name)).all()
+    return [Reference(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def referencing_names(connection: Connection, project_id: int, name: str) -> list[str]:
+    """The names of the prompts whose versions include ``name``, read on ``connection``."""
+    rows = connection.execute(_referencing(project_id, name)).all()
+    return list(dict.fromkeys(r[0] for r in rows))
+
+
+def _referencing(project_id: int, name: str):
+    return (
         select(prompts.c.name, prompt_versions.c.version, prompt_includes.c.ref, prompt_includes.c.version)
         .select_from(
             prompt_includes.join(prompt_versions, prompt_versions.c.id == prompt_includes.c.version_id).join(
@@ -101,7 +114,3 @@ def referencing(engine: Engine, project_id: int, name: str) -> list[Reference]:
         .where(prompts.c.project_id == project_id, prompt_includes.c.name == name)
         .order_by(prompts.c.name, prompt_versions.c.version)
     )
-    with engine.connect() as connection:
-        store.prompt_id(connection, project_id, name)  # PromptNotFound for another project's prompt
-        rows = connection.execute(stmt).all()
-    return [Reference(r[0], r[1], r[2], r[3]) for r in rows]
