@@ -395,18 +395,20 @@ def duplicate(ctx, ref, author, as_json) -> None:
 @prompts.command()
 @click.argument("name")
 @click.option("--since", default="7d", show_default=True, help="Time window: 30m, 24h, 7d, 2w or all.")
+@click.option("--user", help="Only this end user's calls (user.id / enduser.id, otel_llm.session).")
 @JSON_OPTION
 @click.pass_context
 @_friendly
-def stats(ctx, name, since, as_json) -> None:
+def stats(ctx, name, since, user, as_json) -> None:
     """Per-version calls, success rate, feedback, p50/p95 latency, tokens and cost.
 
     \b
     Example:
       otel-llm prompts stats support-agent --since 24h
+      otel-llm prompts stats support-agent --user customer-7
     """
     window = prompt_metrics.parse_window(since)
-    rows = prompt_metrics.version_metrics(db_engine(ctx), _project(ctx), name, since=window)
+    rows = prompt_metrics.version_metrics(db_engine(ctx), _project(ctx), name, since=window, user=user)
     if as_json:
         return _print_json({"since": since, "versions": [m.to_dict() for m in rows]})
     click.echo(

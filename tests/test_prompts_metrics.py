@@ -84,3 +84,41 @@ def test_percentile_matches_percentile_cont_definition():
     assert metrics.percentile([1.0], 0.95) == 1.0
     assert metrics.percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.5) == 30.0
     assert metrics.percentile([0.0, 100.0], 0.95) == pytest.approx(95.0)
+
+
+def test_stats_of_one_users_calls(db_url, tmp_path):
+    """``user`` keeps one end user's calls (``user.id``), in the service, the CLI and the API."""
+    from click.testing import CliRunner
+    from otel_llm_server.cli.main import main
+
+    from otel_llm import attributes as attrs
+    from otel_llm.accounts import get_project
+    from otel_llm.prompts import metrics, versions
+    from otel_llm.storage.db import get_engine
+    from tests.span_factory import emit, llm_attributes, span_pipeline
+    from tests.web_helpers import api_key, bearer, make_app
+
+    engine = get_engine(db_url)
+    with span_pipeline(db_url, tmp_path, project="alpha") as (tracer, _):
+        emit(tracer, **llm_attributes(system="Unrelated."))  # the project exists before the prompt
+    project_id = get_project(engine, "alpha").id
+    versions.create_version(engine, project_id, "brief", "Be brief.")
+    with span_pipeline(db_url, tmp_path, project="alpha") as (tracer, _):
+        for user in ("u-1", "u-1", "u-2"):
+            tags = {attrs.GEN_AI_PROMPT_NAME: "brief", attrs.GEN_AI_PROMPT_VERSION: "1", attrs.USER_ID: user}
+            emit(tracer, **llm_attributes(system="Be brief.", **tags))
+    assert [m.calls for m in metrics.version_metrics(engine, project_id, "brief", user="u-1")] == [2]
+    assert [m.calls for m in metrics.version_metrics(engine, project_id, "brief")] == [3]
+
+    out = CliRunner().invoke(
+        main,
+        ["--database-url", db_url, "prompts", "stats", "brief", "--since", "all", "--user", "u-2", "--json"],
+        env={"OTEL_LLM_PROJECT": "alpha"},
+    )
+    assert out.exit_code == 0, out.output
+    assert '"calls": 1' in out.output
+    client = make_app(db_url).test_client()
+    body = client.get(
+        "/api/v1/prompts/brief/stats?since=all&user=u-1", headers=bearer(api_key(db_url, "alpha", "viewer"))
+    ).get_json()
+    assert [i["calls"] for i in body["items"]] == [2] and body["user"] == "u-1"

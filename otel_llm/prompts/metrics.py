@@ -68,8 +68,10 @@ def version_metrics(
     name: str,
     since: datetime | timedelta | None = None,
     until: datetime | None = None,
+    user: str | None = None,
 ) -> list[VersionMetrics]:
-    """Metrics of every version of ``name`` (newest first; versions without traffic show zero calls)."""
+    """Metrics of every version of ``name`` (newest first; versions without traffic show zero calls),
+    of one end user's calls when ``user`` is given."""
     name = validate_name(name)
     if isinstance(since, timedelta):
         since = now_utc() - since
@@ -80,14 +82,14 @@ def version_metrics(
             .where(prompt_versions.c.prompt_id == pid)
             .order_by(prompt_versions.c.version.desc())
         ).scalars()
-        linked = _linked_spans(project_id, pid, name, since, until)
+        linked = _linked_spans(project_id, pid, name, since, until, user)
         calls = {r.version: r for r in connection.execute(_call_stats(linked, connection.dialect.name))}
         scores = {r.version: r for r in connection.execute(_feedback_stats(linked, project_id))}
         percentiles = _percentiles(connection, linked)
         return [_metrics(n, calls.get(n), scores.get(n), percentiles.get(n)) for n in numbers]
 
 
-def _linked_spans(project_id: int, pid: int, name: str, since, until):
+def _linked_spans(project_id: int, pid: int, name: str, since, until, user: str | None = None):
     columns = [
         prompt_versions.c.version,
         spans.c.trace_id,
@@ -109,6 +111,8 @@ def _linked_spans(project_id: int, pid: int, name: str, since, until):
         window.append(spans.c.start_time >= since)
     if until is not None:
         window.append(spans.c.start_time < until)
+    if user:
+        window.append(spans.c.user_id == user)
     tagged = (
         select(*columns)
         .select_from(

@@ -302,7 +302,10 @@ def diff(name: str):
 @api_doc(
     "Per-version calls, success rate, feedback, p50/p95 latency, tokens and cost",
     params=NAME,
-    query={"since": ("string", "Time window: 30m, 24h, 7d (default), 2w or all.")},
+    query={
+        "since": ("string", "Time window: 30m, 24h, 7d (default), 2w or all."),
+        "user": ("string", "Only this end user's calls."),
+    },
     responses={
         200: "{since, items: [{version, calls, errors, success_rate, avg_feedback, p50_ms, p95_ms, …}]}",
         404: "No such prompt.",
@@ -312,8 +315,9 @@ def diff(name: str):
 def stats(name: str):
     versions.list_versions(engine(), g.project_id, name)  # 404 first
     since = query_arg("since", "7d")
-    rows = metrics.version_metrics(engine(), g.project_id, name, since=metrics.parse_window(since))
-    return {"since": since, "items": [m.to_dict() for m in rows]}
+    user = query_arg("user", "") or None
+    rows = metrics.version_metrics(engine(), g.project_id, name, since=metrics.parse_window(since), user=user)
+    return {"since": since, "user": user, "items": [m.to_dict() for m in rows]}
 
 
 @api.get("/prompts/<name>/history")

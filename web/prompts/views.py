@@ -81,7 +81,8 @@ def _render_prompt(name: str, form=None, status: int = 200, error: str | None = 
     all_versions = versions.list_versions(engine(), g.project_id, name)
     since = request.args.get("since", "7d") if request.args.get("since") in WINDOWS else "7d"
     window = metrics.parse_window(since)
-    stats = {m.version: m for m in metrics.version_metrics(engine(), g.project_id, name, window)}
+    user = request.args.get("user") or None
+    stats = {m.version: m for m in metrics.version_metrics(engine(), g.project_id, name, window, user=user)}
     selected = _selected(all_versions, request.args.get("v"))
     page = render_template(
         "prompts/prompt.html",
