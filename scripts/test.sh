@@ -21,9 +21,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # -n auto: one pytest-xdist worker per core (each has its own Postgres databases, SQLite files, local
-# provider and console); --dist loadfile keeps a file's tests, and its module fixtures, on one worker.
+# provider and console). Tests are handed out in collection order, so the browser tests, collected
+# last (tests/conftest.py), run last on each worker: Playwright's sync API leaves an event loop running.
 # Run one test without it: `.venv/bin/python -m pytest tests/test_x.py -k name`.
 # --durations: the 25 slowest tests are listed before the coverage report, to keep the suite quick.
 # pytest's own exit code is returned as is: 5 (no tests collected) fails like any other error.
 # The coverage report (least covered modules last, pyproject.toml [tool.coverage]) ends the output.
-exec .venv/bin/python -m pytest -n auto --dist loadfile --cov --cov-report=term --durations=25 "$@"
+exec .venv/bin/python -m pytest -n auto --cov --cov-report=term --durations=25 "$@"

@@ -9,6 +9,7 @@ connecting role may create databases (default: the local server as ``postgres``)
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 import psycopg
@@ -28,14 +29,18 @@ def _pg_url(dbname: str) -> str:
     return f"{base}/{dbname}"
 
 
-@pytest.fixture(scope="session")
-def pg_server_url():
-    """URL of a fresh, empty Postgres database for this test session."""
-    name = f"otel_llm_test_{uuid.uuid4().hex[:10]}"
+def _admin() -> psycopg.Connection:
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:  # fail, never skip
         pytest.fail(f"Postgres is unreachable at {PG_ADMIN_URL}: {exc}. Start it (see .ci/run).")
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    """URL of this session's (this worker's) Postgres database; tests get it empty or migrated."""
+    name = f"otel_llm_test_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield _pg_url(name)
@@ -45,14 +50,67 @@ def pg_server_url():
         admin.close()
 
 
-def _reset_postgres(url: str) -> None:
-    """Drop everything in the session database so each test starts from an empty schema."""
+@pytest.fixture(scope="session")
+def _pg_template(pg_server_url):
+    """A Postgres database migrated to head once per session: each migrated test database is a copy
+    (``CREATE DATABASE … TEMPLATE``, a file copy), not a fresh run of every migration."""
+    from otel_llm.storage import migrate
+
+    name = f"otel_llm_tmpl_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrate.upgrade(_pg_url(name))
+        storage_db.dispose_all()  # a template must have no connections when it is copied
+        yield name
+    finally:
+        storage_db.dispose_all()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """An SQLite file migrated to head once per session; each migrated test file is a copy."""
+    from otel_llm.storage import migrate
+
+    path = tmp_path_factory.mktemp("template") / "otel_llm.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    storage_db.dispose_all()  # closes the file (its WAL checkpointed), so a plain copy is complete
+    return path
+
+
+def _forget_caches() -> None:
     storage_db.dispose_all()
     writer.forget_project_cache()
     project_prices.forget()
+
+
+def _reset_postgres(url: str) -> None:
+    """Drop everything in the session database so each test starts from an empty schema."""
+    _forget_caches()
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS otel_llm_partitions CASCADE")
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
+
+
+def _migrated_postgres(url: str, template: str) -> str:
+    """The session database made anew as a copy of the migrated template."""
+    _forget_caches()
+    name = url.rsplit("/", 1)[1]
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return url
+
+
+def _migrated_sqlite(tmp_path, template) -> str:
+    path = tmp_path / "otel_llm.db"
+    shutil.copyfile(template, path)
+    _forget_caches()
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -68,35 +126,30 @@ def empty_db_url(request, tmp_path):
     storage_db.dispose_all()
 
 
-@pytest.fixture
-def db_url(empty_db_url):
-    """A database of each kind, migrated to head."""
-    from otel_llm.storage import migrate
-
-    migrate.upgrade(empty_db_url)
-    return empty_db_url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path):
-    """A migrated SQLite database only (for tests where the database kind does not matter)."""
-    from otel_llm.storage import migrate
-
-    url = f"sqlite:///{tmp_path / 'otel_llm.db'}"
-    writer.forget_project_cache()
-    migrate.upgrade(url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """A database of each kind, migrated to head (a copy of the session's migrated template)."""
+    if request.param == "sqlite":
+        url = _migrated_sqlite(tmp_path, request.getfixturevalue("_sqlite_template"))
+    else:
+        url = _migrated_postgres(
+            request.getfixturevalue("pg_server_url"), request.getfixturevalue("_pg_template")
+        )
     yield url
     storage_db.dispose_all()
 
 
 @pytest.fixture
-def pg_url(pg_server_url):
-    """A migrated Postgres database only."""
-    from otel_llm.storage import migrate
+def sqlite_url(tmp_path, _sqlite_template):
+    """A migrated SQLite database only (for tests where the database kind does not matter)."""
+    yield _migrated_sqlite(tmp_path, _sqlite_template)
+    storage_db.dispose_all()
 
-    _reset_postgres(pg_server_url)
-    migrate.upgrade(pg_server_url)
-    yield pg_server_url
+
+@pytest.fixture
+def pg_url(pg_server_url, _pg_template):
+    """A migrated Postgres database only."""
+    yield _migrated_postgres(pg_server_url, _pg_template)
     storage_db.dispose_all()
 
 
