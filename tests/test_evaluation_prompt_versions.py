@@ -176,3 +176,32 @@ def test_an_experiment_variant_sends_its_chat_version_with_the_test_case_after_i
     with pytest.raises(ExperimentError, match="needs variables \\(agent\\)"):
         experiment_runs.run_experiment(engine, P, "needs-vars", base_url=mock_llm.url)
 
+
+
+def test_a_chat_judge_prompt_in_jinja_is_sent_whole(db_url, mock_llm):
+    engine = get_engine(db_url)
+    project_id = make_dataset(engine, P, "faq", [("Reset my password", "Use the sign-in page.")])
+    versions.create_version(
+        engine,
+        project_id,
+        "judge-terse",
+        messages=[
+            {"role": "system", "content": 'Reply with JSON only: {"score": <integer from 1 to 5>}'},
+            {
+                "role": "user",
+                "content": "<answer>{{ output }}</answer>"
+                "{% if expected != '(none)' %}<reference>{{ expected }}</reference>{% endif %}",
+            },
+        ],
+        template_format="jinja2",
+        config={"model": "gpt-4o-mini", "temperature": 0},
+    )
+    spec = runs.RunSpec("faq", ("a:model=gpt-4o-mini",), ("judge:terse",), base_url=mock_llm.url)
+    report = runs.run_evaluation(engine, P, spec)
+    assert (report.done, report.failed, report.evaluator_errors) == (1, 0, 0)
+    judged = mock_llm.requests[-1].json
+    assert judged["messages"][0] == {
+        "role": "system", "content": 'Reply with JSON only: {"score": <integer from 1 to 5>}'
+    }  # fmt: skip
+    assert judged["messages"][1]["content"].startswith("<answer>")
+    assert judged["messages"][1]["content"].endswith("</answer><reference>Use the sign-in page.</reference>")
