@@ -177,7 +177,6 @@ def test_an_experiment_variant_sends_its_chat_version_with_the_test_case_after_i
         experiment_runs.run_experiment(engine, P, "needs-vars", base_url=mock_llm.url)
 
 
-
 def test_a_chat_judge_prompt_in_jinja_is_sent_whole(db_url, mock_llm):
     engine = get_engine(db_url)
     project_id = make_dataset(engine, P, "faq", [("Reset my password", "Use the sign-in page.")])
