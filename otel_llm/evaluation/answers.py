@@ -2,8 +2,10 @@
 
 The item's input is messages (``[{"role", "content"}]``), variables for the variant's prompt
 (``{"variables": {...}}`` or a plain object), or both (``{"messages": [...], "variables": {...}}``).
-With a prompt, the rendered template is the system prompt before the item's messages, or the user
-message when the item has none. The call goes through ``otel_llm.server_calls`` with its spans
+With a prompt, its version is rendered with the variables in its format, includes resolved
+(``experiments.calls.render_prompt``): a text version's text is the system prompt before the item's
+messages, or the user message when the item has none; a chat version's messages, tools, response
+format and parameters are sent, with the item's messages after its messages. The call goes through ``otel_llm.server_calls`` with its spans
 marked ``otel_llm.evaluation=run`` (so they never count as the app's traffic); an evaluator's
 exception is that item's evaluator error.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_llm import attributes as attrs
 from otel_llm import server_calls
@@ -20,7 +22,11 @@ from otel_llm.datasets import DatasetItem
 from otel_llm.evaluation.base import Case, Evaluator, EvaluatorError
 from otel_llm.evaluation.errors import EvaluationError
 from otel_llm.evaluation.variants import Prepared
-from otel_llm.experiments.calls import send
+from otel_llm.experiments.calls import render_prompt, send
+from otel_llm.providers.neutral import Neutral
+
+if TYPE_CHECKING:
+    from otel_llm.prompts.models import Version
 
 
 @dataclass
@@ -53,21 +59,22 @@ class Answer:
         return own + sum(v.cost_usd or 0.0 for v in self.verdicts)
 
 
-def messages_for(item_input: Any, template: str | None) -> list[dict[str, str]]:
-    """The chat messages an item's input stands for, with the variant's prompt rendered in."""
+def messages_for(item_input: Any, version: Version | None) -> tuple[list[dict[str, str]], Neutral | None]:
+    """The chat messages an item's input stands for, with the variant's prompt version rendered in,
+    and the rendered request of a chat version (sent before those messages)."""
     messages, variables = _split_input(item_input)
-    if template is None:
+    if version is None:
         if not messages:
             raise EvaluationError(
                 "the item has no messages and the variant no prompt to render its variables into"
             )
-        return messages
-    from otel_llm.prompts.render import render
-
-    text = render(template, variables)
+        return messages, None
+    text = render_prompt(version, variables)
+    if isinstance(text, Neutral):
+        return messages, text
     return (
         [{"role": "system", "content": text}, *messages] if messages else [{"role": "user", "content": text}]
-    )
+    ), None
 
 
 def _split_input(value: Any) -> tuple[list[dict[str, str]], dict[str, Any]]:
@@ -98,8 +105,8 @@ def answer(client: Any, project_id: int, run_id: int, variant: Prepared, item: D
         project_id, tags=variant.call.prompt_tags or None, attributes=marks
     ) as recording:
         try:
-            messages = messages_for(item.input, variant.template)
-            send(client, variant.call, messages)
+            messages, request = messages_for(item.input, variant.version)
+            send(client, variant.call, messages, request)
             ok, error = True, None
         except Exception as exc:  # provider errors and unrenderable items are results, not crashes
             ok, error = False, f"{type(exc).__name__}: {exc}"[:1000]

@@ -6,7 +6,8 @@ first use, so it is versioned and diffable like any prompt; edit it with ``otel-
 ``judge:helpfulness@v2`` pins a version. The prompt's config holds the judge's ``model`` (and
 ``provider``, else the one whose models are named like it), ``temperature`` and the scale
 (``scale_low``, ``scale_high``; default 1–5). The template sees ``{{input}}``, ``{{output}}`` and
-``{{expected}}``.
+``{{expected}}``, in the prompt's format (simple or Jinja, includes resolved); a text prompt is sent as
+the user message, a chat prompt as its whole request (messages, tools, response format, parameters).
 
 Judge calls go through ``otel_llm.server_calls`` into the run's project, tagged
 ``otel_llm.evaluation=judge`` (never counted as app traffic) and costed in the run. An answer with
@@ -19,6 +20,7 @@ import json
 import math
 import re
 import threading
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -189,18 +191,20 @@ class Judge(Evaluator):
             raise EvaluatorError(f"{self.name}: {exc}") from exc
 
     def evaluate(self, case: Case) -> Outcome:
-        from otel_llm.prompts.render import render
+        from otel_llm.experiments.calls import render_prompt
+        from otel_llm.prompts.errors import PromptError
         from otel_llm.replay.diff import output_text
 
-        question = render(
-            self.prompt.template,
-            {
-                "input": input_text(case.input),
-                "output": case.output or "",
-                "expected": case.expected or "(none)",
-            },
-        )
-        row = self._call(question, case.span_id)
+        values = {
+            "input": input_text(case.input),
+            "output": case.output or "",
+            "expected": case.expected or "(none)",
+        }
+        try:
+            rendered = render_prompt(self.prompt, values)
+        except PromptError as exc:
+            raise EvaluatorError(f"{self.name}: {exc}") from exc
+        row = self._call(self._request(rendered), case.span_id)
         if row is None:
             raise EvaluatorError(f"{self.name}: the judge call left no span")
         if row.get("status_code") == "ERROR":
@@ -215,12 +219,17 @@ class Judge(Evaluator):
             raise EvaluatorError(str(exc), cost_usd=row.get("cost_usd"), span_id=row["span_id"]) from None
         return Outcome(value, rationale, row.get("cost_usd"), row["span_id"])
 
-    def _call(self, question: str, evaluated: str | None) -> dict[str, Any] | None:
-        adapter = providers.adapter(self.provider)
+    def _request(self, rendered: str | Neutral) -> Neutral:
+        """The judge's request: a text prompt as the user message, a chat prompt as rendered; the
+        judge's model and temperature."""
         params = {"temperature": self.temperature} if self.temperature is not None else {}
-        kwargs, _ = adapter.from_neutral(
-            Neutral(self.model, [{"role": "user", "parts": [text_part(question)]}], params=params)
-        )
+        if isinstance(rendered, Neutral):
+            return replace(rendered, model=self.model, params={**rendered.params, **params})
+        return Neutral(self.model, [{"role": "user", "parts": [text_part(rendered)]}], params=params)
+
+    def _call(self, request: Neutral, evaluated: str | None) -> dict[str, Any] | None:
+        adapter = providers.adapter(self.provider)
+        kwargs, _ = adapter.from_neutral(request)
         marks: dict[str, Any] = {attrs.EVALUATION: "judge"}
         if evaluated:
             marks[attrs.EVALUATION_OF] = evaluated

@@ -4,19 +4,23 @@
 Keys: ``model`` (required), ``provider`` (default: the provider whose models are named like the
 model), ``temperature``, ``max_tokens``, ``prompt`` (a registry reference; default: the run's
 ``--prompt``) and ``system_prompt``. Each variant is prepared once per run: its prompt reference
-resolved to a version, whose template and tags it sends.
+resolved to a version, which each item renders (``experiments.calls.render_prompt``) and whose tags
+its spans carry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from otel_llm import providers
 from otel_llm.evaluation.errors import EvaluationError
 from otel_llm.experiments.calls import PreparedVariant
+
+if TYPE_CHECKING:
+    from otel_llm.prompts.models import Version
 
 _KEYS = ("model", "provider", "temperature", "max_tokens", "prompt", "system_prompt")
 
@@ -79,10 +83,10 @@ def parse_all(texts: list[str] | tuple[str, ...]) -> list[Variant]:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A variant ready to call, with the template of its prompt version (if any)."""
+    """A variant ready to call, with its prompt version (if any)."""
 
     call: PreparedVariant
-    template: str | None
+    version: Version | None
     prompt: dict[str, Any] | None  # {"name", "version"}
 
     @property
@@ -118,7 +122,7 @@ def prepare(engine: Engine, project_id: int, variant: Variant, run_prompt: str |
         config["provider"] = config.get("provider") or version.config.get("provider")
         _with_provider(variant.name, config)
     call = PreparedVariant(variant.name, config, None, tags)
-    return Prepared(call, version.template, {"name": version.name, "version": version.version})
+    return Prepared(call, version, {"name": version.name, "version": version.version})
 
 
 def check_credentials(prepared: list[Prepared], base_url: str | None) -> None:

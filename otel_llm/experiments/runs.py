@@ -282,8 +282,8 @@ def _check_runnable(experiment: Experiment) -> None:
 def _prepare(engine: Engine, project: str, variant: VariantSpec) -> PreparedVariant:
     config = variant.config
     if config.get("prompt_ref"):
-        text, prompt_tags = resolve_prompt(engine, project, config["prompt_ref"])
-        return PreparedVariant(variant.name, config, text, prompt_tags)
+        text, request, prompt_tags = resolve_prompt(engine, project, config["prompt_ref"])
+        return PreparedVariant(variant.name, config, text, prompt_tags, request)
     return PreparedVariant(variant.name, config, config.get("system_prompt"), {})
 
 
