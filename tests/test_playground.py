@@ -11,7 +11,7 @@ from otel_llm import datasets, playground
 from otel_llm.accounts import create_project
 from otel_llm.playground import save
 from otel_llm.playground.setup import validated
-from otel_llm.prompts import versions
+from otel_llm.prompts import labels, versions
 from otel_llm.storage.schema import spans
 from otel_llm.traces import overview
 from tests import replay_support
@@ -123,3 +123,20 @@ def test_another_projects_span_does_not_open(app):
     other = create_project(app.engine, "other")
     with pytest.raises(playground.PlaygroundError, match="no span"):
         playground.from_span(app.engine, other.id, span_id)
+
+
+def test_a_version_that_includes_another_prompt_runs_with_the_included_text(app):
+    app.chat()
+    versions.create_version(app.engine, app.project_id, "footer", "Thanks for writing to us.")
+    labels.publish(app.engine, app.project_id, "footer", 1)
+    versions.create_version(
+        app.engine, app.project_id, "support", "Help {{customer}}. {{> footer@production}}"
+    )
+    setup = playground.from_version(app.engine, app.project_id, "support")
+    setup.variables = {"customer": "Ada"}
+    setup.messages[1]["content"] = "Hello"
+    setup.model = "gpt-4o-mini"
+    setup.provider = "openai"
+    outcome = playground.run(app.engine, app.project_id, setup, base_url=app.mock.url)
+    assert outcome.status == "ok", outcome.error
+    assert app.mock.requests[-1].json["messages"][0]["content"] == "Help Ada. Thanks for writing to us."

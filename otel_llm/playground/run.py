@@ -19,7 +19,7 @@ from otel_llm import providers, server_calls
 from otel_llm.masking import redact
 from otel_llm.playground.errors import PlaygroundError
 from otel_llm.playground.setup import Setup
-from otel_llm.prompts import chat, formats
+from otel_llm.prompts import chat, formats, includes
 from otel_llm.prompts.errors import PromptError
 from otel_llm.replay import call
 from otel_llm.replay.diff import output_text
@@ -52,13 +52,18 @@ class Outcome:
         return dict(self.__dict__)
 
 
-def rendered_messages(setup: Setup) -> list[dict[str, Any]]:
-    """The messages with the variables filled in (``PlaygroundError`` names a missing one)."""
+def rendered_messages(setup: Setup, sources: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The messages with the variables filled in and includes (``{{> footer@production}}``) taken
+    from ``sources``; ``PlaygroundError`` names a missing variable or include."""
     out = []
     for message in setup.messages:
         try:
             text = formats.render(
-                setup.template_format, message.get("content") or "", setup.variables, setup.prompt or ""
+                setup.template_format,
+                message.get("content") or "",
+                setup.variables,
+                setup.prompt or "",
+                sources,
             )
         except (PromptError, KeyError) as exc:
             raise PlaygroundError(str(exc).strip("'\"")) from exc
@@ -66,17 +71,29 @@ def rendered_messages(setup: Setup) -> list[dict[str, Any]]:
     return out
 
 
-def request_of(setup: Setup) -> tuple[ReplayRequest, list[str]]:
+def included(engine: Engine, project_id: int, setup: Setup) -> dict[str, str]:
+    """The texts of the prompts the messages include, resolved now (labels as they point today)."""
+    texts = [m.get("content") or "" for m in setup.messages]
+    try:
+        with engine.connect() as connection:
+            found = includes.resolve(connection, project_id, setup.prompt or "", setup.template_format, texts)
+    except PromptError as exc:
+        raise PlaygroundError(str(exc)) from exc
+    return {i.ref: i.template for i in found}
+
+
+def request_of(setup: Setup, sources: dict[str, str] | None = None) -> tuple[ReplayRequest, list[str]]:
     """The SDK call for ``setup`` and what its provider cannot express (not sent, named)."""
     adapter = providers.adapter(setup.provider)
-    neutral = chat.to_neutral(rendered_messages(setup), setup.tools, setup.response_format, setup.config())
+    messages = rendered_messages(setup, sources)
+    neutral = chat.to_neutral(messages, setup.tools, setup.response_format, setup.config())
     params, warnings = adapter.from_neutral(neutral)
     return ReplayRequest(adapter.chat_api, params, provider=setup.provider), warnings
 
 
 def run(engine: Engine, project_id: int, setup: Setup, *, base_url: str | None = None) -> Outcome:
     """Send ``setup`` once; its spans are stored in project ``project_id``."""
-    request, warnings = request_of(setup)
+    request, warnings = request_of(setup, included(engine, project_id, setup))
     error = None
     with server_calls.record(project_id, attributes={attrs.EVALUATION: PLAYGROUND}) as recording:
         try:
