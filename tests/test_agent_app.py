@@ -15,6 +15,7 @@ operation name.
 from __future__ import annotations
 
 import json
+import uuid
 
 import openai
 import pytest
@@ -34,42 +35,45 @@ from otel_llm.processor import LLMSpanProcessor
 from otel_llm.prompts import catalog, labels, metrics, versions
 from otel_llm.prompts import client as prompt_client
 from otel_llm.storage import db as storage_db
+from otel_llm.storage import migrate, writer
 from otel_llm.storage.schema import spans
+from otel_llm.traces.query import get_span
 from otel_llm.traces.trace_list import list_traces, trace_tree
+from otel_llm.traces.view import span_view
+from tests.conftest import _reset_postgres
 from tests.foreign_support import CHAT_TOOLS, latest_genai_semconv
 from tests.instrumentation_support import Traced, instrument_ours
 from tests.test_dedup_foreign import _restore, _sdk_methods
 
-P = "default"
 AGENT = "support-bot"
 ARGUMENTS = {"order_id": "A-17"}
 
 SEMCONV = {
     "agent": {attrs.GEN_AI_OPERATION_NAME: "invoke_agent", "gen_ai.agent.name": AGENT},
-    "tool": lambda name, result: {
+    "tool": lambda name, arguments, result: {
         attrs.GEN_AI_OPERATION_NAME: "execute_tool",
         "gen_ai.tool.name": name,
-        "gen_ai.tool.call.arguments": json.dumps(ARGUMENTS),
+        "gen_ai.tool.call.arguments": arguments,
         "gen_ai.tool.call.result": result,
     },
     "retrieval": {attrs.GEN_AI_OPERATION_NAME: "retrieval", "gen_ai.data_source.id": "help-center"},
 }
 OPENINFERENCE = {
     "agent": {"openinference.span.kind": "AGENT", "agent.name": AGENT},
-    "tool": lambda name, result: {
+    "tool": lambda name, arguments, result: {
         "openinference.span.kind": "TOOL",
         "tool.name": name,
-        "input.value": json.dumps(ARGUMENTS),
+        "input.value": arguments,
         "output.value": result,
     },
     "retrieval": {"openinference.span.kind": "RETRIEVER", "input.value": "refund policy"},
 }
 TRACELOOP = {
     "agent": {"traceloop.span.kind": "agent", "traceloop.entity.name": AGENT},
-    "tool": lambda name, result: {
+    "tool": lambda name, arguments, result: {
         "traceloop.span.kind": "tool",
         "traceloop.entity.name": name,
-        "traceloop.entity.input": json.dumps(ARGUMENTS),
+        "traceloop.entity.input": arguments,
         "traceloop.entity.output": result,
     },
     "retrieval": SEMCONV["retrieval"],  # Traceloop has no retrieval kind
@@ -91,68 +95,104 @@ def _foreign(name: str):
     return OpenLLMetry(), TRACELOOP
 
 
-def agent_app(tracer, sdk: openai.OpenAI, convention: dict, database_url: str) -> str:
-    """The app under test: one agent turn. Returns the answer."""
+TOOLS = {"get_weather": "21°C, sunny", "lookup_order": "shipped, arrives Tuesday"}
+
+
+def agent_app(tracer, sdk: openai.OpenAI, convention: dict, database_url: str, project: str) -> str:
+    """The app under test, one agent turn: retrieve, ask the model (which calls a tool), run the tool,
+    ask again, look the order up, answer. Returns the answer."""
     with (
-        otel_llm.experiment("agent-ab", unit_id="user-7", database_url=database_url) as variant,
-        otel_llm.get_prompt("support", database_url=database_url) as prompt,
+        otel_llm.experiment(
+            "agent-ab", unit_id="user-7", project=project, database_url=database_url
+        ) as variant,
+        otel_llm.get_prompt("support", project=project, database_url=database_url) as prompt,
         tracer.start_as_current_span(f"invoke_agent {AGENT}", attributes=convention["agent"]),
     ):
         model = variant.config["model"]
-        messages = [
+        messages: list = [
             {"role": "system", "content": prompt.render()},
-            {"role": "user", "content": "Where is my order A-17?"},
+            {"role": "user", "content": "Where is my order A-17, and will it rain?"},
         ]
         with tracer.start_as_current_span("retrieval help-center", attributes=convention["retrieval"]):
-            pass  # the documents would be fetched here
-        sdk.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS)
-        for name, result in (("lookup_order", "shipped"), ("track_parcel", "arrives Tuesday")):
-            with tracer.start_as_current_span(
-                f"execute_tool {name}", attributes=convention["tool"](name, result)
-            ):
-                pass
-            answer = sdk.chat.completions.create(
-                model=model, messages=[*messages, {"role": "user", "content": result}]
-            )
+            pass  # the help-center documents would be fetched here
+        first = sdk.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS)
+        (call,) = first.choices[0].message.tool_calls or []
+        _tool(tracer, convention, "get_weather", call.function.arguments)
+        messages += [
+            first.choices[0].message.model_dump(exclude_none=True),
+            {"role": "tool", "tool_call_id": call.id, "content": TOOLS["get_weather"]},
+        ]
+        sdk.chat.completions.create(model=model, messages=messages)
+        _tool(tracer, convention, "lookup_order", json.dumps(ARGUMENTS))
+        messages.append({"role": "user", "content": TOOLS["lookup_order"]})
+        answer = sdk.chat.completions.create(model=model, messages=messages)
         return answer.choices[0].message.content or ""
 
 
+def _tool(tracer, convention: dict, name: str, arguments: str) -> None:
+    with tracer.start_as_current_span(
+        f"execute_tool {name}", attributes=convention["tool"](name, arguments, TOOLS[name])
+    ):
+        pass  # the tool would run here
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database(request, tmp_path_factory):
+    """One migrated database of each kind for the module; each case works in a project of its own
+    (migrating once per case would be most of the time on Postgres)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('agent-app') / 'otel_llm.db'}"
+    else:
+        url = request.getfixturevalue("pg_server_url")
+        _reset_postgres(url)
+    writer.forget_project_cache()
+    migrate.upgrade(url)
+    yield url
+    storage_db.dispose_all()
+
+
 @pytest.fixture
-def registry(db_url):
-    """The prompt, published, and a running two-variant experiment on the same model."""
-    engine = storage_db.get_engine(db_url)
-    pid = catalog.project_id(engine, P, create=True)
+def registry(database):
+    """A project of the case's own with the prompt, published, and a running two-variant experiment
+    on the same model: ``(url, engine, project id, project)``."""
+    project = f"agent-{uuid.uuid4().hex[:8]}"
+    engine = storage_db.get_engine(database)
+    pid = catalog.project_id(engine, project, create=True)
     versions.create_version(engine, pid, "support", "You are a terse support agent.")
     labels.publish(engine, pid, "support", 1)
     config = {"provider": "openai", "model": "gpt-4o-mini"}
     variants = [VariantSpec("a", 50, True, config), VariantSpec("b", 50, False, config)]
-    service.create_experiment(engine, P, ExperimentSpec(name="agent-ab", variants=variants))
-    service.start(engine, P, "agent-ab")
+    service.create_experiment(engine, project, ExperimentSpec(name="agent-ab", variants=variants))
+    service.start(engine, project, "agent-ab")
     prompt_client.clear_cache()
     experiment_client.clear_cache()
-    yield engine, pid
+    yield database, engine, pid, project
     prompt_client.clear_cache()
     experiment_client.clear_cache()
 
 
-def _run(url: str, mock_llm, monkeypatch, foreign: str | None, ours: bool) -> None:
-    """Run the app once with the instrumentations asked for (ours first, as ``opentelemetry-instrument``
-    loads it: the other one's span then wraps ours), storing through our exporter."""
+def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None) -> None:
+    """Run the app once with the other instrumentation ``foreign`` and ours (``first``, as
+    ``opentelemetry-instrument`` loads it: the other one's span then wraps ours; ``second``; or
+    ``None``), storing through our exporter; the SDKs are left as found."""
+    url, _, _, project = registry
     latest_genai_semconv(monkeypatch)
     provider = TracerProvider()
     provider.add_span_processor(LLMSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(SQLSpanExporter(database_url=url, project=P)))
+    provider.add_span_processor(SimpleSpanProcessor(SQLSpanExporter(database_url=url, project=project)))
     traced = Traced()
     traced.provider = provider
     methods = _sdk_methods()
     instrumentor, convention = _foreign(foreign) if foreign else (None, SEMCONV)
     try:
-        if ours:
+        if ours == "first":
             instrument_ours(traced)
         if instrumentor is not None:
             instrumentor.instrument(tracer_provider=provider)
+        if ours == "second":
+            instrument_ours(traced)
         sdk = openai.OpenAI(api_key="sk-x", base_url=mock_llm.url + "/v1", max_retries=0)
-        assert agent_app(provider.get_tracer("app"), sdk, convention, url)
+        assert agent_app(provider.get_tracer("app"), sdk, convention, url, project)
     finally:
         if instrumentor is not None:
             instrumentor.uninstrument()
@@ -164,28 +204,25 @@ def _run(url: str, mock_llm, monkeypatch, foreign: str | None, ours: bool) -> No
         _restore(methods)
 
 
+FOREIGN = ("genai-openai", "openinference-openai", "openllmetry-openai")
 CASES = [
-    pytest.param(None, True, id="ours"),
-    *[
-        pytest.param(name, False, id=f"{name}-alone")
-        for name in ("genai-openai", "openinference-openai", "openllmetry-openai")
-    ],
-    *[
-        pytest.param(name, True, id=f"{name}-with-ours")
-        for name in ("genai-openai", "openinference-openai", "openllmetry-openai")
-    ],
+    pytest.param(None, "first", id="ours"),
+    *[pytest.param(name, None, id=f"{name}-alone") for name in FOREIGN],
+    *[pytest.param(name, "first", id=f"ours-then-{name}") for name in FOREIGN],
+    *[pytest.param(name, "second", id=f"{name}-then-ours") for name in FOREIGN],
 ]
 
 
 @pytest.mark.parametrize(("foreign", "ours"), CASES)
 def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
-    db_url, registry, mock_llm, monkeypatch, foreign, ours
+    registry, mock_llm, monkeypatch, foreign, ours
 ):
-    engine, pid = registry
-    _run(db_url, mock_llm, monkeypatch, foreign, ours)
+    _, engine, pid, project = registry
+    _run(registry, mock_llm, monkeypatch, foreign, ours)
     assert len(mock_llm.requests) == 3  # three model calls, whatever traced them
     with engine.connect() as conn:
-        rows = list(conn.execute(sa.select(spans).order_by(spans.c.start_time)))
+        stmt = sa.select(spans).where(spans.c.project_id == pid).order_by(spans.c.start_time)
+        rows = list(conn.execute(stmt))
     categories = sorted(r.category for r in rows)
     assert categories == ["agent", "llm", "llm", "llm", "retrieval", "tool", "tool"], [
         (r.name, r.scope_name, r.category) for r in rows
@@ -194,7 +231,7 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
     (agent,) = [r for r in rows if r.category == "agent"]
     assert all(r.parent_span_id == agent.span_id for r in rows if r is not agent)  # no orphan
     calls = [r for r in rows if r.is_llm]
-    assert all((r.scope_name == "otel_llm") is ours for r in calls)
+    assert all((r.scope_name == "otel_llm") is (ours is not None) for r in calls)
     tokens = sum(r.input_tokens + r.output_tokens for r in calls)
     cost = sum(r.cost_usd for r in calls)
     assert tokens > 0 and cost > 0
@@ -207,11 +244,31 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
         assert totals["llm_calls"] == 3
         assert totals["input_tokens"] + totals["output_tokens"] == tokens
         assert totals["cost_usd"] == pytest.approx(cost)
+    _assert_tools_and_tool_call_shown(engine, pid, rows)
 
-    res = results.experiment_results(engine, P, "agent-ab")
+    res = results.experiment_results(engine, project, "agent-ab")
     assert sorted(v.calls for v in res.variants) == [0, 3]  # the agent, tools, retrieval not counted
     (served,) = [v for v in res.variants if v.calls]
     assert served.input_tokens == sum(r.input_tokens for r in calls)
     assert served.cost_total_usd == pytest.approx(cost)
     (version,) = metrics.version_metrics(engine, pid, "support")
     assert version.calls == 3 and version.total_cost_usd == pytest.approx(cost)
+
+
+def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list) -> None:
+    """The trace view's side panel: each tool span with its arguments and result, and the model's
+    tool call in the first LLM call's output."""
+    shown = {}
+    for row in rows:
+        if row.category == "tool":
+            tool = span_view(get_span(engine, pid, row.span_id))["tool"]
+            shown[tool["name"]] = (tool["arguments"], tool["result"])
+    assert shown["lookup_order"] == (ARGUMENTS, TOOLS["lookup_order"])
+    arguments, result = shown["get_weather"]
+    assert set(arguments) == {"city"} and result == TOOLS["get_weather"]
+    first = span_view(get_span(engine, pid, next(r for r in rows if r.is_llm).span_id))
+    parts = [p for m in first["output_messages"] or [] for p in m.get("parts", [])]
+    assert [(p["type"], p.get("name")) for p in parts] == [("tool_call", "get_weather")], first[
+        "output_messages"
+    ]
+    assert first["tools"], "the tool definition sent with the first call"
