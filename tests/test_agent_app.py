@@ -21,7 +21,7 @@ import openai
 import pytest
 import sqlalchemy as sa
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
 import otel_llm
 from otel_llm import attributes as attrs
@@ -37,7 +37,8 @@ from otel_llm.prompts import client as prompt_client
 from otel_llm.storage import db as storage_db
 from otel_llm.storage import migrate, writer
 from otel_llm.storage.schema import spans
-from otel_llm.traces.query import get_span
+from otel_llm.traces.overview import overview
+from otel_llm.traces.query import get_span, list_spans
 from otel_llm.traces.trace_list import list_traces, trace_tree
 from otel_llm.traces.view import span_view
 from tests.conftest import _reset_postgres
@@ -102,9 +103,8 @@ def agent_app(tracer, sdk: openai.OpenAI, convention: dict, database_url: str, p
     """The app under test, one agent turn: retrieve, ask the model (which calls a tool), run the tool,
     ask again, look the order up, answer. Returns the answer."""
     with (
-        otel_llm.experiment(
-            "agent-ab", unit_id="user-7", project=project, database_url=database_url
-        ) as variant,
+        otel_llm.session("conv-42", user_id="user-7"),
+        otel_llm.experiment("agent-ab", project=project, database_url=database_url) as variant,
         otel_llm.get_prompt("support", project=project, database_url=database_url) as prompt,
         tracer.start_as_current_span(f"invoke_agent {AGENT}", attributes=convention["agent"]),
     ):
@@ -171,15 +171,17 @@ def registry(database):
     experiment_client.clear_cache()
 
 
-def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None) -> None:
+def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None, batch: bool) -> None:
     """Run the app once with the other instrumentation ``foreign`` and ours (``first``, as
     ``opentelemetry-instrument`` loads it: the other one's span then wraps ours; ``second``; or
-    ``None``), storing through our exporter; the SDKs are left as found."""
+    ``None``), storing through our exporter (span by span, or in batches as ``configure`` does); the
+    SDKs are left as found."""
     url, _, _, project = registry
     latest_genai_semconv(monkeypatch)
     provider = TracerProvider()
     provider.add_span_processor(LLMSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(SQLSpanExporter(database_url=url, project=project)))
+    exporter = SQLSpanExporter(database_url=url, project=project)
+    provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     traced = Traced()
     traced.provider = provider
     methods = _sdk_methods()
@@ -206,19 +208,21 @@ def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None)
 
 FOREIGN = ("genai-openai", "openinference-openai", "openllmetry-openai")
 CASES = [
-    pytest.param(None, "first", id="ours"),
-    *[pytest.param(name, None, id=f"{name}-alone") for name in FOREIGN],
-    *[pytest.param(name, "first", id=f"ours-then-{name}") for name in FOREIGN],
-    *[pytest.param(name, "second", id=f"{name}-then-ours") for name in FOREIGN],
+    pytest.param(None, "first", False, id="ours"),
+    pytest.param(None, "first", True, id="ours-batch"),
+    *[pytest.param(name, None, False, id=f"{name}-alone") for name in FOREIGN],
+    *[pytest.param(name, "first", False, id=f"ours-then-{name}") for name in FOREIGN],
+    *[pytest.param(name, "first", True, id=f"ours-then-{name}-batch") for name in FOREIGN],
+    *[pytest.param(name, "second", False, id=f"{name}-then-ours") for name in FOREIGN],
 ]
 
 
-@pytest.mark.parametrize(("foreign", "ours"), CASES)
+@pytest.mark.parametrize(("foreign", "ours", "batch"), CASES)
 def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
-    registry, mock_llm, monkeypatch, foreign, ours
+    registry, mock_llm, monkeypatch, foreign, ours, batch
 ):
     _, engine, pid, project = registry
-    _run(registry, mock_llm, monkeypatch, foreign, ours)
+    _run(registry, mock_llm, monkeypatch, foreign, ours, batch)
     assert len(mock_llm.requests) == 3  # three model calls, whatever traced them
     with engine.connect() as conn:
         stmt = sa.select(spans).where(spans.c.project_id == pid).order_by(spans.c.start_time)
@@ -239,16 +243,22 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
     (listed,) = list_traces(engine, pid).items
     tree = trace_tree(engine, pid, agent.trace_id)
     assert listed["span_count"] == tree["summary"]["span_count"] == 7
+    assert (listed["session_id"], listed["user_id"]) == ("conv-42", "user-7")
     assert [n["span"]["span_id"] for n in tree["roots"]] == [agent.span_id]
     for totals in (listed, tree["summary"], tree["roots"][0]["totals"]):
         assert totals["llm_calls"] == 3
         assert totals["input_tokens"] + totals["output_tokens"] == tokens
         assert totals["cost_usd"] == pytest.approx(cost)
     _assert_tools_and_tool_call_shown(engine, pid, rows)
+    assert [r["span_id"] for r in list_spans(engine, pid).items] == [r.span_id for r in reversed(calls)]
+    totals = overview(engine, pid, "24h")["totals"]
+    assert (totals["calls"], totals["input_tokens"]) == (3, sum(r.input_tokens for r in calls))
 
     res = results.experiment_results(engine, project, "agent-ab")
     assert sorted(v.calls for v in res.variants) == [0, 3]  # the agent, tools, retrieval not counted
     (served,) = [v for v in res.variants if v.calls]
+    unit = otel_llm.experiment("agent-ab", unit_id="user-7", project=project, database_url=registry[0])
+    assert served.name == unit.assign().name  # assigned by the session's user
     assert served.input_tokens == sum(r.input_tokens for r in calls)
     assert served.cost_total_usd == pytest.approx(cost)
     (version,) = metrics.version_metrics(engine, pid, "support")
