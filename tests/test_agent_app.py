@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 
+import anthropic
 import openai
 import pytest
 import sqlalchemy as sa
@@ -42,7 +44,7 @@ from otel_llm.traces.query import get_span, list_spans
 from otel_llm.traces.trace_list import list_traces, trace_tree
 from otel_llm.traces.view import span_view
 from tests.conftest import _reset_postgres
-from tests.foreign_support import CHAT_TOOLS, latest_genai_semconv
+from tests.foreign_support import CHAT_TOOLS, WEATHER, latest_genai_semconv
 from tests.instrumentation_support import Traced, instrument_ours
 from tests.test_dedup_foreign import _restore, _sdk_methods
 
@@ -91,42 +93,74 @@ def _foreign(name: str):
         from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInference
 
         return OpenInference(), OPENINFERENCE
+    if name == "genai-anthropic":
+        from opentelemetry.instrumentation.genai.anthropic import AnthropicInstrumentor
+
+        return AnthropicInstrumentor(), SEMCONV
     from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMetry
 
     return OpenLLMetry(), TRACELOOP
 
 
 TOOLS = {"get_weather": "21°C, sunny", "lookup_order": "shipped, arrives Tuesday"}
+ANTHROPIC_TOOLS = [{"name": "get_weather", "input_schema": WEATHER}]
 
 
-def agent_app(tracer, sdk: openai.OpenAI, convention: dict, database_url: str, project: str) -> str:
-    """The app under test, one agent turn: retrieve, ask the model (which calls a tool), run the tool,
-    ask again, look the order up, answer. Returns the answer."""
+QUESTION = "Where is my order A-17, and will it rain?"
+CLAUDE = "claude-haiku-4-5"  # the Anthropic app's model (the experiment's variants differ in nothing else)
+
+
+def agent_app(tracer, turn, convention: dict, database_url: str, project: str) -> str:
+    """The app under test, one agent turn in a conversation, an experiment and a linked prompt: an
+    agent span around a retrieval and the model calls and tools of ``turn``. Returns the answer."""
     with (
         otel_llm.session("conv-42", user_id="user-7"),
         otel_llm.experiment("agent-ab", project=project, database_url=database_url) as variant,
         otel_llm.get_prompt("support", project=project, database_url=database_url) as prompt,
         tracer.start_as_current_span(f"invoke_agent {AGENT}", attributes=convention["agent"]),
     ):
-        model = variant.config["model"]
-        messages: list = [
-            {"role": "system", "content": prompt.render()},
-            {"role": "user", "content": "Where is my order A-17, and will it rain?"},
-        ]
         with tracer.start_as_current_span("retrieval help-center", attributes=convention["retrieval"]):
             pass  # the help-center documents would be fetched here
-        first = sdk.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS)
-        (call,) = first.choices[0].message.tool_calls or []
-        _tool(tracer, convention, "get_weather", call.function.arguments)
-        messages += [
-            first.choices[0].message.model_dump(exclude_none=True),
-            {"role": "tool", "tool_call_id": call.id, "content": TOOLS["get_weather"]},
-        ]
-        sdk.chat.completions.create(model=model, messages=messages)
-        _tool(tracer, convention, "lookup_order", json.dumps(ARGUMENTS))
-        messages.append({"role": "user", "content": TOOLS["lookup_order"]})
-        answer = sdk.chat.completions.create(model=model, messages=messages)
-        return answer.choices[0].message.content or ""
+        return turn(tracer, convention, prompt.render(), variant.config)
+
+
+def openai_turn(sdk: openai.OpenAI, tracer, convention: dict, system: str, config: dict) -> str:
+    """Ask the model (which calls a tool), run the tool, ask again, look the order up, answer."""
+    model = config["model"]
+    messages: list = [{"role": "system", "content": system}, {"role": "user", "content": QUESTION}]
+    first = sdk.chat.completions.create(model=model, messages=messages, tools=CHAT_TOOLS)
+    (call,) = first.choices[0].message.tool_calls or []
+    _tool(tracer, convention, "get_weather", call.function.arguments)
+    messages += [
+        first.choices[0].message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": TOOLS["get_weather"]},
+    ]
+    sdk.chat.completions.create(model=model, messages=messages)
+    _tool(tracer, convention, "lookup_order", json.dumps(ARGUMENTS))
+    messages.append({"role": "user", "content": TOOLS["lookup_order"]})
+    answer = sdk.chat.completions.create(model=model, messages=messages)
+    return answer.choices[0].message.content or ""
+
+
+def anthropic_turn(sdk: anthropic.Anthropic, tracer, convention: dict, system: str, config: dict) -> str:
+    """The same turn through the Messages API."""
+    ask = partial(sdk.messages.create, model=CLAUDE, max_tokens=200, system=system)
+    messages: list = [{"role": "user", "content": QUESTION}]
+    first = ask(messages=messages, tools=ANTHROPIC_TOOLS)
+    (use,) = [block for block in first.content if block.type == "tool_use"]
+    _tool(tracer, convention, "get_weather", json.dumps(use.input))
+    result = {"type": "tool_result", "tool_use_id": use.id, "content": TOOLS["get_weather"]}
+    messages += [
+        {"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in first.content]},
+        {"role": "user", "content": [result]},
+    ]
+    second = ask(messages=messages)
+    _tool(tracer, convention, "lookup_order", json.dumps(ARGUMENTS))
+    messages += [
+        {"role": "assistant", "content": second.content[0].text},
+        {"role": "user", "content": TOOLS["lookup_order"]},
+    ]
+    return ask(messages=messages).content[0].text
 
 
 def _tool(tracer, convention: dict, name: str, arguments: str) -> None:
@@ -171,12 +205,25 @@ def registry(database):
     experiment_client.clear_cache()
 
 
-def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None, batch: bool) -> None:
+def _turn(api: str, mock_llm, provider):
+    """The agent's turn through the real SDK ``api``; the Anthropic app records the SDK's own spans,
+    with content."""
+    if api == "openai":
+        return partial(
+            openai_turn, openai.OpenAI(api_key="sk-x", base_url=mock_llm.url + "/v1", max_retries=0)
+        )
+    native = {"tracer_provider": provider, "traces": {"content_mode": "content"}}
+    sdk = anthropic.Anthropic(api_key="k", base_url=mock_llm.url, max_retries=0, open_telemetry=native)
+    return partial(anthropic_turn, sdk)
+
+
+def _run(registry, mock_llm, monkeypatch, case: tuple) -> None:
     """Run the app once with the other instrumentation ``foreign`` and ours (``first``, as
     ``opentelemetry-instrument`` loads it: the other one's span then wraps ours; ``second``; or
     ``None``), storing through our exporter (span by span, or in batches as ``configure`` does); the
     SDKs are left as found."""
     url, _, _, project = registry
+    foreign, ours, batch, api = case
     latest_genai_semconv(monkeypatch)
     provider = TracerProvider()
     provider.add_span_processor(LLMSpanProcessor())
@@ -193,8 +240,8 @@ def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None,
             instrumentor.instrument(tracer_provider=provider)
         if ours == "second":
             instrument_ours(traced)
-        sdk = openai.OpenAI(api_key="sk-x", base_url=mock_llm.url + "/v1", max_retries=0)
-        assert agent_app(provider.get_tracer("app"), sdk, convention, url, project)
+        turn = _turn(api, mock_llm, provider)
+        assert agent_app(provider.get_tracer("app"), turn, convention, url, project)
     finally:
         if instrumentor is not None:
             instrumentor.uninstrument()
@@ -207,22 +254,29 @@ def _run(registry, mock_llm, monkeypatch, foreign: str | None, ours: str | None,
 
 
 FOREIGN = ("genai-openai", "openinference-openai", "openllmetry-openai")
-CASES = [
-    pytest.param(None, "first", False, id="ours"),
-    pytest.param(None, "first", True, id="ours-batch"),
-    *[pytest.param(name, None, False, id=f"{name}-alone") for name in FOREIGN],
-    *[pytest.param(name, "first", False, id=f"ours-then-{name}") for name in FOREIGN],
-    *[pytest.param(name, "first", True, id=f"ours-then-{name}-batch") for name in FOREIGN],
-    *[pytest.param(name, "second", False, id=f"{name}-then-ours") for name in FOREIGN],
+CASES = [  # (other instrumentation, ours: first / second / None, batch export, SDK)
+    pytest.param((None, "first", False, "openai"), id="ours"),
+    pytest.param((None, "first", True, "openai"), id="ours-batch"),
+    *[pytest.param((name, None, False, "openai"), id=f"{name}-alone") for name in FOREIGN],
+    *[pytest.param((name, "first", False, "openai"), id=f"ours-then-{name}") for name in FOREIGN],
+    *[pytest.param((name, "first", True, "openai"), id=f"ours-then-{name}-batch") for name in FOREIGN],
+    *[pytest.param((name, "second", False, "openai"), id=f"{name}-then-ours") for name in FOREIGN],
+    # Anthropic, whose SDK also records its own span of each call (issue 16: stored twice, cost doubled)
+    pytest.param((None, "first", False, "anthropic"), id="ours-anthropic"),
+    pytest.param((None, None, False, "anthropic"), id="anthropic-native-alone"),
+    pytest.param(("genai-anthropic", None, False, "anthropic"), id="genai-anthropic-alone"),
+    pytest.param(("genai-anthropic", "first", True, "anthropic"), id="ours-then-genai-anthropic-batch"),
+    pytest.param(("genai-anthropic", "second", False, "anthropic"), id="genai-anthropic-then-ours"),
 ]
 
 
-@pytest.mark.parametrize(("foreign", "ours", "batch"), CASES)
+@pytest.mark.parametrize("case", CASES)
 def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
-    registry, mock_llm, monkeypatch, foreign, ours, batch
+    registry, mock_llm, monkeypatch, case
 ):
     _, engine, pid, project = registry
-    _run(registry, mock_llm, monkeypatch, foreign, ours, batch)
+    ours = case[1]
+    _run(registry, mock_llm, monkeypatch, case)
     assert len(mock_llm.requests) == 3  # three model calls, whatever traced them
     with engine.connect() as conn:
         stmt = sa.select(spans).where(spans.c.project_id == pid).order_by(spans.c.start_time)
@@ -249,7 +303,7 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
         assert totals["llm_calls"] == 3
         assert totals["input_tokens"] + totals["output_tokens"] == tokens
         assert totals["cost_usd"] == pytest.approx(cost)
-    _assert_tools_and_tool_call_shown(engine, pid, rows)
+    _assert_tools_and_tool_call_shown(engine, pid, rows, definitions=case[:2] != (None, None))
     assert [r["span_id"] for r in list_spans(engine, pid).items] == [r.span_id for r in reversed(calls)]
     totals = overview(engine, pid, "24h")["totals"]
     assert (totals["calls"], totals["input_tokens"]) == (3, sum(r.input_tokens for r in calls))
@@ -265,7 +319,7 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
     assert version.calls == 3 and version.total_cost_usd == pytest.approx(cost)
 
 
-def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list) -> None:
+def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list, definitions: bool) -> None:
     """The trace view's side panel: each tool span with its arguments and result, and the model's
     tool call in the first LLM call's output."""
     shown = {}
@@ -278,7 +332,7 @@ def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list) -> None:
     assert set(arguments) == {"city"} and result == TOOLS["get_weather"]
     first = span_view(get_span(engine, pid, next(r for r in rows if r.is_llm).span_id))
     parts = [p for m in first["output_messages"] or [] for p in m.get("parts", [])]
-    assert [(p["type"], p.get("name")) for p in parts] == [("tool_call", "get_weather")], first[
-        "output_messages"
-    ]
-    assert first["tools"], "the tool definition sent with the first call"
+    calls = [p.get("name") for p in parts if p["type"] == "tool_call"]
+    assert calls == ["get_weather"], first["output_messages"]
+    # the tool definitions sent with the first call (the Anthropic SDK's own span does not record them)
+    assert bool(first["tools"]) is definitions
