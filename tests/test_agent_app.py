@@ -315,8 +315,12 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
     assert served.name == unit.assign().name  # assigned by the session's user
     assert served.input_tokens == sum(r.input_tokens for r in calls)
     assert served.cost_total_usd == pytest.approx(cost)
+    latencies = sorted(r.duration_ms for r in calls)
+    assert served.latency_mean_ms == pytest.approx(sum(latencies) / 3)  # no agent latency mixed in
     (version,) = metrics.version_metrics(engine, pid, "support")
     assert version.calls == 3 and version.total_cost_usd == pytest.approx(cost)
+    assert version.p50_ms == pytest.approx(latencies[1], rel=0.02)  # the median call, not the agent
+    assert version.avg_input_tokens == pytest.approx(served.input_tokens / 3)
 
 
 def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list, definitions: bool) -> None:
