@@ -304,6 +304,8 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
         assert totals["input_tokens"] + totals["output_tokens"] == tokens
         assert totals["cost_usd"] == pytest.approx(cost)
     _assert_tools_and_tool_call_shown(engine, pid, rows, definitions=case[:2] != (None, None))
+    tokens_in_out = f"{sum(r.input_tokens for r in calls)}/{sum(r.output_tokens for r in calls)}"
+    _assert_cli_tree(registry, agent.trace_id, tokens_in_out)
     assert [r["span_id"] for r in list_spans(engine, pid).items] == [r.span_id for r in reversed(calls)]
     totals = overview(engine, pid, "24h")["totals"]
     assert (totals["calls"], totals["input_tokens"]) == (3, sum(r.input_tokens for r in calls))
@@ -340,3 +342,25 @@ def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list, definitions:
     assert calls == ["get_weather"], first["output_messages"]
     # the tool definitions sent with the first call (the Anthropic SDK's own span does not record them)
     assert bool(first["tools"]) is definitions
+
+
+def _assert_cli_tree(registry, trace_id: str, tokens: str) -> None:
+    """``otel-llm traces show TRACE_ID``: the tree with each node's kind, the agent's totals."""
+    from click.testing import CliRunner
+    from otel_llm_server.cli.main import main
+
+    url, _, _, project = registry
+    args = ["--database-url", url, "traces", "show", trace_id, "--project", project]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    _, totals, agent, *nodes = result.output.strip().splitlines()
+    assert f"7 spans, 3 LLM calls, tokens {tokens}" in totals
+    assert "[agent]" in agent and "3 LLM calls below" in agent
+    assert sorted(line.split("[")[1].split("]")[0] for line in nodes) == [
+        "llm",
+        "llm",
+        "llm",
+        "retrieval",
+        "tool",
+        "tool",
+    ]
