@@ -1,12 +1,18 @@
-"""Issue 16's "done means", end to end: an agent app (an agent span around three real LLM calls, one
-with a tool definition, two tool calls and a retrieval), inside an experiment and a linked prompt,
-traced by our instrumentation, by each other one (the real package) and by each other one together
-with ours, stored through our exporter on SQLite and Postgres. The stored trace is one trace with
-the right kinds; its totals, the experiment's results and the prompt's metrics count the three LLM
-calls only.
+"""Issue 16's "done means", end to end: an agent app (an agent span around a retrieval, three real
+LLM calls, the first with a tool definition and answered with a tool call, the last streamed, and
+two tool calls), in a conversation, an experiment and a linked prompt, traced by our
+instrumentation, by each other one (the real package) alone and together with ours in both orders,
+stored through our exporter on SQLite and Postgres. The stored trace is one trace with the right
+kinds; its totals (trace list, tree, CLI), the experiment's results, the prompt's metrics and the
+overview count the three LLM calls only.
+
+The OpenAI app runs with ours, the official GenAI instrumentation, OpenInference and OpenLLMetry;
+the Anthropic app records the SDK's own spans (with content) and runs with ours and the official
+Anthropic instrumentation, and with the SDK's spans alone, which do not record the tool definitions
+sent (the one thing not checked there).
 
 The app writes its own agent, tool and retrieval spans in the convention of the instrumentation it
-uses: the GenAI conventions' operation names with ours and the official one, OpenInference's span
+uses: the GenAI conventions' operation names with ours and the official ones, OpenInference's span
 kinds with OpenInference, and with OpenLLMetry Traceloop's span kinds, which have no retrieval kind
 (Traceloop's ``@task`` would make it a chain): that app writes its retrieval with the GenAI
 operation name.
@@ -138,8 +144,10 @@ def openai_turn(sdk: openai.OpenAI, tracer, convention: dict, system: str, confi
     sdk.chat.completions.create(model=model, messages=messages)
     _tool(tracer, convention, "lookup_order", json.dumps(ARGUMENTS))
     messages.append({"role": "user", "content": TOOLS["lookup_order"]})
-    answer = sdk.chat.completions.create(model=model, messages=messages)
-    return answer.choices[0].message.content or ""
+    stream = sdk.chat.completions.create(
+        model=model, messages=messages, stream=True, stream_options={"include_usage": True}
+    )  # the answer streamed to the user
+    return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 
 
 def anthropic_turn(sdk: anthropic.Anthropic, tracer, convention: dict, system: str, config: dict) -> str:
@@ -160,7 +168,8 @@ def anthropic_turn(sdk: anthropic.Anthropic, tracer, convention: dict, system: s
         {"role": "assistant", "content": second.content[0].text},
         {"role": "user", "content": TOOLS["lookup_order"]},
     ]
-    return ask(messages=messages).content[0].text
+    with sdk.messages.stream(model=CLAUDE, max_tokens=200, system=system, messages=messages) as stream:
+        return "".join(stream.text_stream)  # the answer streamed to the user
 
 
 def _tool(tracer, convention: dict, name: str, arguments: str) -> None:
