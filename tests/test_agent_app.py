@@ -33,6 +33,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 
 import otel_llm
 from otel_llm import attributes as attrs
+from otel_llm.conversations.listing import list_conversations
+from otel_llm.conversations.turns import list_turns
 from otel_llm.experiments import client as experiment_client
 from otel_llm.experiments import results, service
 from otel_llm.experiments.model import ExperimentSpec, VariantSpec
@@ -226,7 +228,7 @@ def _turn(api: str, mock_llm, provider):
     return partial(anthropic_turn, sdk)
 
 
-def _run(registry, mock_llm, monkeypatch, case: tuple) -> None:
+def _run(registry, mock_llm, monkeypatch, case: tuple) -> str:
     """Run the app once with the other instrumentation ``foreign`` and ours (``first``, as
     ``opentelemetry-instrument`` loads it: the other one's span then wraps ours; ``second``; or
     ``None``), storing through our exporter (span by span, or in batches as ``configure`` does); the
@@ -250,7 +252,7 @@ def _run(registry, mock_llm, monkeypatch, case: tuple) -> None:
         if ours == "second":
             instrument_ours(traced)
         turn = _turn(api, mock_llm, provider)
-        assert agent_app(provider.get_tracer("app"), turn, convention, url, project)
+        return agent_app(provider.get_tracer("app"), turn, convention, url, project)
     finally:
         if instrumentor is not None:
             instrumentor.uninstrument()
@@ -285,7 +287,8 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
 ):
     _, engine, pid, project = registry
     ours = case[1]
-    _run(registry, mock_llm, monkeypatch, case)
+    answer = _run(registry, mock_llm, monkeypatch, case)
+    assert answer
     assert len(mock_llm.requests) == 3  # three model calls, whatever traced them
     with engine.connect() as conn:
         stmt = sa.select(spans).where(spans.c.project_id == pid).order_by(spans.c.start_time)
@@ -303,6 +306,12 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
     cost = sum(r.cost_usd for r in calls)
     assert tokens > 0 and cost > 0
 
+    (conversation,) = list_conversations(engine, pid).items
+    (turn,) = list_turns(engine, pid, "conv-42").items
+    for session in (conversation, turn):
+        assert (session.llm_calls, session.tokens) == (3, tokens)
+        assert session.cost_usd == pytest.approx(cost)
+    assert (turn.spans, turn.user_input, turn.answer) == (7, QUESTION, answer)
     (listed,) = list_traces(engine, pid).items
     tree = trace_tree(engine, pid, agent.trace_id)
     assert listed["span_count"] == tree["summary"]["span_count"] == 7
