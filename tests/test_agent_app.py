@@ -52,7 +52,7 @@ from otel_llm.traces.query import get_span, list_spans
 from otel_llm.traces.trace_list import list_traces, trace_tree
 from otel_llm.traces.view import span_view
 from tests.conftest import _reset_postgres
-from tests.foreign_support import CHAT_TOOLS, WEATHER, latest_genai_semconv
+from tests.foreign_support import CHAT_TOOLS, RESPONSES_TOOLS, WEATHER, latest_genai_semconv
 from tests.instrumentation_support import Traced, instrument_ours
 from tests.test_dedup_foreign import _restore, _sdk_methods
 
@@ -152,6 +152,26 @@ def openai_turn(sdk: openai.OpenAI, tracer, convention: dict, system: str, confi
     return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 
 
+def responses_turn(sdk: openai.OpenAI, tracer, convention: dict, system: str, config: dict) -> str:
+    """The same turn through the Responses API."""
+    ask = partial(sdk.responses.create, model=config["model"], instructions=system)
+    items: list = [{"role": "user", "content": QUESTION}]
+    first = ask(input=items, tools=RESPONSES_TOOLS)
+    (call,) = [item for item in first.output if item.type == "function_call"]
+    _tool(tracer, convention, "get_weather", call.arguments)
+    items += [
+        *[item.model_dump(exclude_none=True) for item in first.output],
+        {"type": "function_call_output", "call_id": call.call_id, "output": TOOLS["get_weather"]},
+    ]
+    second = ask(input=items)
+    _tool(tracer, convention, "lookup_order", json.dumps(ARGUMENTS))
+    items += [
+        {"role": "assistant", "content": second.output_text},
+        {"role": "user", "content": TOOLS["lookup_order"]},
+    ]
+    return ask(input=items).output_text
+
+
 def anthropic_turn(sdk: anthropic.Anthropic, tracer, convention: dict, system: str, config: dict) -> str:
     """The same turn through the Messages API."""
     ask = partial(sdk.messages.create, model=CLAUDE, max_tokens=200, system=system)
@@ -219,10 +239,9 @@ def registry(database):
 def _turn(api: str, mock_llm, provider):
     """The agent's turn through the real SDK ``api``; the Anthropic app records the SDK's own spans,
     with content."""
-    if api == "openai":
-        return partial(
-            openai_turn, openai.OpenAI(api_key="sk-x", base_url=mock_llm.url + "/v1", max_retries=0)
-        )
+    if api in ("openai", "responses"):
+        sdk = openai.OpenAI(api_key="sk-x", base_url=mock_llm.url + "/v1", max_retries=0)
+        return partial(openai_turn if api == "openai" else responses_turn, sdk)
     native = {"tracer_provider": provider, "traces": {"content_mode": "content"}}
     sdk = anthropic.Anthropic(api_key="k", base_url=mock_llm.url, max_retries=0, open_telemetry=native)
     return partial(anthropic_turn, sdk)
@@ -265,6 +284,7 @@ def _run(registry, mock_llm, monkeypatch, case: tuple) -> str:
 
 
 FOREIGN = ("genai-openai", "openinference-openai", "openllmetry-openai")
+
 CASES = [  # (other instrumentation, ours: first / second / None, batch export, SDK)
     pytest.param((None, "first", False, "openai"), id="ours"),
     pytest.param((None, "first", True, "openai"), id="ours-batch"),
@@ -272,6 +292,16 @@ CASES = [  # (other instrumentation, ours: first / second / None, batch export, 
     *[pytest.param((name, "first", False, "openai"), id=f"ours-then-{name}") for name in FOREIGN],
     *[pytest.param((name, "first", True, "openai"), id=f"ours-then-{name}-batch") for name in FOREIGN],
     *[pytest.param((name, "second", False, "openai"), id=f"{name}-then-ours") for name in FOREIGN],
+    pytest.param((None, "first", False, "responses"), id="ours-responses"),
+    *[pytest.param((name, None, False, "responses"), id=f"{name}-alone-responses") for name in FOREIGN],
+    *[
+        pytest.param((name, "first", False, "responses"), id=f"ours-then-{name}-responses")
+        for name in FOREIGN
+    ],
+    *[
+        pytest.param((name, "second", False, "responses"), id=f"{name}-then-ours-responses")
+        for name in FOREIGN
+    ],
     # Anthropic, whose SDK also records its own span of each call (issue 16: stored twice, cost doubled)
     pytest.param((None, "first", False, "anthropic"), id="ours-anthropic"),
     pytest.param((None, None, False, "anthropic"), id="anthropic-native-alone"),
@@ -359,7 +389,7 @@ def _assert_tools_and_tool_call_shown(engine, pid: int, rows: list, definitions:
     calls = [p.get("name") for p in parts if p["type"] == "tool_call"]
     assert calls == ["get_weather"], first["output_messages"]
     # the tool definitions sent with the first call (the Anthropic SDK's own span does not record them)
-    assert bool(first["tools"]) is definitions
+    assert bool(first["tools"]) is definitions, (first["name"], first["attributes"])
 
 
 def _assert_cli_tree(registry, trace_id: str, tokens: str) -> None:
