@@ -39,7 +39,7 @@ LATE_LLM_SPANS: frozenset[tuple[str, str]] = frozenset(
 )
 """(scope, span name) of other instrumentations' LLM spans started only once the call has returned,
 back-dated and without attributes (OpenLLMetry's Responses spans): known as LLM spans by name."""
-_RECENT_CALLS = 1024  # our ended LLM spans remembered, to recognise such a span of the same call
+_RECENT_CALLS = 1024  # start times of our LLM spans remembered, to recognise such a span of the same call
 
 
 def _late_llm_span(span: Span) -> bool:
@@ -71,13 +71,13 @@ class LLMSpanProcessor(SpanProcessor):
     another instrumentation's (the SDK-native span inside the official Anthropic instrumentation's:
     the outer one, with the content, is kept). An instrumentation that starts its span only after the
     call returned (``LATE_LLM_SPANS``) is recognised by name: tagged, and marked when it encloses our
-    call that just ended beside it. Never raises into the app.
+    call beside it. Never raises into the app.
     """
 
     def __init__(self) -> None:
         self._open_foreign: dict[int, Span] = {}  # other instrumentations' LLM spans not yet ended
-        self._ended_ours: OrderedDict[tuple[int, int], tuple[int, int]] = OrderedDict()
-        """(trace id, parent span id) → (start, end) of our latest ended LLM span there."""
+        self._our_starts: OrderedDict[tuple[int, int], int] = OrderedDict()
+        """(trace id, parent span id) → start time of our latest LLM span there."""
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         try:
@@ -86,6 +86,7 @@ class LLMSpanProcessor(SpanProcessor):
             if scope is not None and scope.name == attrs.OUR_SCOPE:  # all our spans are LLM calls
                 if self._open_foreign:
                     self._mark_wrapping_spans(span)
+                self._remember_start(span)
                 tags = current_tags(parent_context)
                 if tags:  # our instrumentation never sets these itself
                     span.set_attributes(tags)
@@ -113,7 +114,7 @@ class LLMSpanProcessor(SpanProcessor):
             # another OpenAI/Anthropic instrumentor that wrapped the SDK before us): the same call.
             span.set_attribute(attrs.DUPLICATE, True)
             return
-        if self._inside_same_call(span, attributes) or (late and self._encloses_ended_call(span)):
+        if self._inside_same_call(span, attributes) or (late and self._encloses_our_call(span)):
             span.set_attribute(attrs.DUPLICATE, True)
         self._open_foreign[span.context.span_id] = span
         tags = current_tags(parent_context)
@@ -128,13 +129,23 @@ class LLMSpanProcessor(SpanProcessor):
         outer_attributes = outer.attributes or {}
         return same_call(outer_attributes, None) and same_call(attributes, provider_of(outer_attributes))
 
-    def _encloses_ended_call(self, span: Span) -> bool:
-        """Whether a back-dated span, started now, encloses our call that just ended beside it (an
-        instrumentation that wrapped the SDK after us and starts its span once the call returned)."""
+    def _remember_start(self, ours: Span) -> None:
+        if ours.parent is None or ours.start_time is None:
+            return
+        key = (ours.context.trace_id, ours.parent.span_id)
+        self._our_starts[key] = ours.start_time
+        self._our_starts.move_to_end(key)
+        if len(self._our_starts) > _RECENT_CALLS:
+            self._our_starts.popitem(last=False)
+
+    def _encloses_our_call(self, span: Span) -> bool:
+        """Whether a back-dated span, started after one of ours beside it (same parent), began before
+        ours did: an instrumentation that wrapped the SDK after us and starts its span only once the
+        call returned (or its stream did) — the same call as ours."""
         if span.parent is None or span.start_time is None:
             return False
-        ended = self._ended_ours.get((span.context.trace_id, span.parent.span_id))
-        return ended is not None and span.start_time <= ended[0]
+        ours = self._our_starts.get((span.context.trace_id, span.parent.span_id))
+        return ours is not None and span.start_time <= ours
 
     def _mark_wrapping_spans(self, ours: Span) -> None:
         """Mark the other instrumentations' spans of this same call that enclose ours."""
@@ -150,16 +161,6 @@ class LLMSpanProcessor(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         if self._open_foreign:
             self._open_foreign.pop(span.context.span_id, None)
-        scope = span.instrumentation_scope
-        if scope is not None and scope.name == attrs.OUR_SCOPE and span.parent is not None:
-            try:
-                key = (span.context.trace_id, span.parent.span_id)
-                self._ended_ours[key] = (span.start_time or 0, span.end_time or 0)
-                self._ended_ours.move_to_end(key)
-                if len(self._ended_ours) > _RECENT_CALLS:
-                    self._ended_ours.popitem(last=False)
-            except Exception:  # pragma: no cover - defensive: telemetry never breaks the app
-                logger.debug("otel-llm: remembering a call failed", exc_info=True)
 
     def shutdown(self) -> None:
         pass

@@ -169,7 +169,8 @@ def responses_turn(sdk: openai.OpenAI, tracer, convention: dict, system: str, co
         {"role": "assistant", "content": second.output_text},
         {"role": "user", "content": TOOLS["lookup_order"]},
     ]
-    return ask(input=items).output_text
+    stream = ask(input=items, stream=True)  # the answer streamed to the user
+    return "".join(event.delta for event in stream if event.type == "response.output_text.delta")
 
 
 def anthropic_turn(sdk: anthropic.Anthropic, tracer, convention: dict, system: str, config: dict) -> str:
