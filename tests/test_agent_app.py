@@ -6,7 +6,9 @@ stored through our exporter on SQLite and Postgres. The stored trace is one trac
 kinds; its totals (trace list, tree, CLI), the experiment's results, the prompt's metrics and the
 overview count the three LLM calls only.
 
-The OpenAI app runs with ours, the official GenAI instrumentation, OpenInference and OpenLLMetry;
+The OpenAI app (Chat Completions, and Responses) runs with ours, the official GenAI
+instrumentation, OpenInference and OpenLLMetry (whose Responses spans start only after the call
+returned, beside ours instead of around it);
 the Anthropic app records the SDK's own spans (with content) and runs with ours and the official
 Anthropic instrumentation, and with the SDK's spans alone, which do not record the tool definitions
 sent (the one thing not checked there).
