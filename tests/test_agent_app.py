@@ -171,8 +171,8 @@ def responses_turn(sdk: openai.OpenAI, tracer, convention: dict, system: str, co
         {"role": "assistant", "content": second.output_text},
         {"role": "user", "content": TOOLS["lookup_order"]},
     ]
-    stream = ask(input=items, stream=True)  # the answer streamed to the user
-    return "".join(event.delta for event in stream if event.type == "response.output_text.delta")
+    with ask(input=items, stream=True) as stream:  # the answer streamed to the user
+        return "".join(event.delta for event in stream if event.type == "response.output_text.delta")
 
 
 def anthropic_turn(sdk: anthropic.Anthropic, tracer, convention: dict, system: str, config: dict) -> str:
@@ -264,6 +264,7 @@ def _run(registry, mock_llm, monkeypatch, case: tuple) -> str:
     provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     traced = Traced()
     traced.provider = provider
+    _load_resources()
     methods = _sdk_methods()
     instrumentor, convention = _foreign(foreign) if foreign else (None, SEMCONV)
     try:
@@ -275,15 +276,30 @@ def _run(registry, mock_llm, monkeypatch, case: tuple) -> str:
             instrument_ours(traced)
         turn = _turn(api, mock_llm, provider)
         return agent_app(provider.get_tracer("app"), turn, convention, url, project)
-    finally:
+    finally:  # the last one installed first, so each restores what it wrapped
+        if ours == "second":
+            _uninstrument_ours()
         if instrumentor is not None:
             instrumentor.uninstrument()
-        for mine in available_instrumentors():
-            if mine.is_instrumented_by_opentelemetry:
-                mine.uninstrument()
+        _uninstrument_ours()
         content.set_capture(None)
         provider.shutdown()
         _restore(methods)
+
+
+def _load_resources() -> None:
+    """Import the SDK resource modules an instrumentor wraps, so ``_sdk_methods`` knows their
+    methods before any instrumentor touches them (OpenLLMetry's uninstrument leaves its own behind)."""
+    client = openai.OpenAI(api_key="sk-x", max_retries=0)
+    _ = (client.chat.completions, client.completions, client.embeddings, client.responses)
+    claude = anthropic.Anthropic(api_key="k", max_retries=0)
+    _ = (claude.messages, claude.beta.messages)
+
+
+def _uninstrument_ours() -> None:
+    for mine in available_instrumentors():
+        if mine.is_instrumented_by_opentelemetry:
+            mine.uninstrument()
 
 
 FOREIGN = ("genai-openai", "openinference-openai", "openllmetry-openai")
@@ -332,7 +348,9 @@ def test_agent_app_is_one_trace_whose_statistics_count_its_three_llm_calls(
     ]
     assert len({r.trace_id for r in rows}) == 1
     (agent,) = [r for r in rows if r.category == "agent"]
-    assert all(r.parent_span_id == agent.span_id for r in rows if r is not agent)  # no orphan
+    assert all(r.parent_span_id == agent.span_id for r in rows if r is not agent), [
+        (r.name, r.scope_name, r.parent_span_id, agent.span_id) for r in rows
+    ]  # no orphan
     calls = [r for r in rows if r.is_llm]
     assert all((r.scope_name == "otel_llm") is (ours is not None) for r in calls)
     tokens = sum(r.input_tokens + r.output_tokens for r in calls)
