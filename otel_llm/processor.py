@@ -4,6 +4,7 @@ every span with the conversation and end user of the ``otel_llm.session`` block 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,19 @@ def _has_llm_attributes(attributes: Mapping[str, Any]) -> bool:
     )
 
 
+LATE_LLM_SPANS: frozenset[tuple[str, str]] = frozenset(
+    {("opentelemetry.instrumentation.openai.v1", "openai.response")}
+)
+"""(scope, span name) of other instrumentations' LLM spans started only once the call has returned,
+back-dated and without attributes (OpenLLMetry's Responses spans): known as LLM spans by name."""
+_RECENT_CALLS = 1024  # start times of our LLM spans remembered, to recognise such a span of the same call
+
+
+def _late_llm_span(span: Span) -> bool:
+    scope = span.instrumentation_scope
+    return scope is not None and (scope.name, span.name) in LATE_LLM_SPANS
+
+
 def mark_our_call(ctx: otel_context.Context) -> otel_context.Context:
     """Context inside one of our LLM spans: an SDK-native span started there is a duplicate of ours."""
     return otel_context.set_value(_IN_OUR_CALL_KEY, True, ctx)
@@ -55,11 +69,15 @@ class LLMSpanProcessor(SpanProcessor):
     ours, such spans still open around one of ours (instrumentors that wrapped the SDK after us, as
     under ``opentelemetry-instrument``), and, without ours, a span of the same call started inside
     another instrumentation's (the SDK-native span inside the official Anthropic instrumentation's:
-    the outer one, with the content, is kept). Never raises into the app.
+    the outer one, with the content, is kept). An instrumentation that starts its span only after the
+    call returned (``LATE_LLM_SPANS``) is recognised by name: tagged, and marked when it encloses our
+    call beside it. Never raises into the app.
     """
 
     def __init__(self) -> None:
         self._open_foreign: dict[int, Span] = {}  # other instrumentations' LLM spans not yet ended
+        self._our_starts: OrderedDict[tuple[int, int], int] = OrderedDict()
+        """(trace id, parent span id) → start time of our latest LLM span there."""
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         try:
@@ -68,6 +86,7 @@ class LLMSpanProcessor(SpanProcessor):
             if scope is not None and scope.name == attrs.OUR_SCOPE:  # all our spans are LLM calls
                 if self._open_foreign:
                     self._mark_wrapping_spans(span)
+                self._remember_start(span)
                 tags = current_tags(parent_context)
                 if tags:  # our instrumentation never sets these itself
                     span.set_attributes(tags)
@@ -87,14 +106,15 @@ class LLMSpanProcessor(SpanProcessor):
     def _tag_foreign(self, span: Span, parent_context: otel_context.Context | None) -> None:
         """Another instrumentation's span: tagged if it is an LLM span, marked if it duplicates ours."""
         attributes = span.attributes or {}  # a live read-only view: one for all the checks below
-        if not _has_llm_attributes(attributes):
+        late = _late_llm_span(span)
+        if not (late or _has_llm_attributes(attributes)):
             return
         if otel_context.get_value(_IN_OUR_CALL_KEY, parent_context):
             # Any other instrumentation's LLM span inside one of ours (SDK-native Anthropic spans,
             # another OpenAI/Anthropic instrumentor that wrapped the SDK before us): the same call.
             span.set_attribute(attrs.DUPLICATE, True)
             return
-        if self._inside_same_call(span, attributes):
+        if self._inside_same_call(span, attributes) or (late and self._encloses_our_call(span)):
             span.set_attribute(attrs.DUPLICATE, True)
         self._open_foreign[span.context.span_id] = span
         tags = current_tags(parent_context)
@@ -108,6 +128,24 @@ class LLMSpanProcessor(SpanProcessor):
             return False
         outer_attributes = outer.attributes or {}
         return same_call(outer_attributes, None) and same_call(attributes, provider_of(outer_attributes))
+
+    def _remember_start(self, ours: Span) -> None:
+        if ours.parent is None or ours.start_time is None:
+            return
+        key = (ours.context.trace_id, ours.parent.span_id)
+        self._our_starts[key] = ours.start_time
+        self._our_starts.move_to_end(key)
+        if len(self._our_starts) > _RECENT_CALLS:
+            self._our_starts.popitem(last=False)
+
+    def _encloses_our_call(self, span: Span) -> bool:
+        """Whether a back-dated span, started after one of ours beside it (same parent), began before
+        ours did: an instrumentation that wrapped the SDK after us and starts its span only once the
+        call returned (or its stream did) — the same call as ours."""
+        if span.parent is None or span.start_time is None:
+            return False
+        ours = self._our_starts.get((span.context.trace_id, span.parent.span_id))
+        return ours is not None and span.start_time <= ours
 
     def _mark_wrapping_spans(self, ours: Span) -> None:
         """Mark the other instrumentations' spans of this same call that enclose ours."""
