@@ -264,7 +264,6 @@ def _run(registry, mock_llm, monkeypatch, case: tuple) -> str:
     provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     traced = Traced()
     traced.provider = provider
-    _load_resources()
     methods = _sdk_methods()
     instrumentor, convention = _foreign(foreign) if foreign else (None, SEMCONV)
     try:
@@ -285,15 +284,6 @@ def _run(registry, mock_llm, monkeypatch, case: tuple) -> str:
         content.set_capture(None)
         provider.shutdown()
         _restore(methods)
-
-
-def _load_resources() -> None:
-    """Import the SDK resource modules an instrumentor wraps, so ``_sdk_methods`` knows their
-    methods before any instrumentor touches them (OpenLLMetry's uninstrument leaves its own behind)."""
-    client = openai.OpenAI(api_key="sk-x", max_retries=0)
-    _ = (client.chat.completions, client.completions, client.embeddings, client.responses)
-    claude = anthropic.Anthropic(api_key="k", max_retries=0)
-    _ = (claude.messages, claude.beta.messages)
 
 
 def _uninstrument_ours() -> None:

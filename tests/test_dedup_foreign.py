@@ -99,6 +99,15 @@ def _sdk_methods() -> dict:
     so later tests start with the SDKs as found."""
     import sys
 
+    import anthropic
+    import openai
+
+    # The SDKs import their resource modules lazily; load them first, so every method is known
+    # before an instrumentor wraps it.
+    client = openai.OpenAI(api_key="sk-x", max_retries=0)
+    _ = (client.chat.completions, client.completions, client.embeddings, client.responses)
+    claude = anthropic.Anthropic(api_key="k", max_retries=0)
+    _ = (claude.messages, claude.beta.messages)
     found = {}
     for module_name, module in list(sys.modules.items()):
         if (
