@@ -104,7 +104,7 @@ def create(ctx, name, source, path, template_format, summary, tags, config_json,
     )
     if as_json:
         return _print_json(version.to_dict())
-    click.echo(f"Created {version.name}@v{version.version} (hash {version.version_hash[:12]}).")
+    click.echo(f"Created {version.name}@v{version.version} (hash {version.shown_hash[:12]}).")
 
 
 def _read_template(source: str | None, path: str | None) -> str:
@@ -170,7 +170,7 @@ def list_versions(ctx, name, hide_archived, as_json) -> None:
         marks = " ".join([*(f"[{label}]" for label in v.labels), "(archived)" if v.archived else ""]).strip()
         when = output.iso(v.created_at)
         click.echo(
-            f"v{v.version:<4} {when}  {v.author or '-':12} {v.version_hash[:12]}  {marks}  {v.change_summary}"
+            f"v{v.version:<4} {when}  {v.author or '-':12} {v.shown_hash[:12]}  {marks}  {v.change_summary}"
         )
 
 
@@ -197,7 +197,7 @@ def show(ctx, ref, as_json) -> None:
         f"{version.name}@v{version.version}  labels: {labels_text}{'  (archived)' if version.archived else ''}"
     )
     click.echo(
-        f"hash: {version.version_hash}  parent: {version.parent_version or '-'}  author: {version.author or '-'}"
+        f"hash: {version.shown_hash}  parent: {version.parent_version or '-'}  author: {version.author or '-'}"
     )
     if version.change_summary:
         click.echo(f"summary: {version.change_summary}")

@@ -135,3 +135,16 @@ def test_show_lists_the_prompts_that_include_this_one(run, tmp_path):
     assert data["referenced_by"] == [
         {"name": "mail", "version": 1, "ref": "footer@v1", "included_version": 1}
     ]
+
+
+def test_a_change_to_the_tools_alone_gives_the_version_another_hash(run, tmp_path):
+    first, second = tmp_path / "v1.yaml", tmp_path / "v2.yaml"
+    first.write_text(PROMPT_YAML)
+    second.write_text(PROMPT_YAML.replace("Find an order by id", "Find one order by its id"))
+    hashes = []
+    for path in (first, second):
+        out = run("prompts", "create", "support-chat", "--file", str(path)).output
+        hashes.append(out.split("(hash ")[1].split(")")[0])
+    assert hashes[0] != hashes[1], "the tools are part of the version's hash"
+    shown = run("prompts", "show", "support-chat@v2").output
+    assert f"hash: {hashes[1]}" in shown

@@ -44,6 +44,13 @@ class Version:
     content_hash: str = ""
 
     @property
+    def shown_hash(self) -> str:
+        """The version's hash as a user reads it: of everything in a chat version (messages, tools,
+        response format, parameters: ``content_hash``), of the template in a text one. Calls link on
+        ``version_hash`` (the system messages' hash) either way."""
+        return self.content_hash if self.kind == "chat" and self.content_hash else self.version_hash
+
+    @property
     def published(self) -> bool:
         return "production" in self.labels
 
