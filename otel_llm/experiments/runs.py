@@ -397,9 +397,7 @@ class _Runner:
                 return
             finished, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
-                # Recorded before it leaves ``in_flight``: a Ctrl-C while it is being recorded leaves
-                # it for ``_drain`` (a second record of a stored item is the duplicate path), so a
-                # call that was made is never lost and sent again on resume.
+                # Recorded before it leaves ``in_flight``: a Ctrl-C meanwhile leaves it to ``_drain``.
                 self._record(in_flight[future], *future.result())
                 del in_flight[future]
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 from otel_llm_server.web.access import require
-from otel_llm_server.web.conversations.query import MAX_LIMIT, page_size, parse_filter
-from otel_llm_server.web.db import read_engine
+from otel_llm_server.web.conversations.query import MAX_LIMIT, conversation_page, conversation_turns
 from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.traces.filters import RANGES
 from otel_llm_server.web.traces.presenters import jsonable
-
-from otel_llm import conversations
 
 api = Blueprint("conversations_api", __name__, url_prefix="/api/v1")
 
@@ -43,14 +40,7 @@ _PAGE = {
     tag="sessions",
 )
 def list_sessions():
-    flt, _args = parse_filter(request.args)
-    page = conversations.list_conversations(
-        read_engine(),
-        g.project_id,
-        flt,
-        cursor=request.args.get("cursor") or None,
-        limit=page_size(request.args.get("limit")),
-    )
+    page, _args = conversation_page(g.project_id, request.args)
     return {"items": jsonable([c.to_dict() for c in page.items]), "next_cursor": page.next_cursor}
 
 
@@ -69,13 +59,6 @@ def list_sessions():
     tag="sessions",
 )
 def get_session(session_id: str):
-    summary = conversations.get_conversation(read_engine(), g.project_id, session_id)
-    turns = conversations.list_turns(
-        read_engine(),
-        g.project_id,
-        session_id,
-        cursor=request.args.get("cursor") or None,
-        limit=page_size(request.args.get("limit")),
-    )
+    summary, turns = conversation_turns(g.project_id, session_id, request.args)
     page = {"items": [t.to_dict() for t in turns.items], "next_cursor": turns.next_cursor}
     return jsonable({**summary.to_dict(), "turns_page": page})

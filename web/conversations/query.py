@@ -1,13 +1,16 @@
-"""Query-string → ``ConversationFilter``, shared by the Sessions page and ``GET /api/v1/sessions``."""
+"""Query-string → ``ConversationFilter`` and the two reads it drives, shared by the Sessions pages and
+``GET /api/v1/sessions`` (``/<id>``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from otel_llm_server.web.db import read_engine
 from otel_llm_server.web.errors import ApiError
 from otel_llm_server.web.traces.filters import RANGES
 from werkzeug.datastructures import MultiDict
 
+from otel_llm import conversations
 from otel_llm.conversations import ConversationFilter
 
 DEFAULT_LIMIT = 50
@@ -35,3 +38,19 @@ def page_size(raw: str | None, default: int = DEFAULT_LIMIT) -> int:
     if not 1 <= value <= MAX_LIMIT:
         raise ApiError(400, "bad_request", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     return value
+
+
+def conversation_page(project_id: int, args: MultiDict):
+    """A page of the project's conversations for the query string, and the filter's arguments."""
+    flt, kept = parse_filter(args)
+    cursor, limit = args.get("cursor") or None, page_size(args.get("limit"))
+    return conversations.list_conversations(read_engine(), project_id, flt, cursor=cursor, limit=limit), kept
+
+
+def conversation_turns(project_id: int, session_id: str, args: MultiDict):
+    """One conversation's summary and a page of its turns, for the query string."""
+    summary = conversations.get_conversation(read_engine(), project_id, session_id)
+    cursor, limit = args.get("cursor") or None, page_size(args.get("limit"))
+    return summary, conversations.list_turns(
+        read_engine(), project_id, session_id, cursor=cursor, limit=limit
+    )
