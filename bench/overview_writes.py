@@ -1,5 +1,7 @@
-"""What the overview rollup triggers (migration ``0018_overview_rollups``) cost writes, on Postgres
-and SQLite.
+"""What the rollup triggers cost writes, on Postgres and SQLite: the overview's (migration
+``0018_overview_rollups``, the default) or, with ``--rollup prompt``, prompt metrics' (migration
+``0021_prompt_rollups``; every span is then tagged with one of 5 prompts × 4 versions, the
+trigger's whole work — untagged spans with no tracked hash cost it one filter).
 
 ``--rows`` LLM spans (default 50,000; five models) are stored with ``otel_llm.storage.writer.insert_rows`` in exporter-sized batches of 512 (``--batch``;
 the collector's write engine commits groups of up to 20,000 under load), with the
@@ -14,7 +16,7 @@ repricing (``otel_llm.pricing.reprice``, an UPDATE per changed span) of ``--repr
 update trigger and without.
 
 usage: .venv/bin/python bench/overview_writes.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
-       [--rows 50000] [--rounds 10] [--reprice 20000] [--batch 512]
+       [--rows 50000] [--rounds 10] [--reprice 20000] [--batch 512] [--rollup overview|prompt]
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ from otel_llm.storage.schema import SPAN_COLUMNS
 BATCH = 512
 MODELS = [("gpt-4o-mini", "openai"), ("gpt-4.1", "openai"), ("claude-haiku-4-5", "anthropic"),
           ("claude-sonnet-4-5", "anthropic"), ("gemini-2.5-flash", "gemini")]  # fmt: skip
-INSERT_TRIGGER, UPDATE_TRIGGER = "otel_llm_overview_insert", "otel_llm_overview_update"
+TRIGGERS = {  # --rollup → (insert trigger, update trigger)
+    "overview": ("otel_llm_overview_insert", "otel_llm_overview_update"),
+    "prompt": ("otel_llm_prompt_rollup_insert", "otel_llm_prompt_rollup_update"),
+}
+ROLLUP = "overview"
+INSERT_TRIGGER, UPDATE_TRIGGER = TRIGGERS[ROLLUP]
 
 
 SPREADS = {"live": 60, "spread": 30 * 86400}  # seconds the spans' start times cover
@@ -58,12 +65,14 @@ def _rows(n: int, spread: int = SPREADS["spread"]) -> list[dict]:
             cost_usd=0.0001 + (i % 100) * 1e-6, attributes={"gen_ai.system": provider},
             events=[], resource={"service.name": "bench"},
         )  # fmt: skip
+        if ROLLUP == "prompt":
+            row.update(prompt_name=f"prompt-{i % 5}", prompt_version=str(1 + i // 5 % 4))
         rows.append(row)
     return rows
 
 
 class Triggers:
-    """Turns one overview trigger on and off (Postgres: ENABLE/DISABLE; SQLite: drop/re-create)."""
+    """Turns one rollup trigger on and off (Postgres: ENABLE/DISABLE; SQLite: drop/re-create)."""
 
     def __init__(self, engine, name: str):
         self.engine, self.name = engine, name
@@ -107,7 +116,7 @@ def time_writes(engine, label: str, n: int, rounds: int, spread: str) -> None:
     triggers.set(True)
     on, off = n / seconds[True], n / seconds[False]
     print(
-        f"{label:<8} {spread:<6} {n:,} spans in batches of {BATCH}: overview trigger on {on:8,.0f} spans/s   "
+        f"{label:<8} {spread:<6} {n:,} spans in batches of {BATCH}: {ROLLUP} trigger on {on:8,.0f} spans/s   "
         f"off {off:8,.0f} spans/s   cost {(1 - on / off) * 100:5.1f} %   (load {_load()})"
     )
 
@@ -115,12 +124,12 @@ def time_writes(engine, label: str, n: int, rounds: int, spread: str) -> None:
 EXPLAIN_SQL = """
 EXPLAIN (ANALYZE, FORMAT JSON)
 INSERT INTO spans (project_id, trace_id, span_id, name, kind, start_time, end_time, duration_ms, status_code,
-                   is_llm, provider, request_model, input_tokens, output_tokens, cost_usd, attributes, events,
-                   resource)
+                   is_llm, provider, request_model, input_tokens, output_tokens, cost_usd, prompt_name,
+                   prompt_version, attributes, events, resource)
 SELECT %(project)s, md5(i::text || %(salt)s), substr(md5(i::text), 1, 16), 'chat', 'CLIENT',
        now() - (i * 7919 %% %(spread)s) * interval '1 second', now(), 50 + i * 37 %% 5000, 'OK', true,
        (ARRAY['openai','anthropic','gemini'])[1 + i %% 3], (ARRAY['a','b','c','d','e'])[1 + i %% 5],
-       100, 200, 0.0001, '{}'::jsonb, '[]'::jsonb, '{}'::jsonb
+       100, 200, 0.0001, 'prompt-' || i %% 5, (1 + i / 5 %% 4)::text, '{}'::jsonb, '[]'::jsonb, '{}'::jsonb
 FROM generate_series(1, %(batch)s) AS i
 """
 
@@ -148,7 +157,7 @@ def time_trigger_server_side(url: str, spread: str, samples: int = 21) -> None:
     on_ms, off_ms = statistics.median(on), statistics.median(off)
     print(
         f"postgres {spread:<6} one INSERT of {BATCH} spans (server side, median of {samples}): {on_ms:6.2f} ms with the "
-        f"overview trigger ({statistics.median(inside):5.2f} ms in it), {off_ms:6.2f} ms without, "
+        f"{ROLLUP} trigger ({statistics.median(inside):5.2f} ms in it), {off_ms:6.2f} ms without, "
         f"cost {(on_ms / off_ms - 1) * 100:5.1f} %"
     )
 
@@ -187,9 +196,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--reprice", type=int, default=20_000, help="0: skip repricing")
     ap.add_argument("--batch", type=int, default=512)
+    ap.add_argument("--rollup", choices=sorted(TRIGGERS), default="overview", help="whose triggers to time")
     a = ap.parse_args()
-    global BATCH
-    BATCH = a.batch
+    global BATCH, ROLLUP, INSERT_TRIGGER, UPDATE_TRIGGER
+    BATCH, ROLLUP = a.batch, a.rollup
+    INSERT_TRIGGER, UPDATE_TRIGGER = TRIGGERS[ROLLUP]
     name = f"otel_llm_bench_writes_{uuid.uuid4().hex[:8]}"
     url = a.dsn.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(a.dsn, autocommit=True) as admin:

@@ -15,6 +15,9 @@ DISTRIBUTED = {
     "experiment_feedback_rollups",
     "overview_rollups",
     "overview_latency",
+    "prompt_rollups",
+    "prompt_latency",
+    "prompt_rollup_hashes",
 }
 REFERENCE = {"projects", "overview_latency_edges"}
 

@@ -16,6 +16,7 @@ from otel_llm.prompts.errors import Conflict
 from otel_llm.prompts.locking import locked_prompt
 from otel_llm.prompts.models import Version
 from otel_llm.prompts.names import PRODUCTION, PromptRef, validate_name, validate_tags
+from otel_llm.storage import prompt_rollups
 from otel_llm.storage.schema_prompts import prompt_versions
 from otel_llm.webhooks import events as webhook_events
 
@@ -69,6 +70,7 @@ def create_version(
         connection.execute(
             insert(prompt_versions).values(prompt_id=pid, version=number, parent_version=parent, **values)
         )
+        prompt_rollups.track(connection, project_id, values["version_hash"])  # its calls' metrics
         row = store.version_row(connection, pid, name, number)
         includes.record(connection, row.id, found)
         created = store.full_version(connection, name, row)

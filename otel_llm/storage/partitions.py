@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection, text
 
+from otel_llm.storage import prompt_rollups
+
 logger = logging.getLogger(__name__)
 
 SCHEMA = "otel_llm_partitions"
@@ -110,13 +112,14 @@ def drop_before(connection: Connection, cutoff: datetime) -> list[str]:
 
 
 def _forget_overview(connection: Connection, day: date) -> None:
-    """The overview's rollups of a dropped day go with it (a DROP fires no delete trigger), so the
-    overview keeps showing what is stored, as after a batched delete. Experiment rollups keep their
+    """The overview's and prompt metrics' rollups of a dropped day go with it (a DROP fires no delete
+    trigger), so both keep showing what is stored, as after a batched delete. Experiment rollups keep their
     history (docs/deployment.md)."""
     start = int(datetime.combine(day, time(), UTC).timestamp())
     bounds = {"start": start, "end": start + 86400}
     connection.execute(text("DELETE FROM overview_rollups WHERE hour >= :start AND hour < :end"), bounds)
     connection.execute(text("DELETE FROM overview_latency WHERE start >= :start AND start < :end"), bounds)
+    prompt_rollups.forget_day(connection, start)
 
 
 def _bound(day: date) -> str:

@@ -17,6 +17,7 @@ from otel_llm.storage import (  # noqa: F401  (imported to register their tables
     schema_experiments,
     schema_overview,
     schema_prices,
+    schema_prompt_rollups,
     schema_prompts,
     schema_replays,
     schema_scores,
