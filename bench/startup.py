@@ -5,7 +5,9 @@ measured in the same run. Commands that call a provider are left out.
 
 Each command runs ``--runs`` times, all commands taking turns (so a load change on the machine hits
 them alike); the median wall time is printed with its ratio to ``python -c pass``. The load average
-before and after is printed too: on a shared machine, compare ratios, not seconds.
+before and after is printed too: on a shared machine, compare ratios, not seconds. So is whether
+``PYTHONDONTWRITEBYTECODE`` is set: without bytecode caches every otel-llm module is compiled at
+each start (about 35 ms more for a read command than in an installed package, which has them).
 
     python bench/startup.py [--runs 7]
 """
@@ -121,7 +123,8 @@ def report(medians: dict[str, float], runs: int, before: tuple, after: tuple) ->
     print(
         f"load average before {before[0]:.2f} {before[1]:.2f}, after {after[0]:.2f} {after[1]:.2f}; ", end=""
     )
-    print(f"{os.cpu_count()} CPUs; median of {runs} runs; target {TARGET_SECONDS} s")
+    print(f"{os.cpu_count()} CPUs; median of {runs} runs; target {TARGET_SECONDS} s", end="")
+    print("; PYTHONDONTWRITEBYTECODE set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")
     print(f"{'command':<44} {'median s':>9} {'× pass':>7} {'- pass s':>9} {'× sqlalchemy':>13}")
     for name, seconds in medians.items():
         mark = "  over target" if name.startswith("otel-llm") and seconds > TARGET_SECONDS else ""

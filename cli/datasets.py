@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from otel_llm_server.cli import output
@@ -19,16 +20,20 @@ from otel_llm_server.cli.traces import (
     span_filter_options,
 )  # _safe: stored text never drives the terminal
 
-from otel_llm import datasets, settings
-from otel_llm.accounts import ProjectNotFound, require_project
-from otel_llm.datasets import files
-from otel_llm.datasets.from_spans import MAX_SPANS, add_matching
+from otel_llm import settings
+from otel_llm.storage.vocabulary import DATASET_FORMATS, MAX_DATASET_SPANS
 
-_friendly = friendly(datasets.DatasetError)
+if TYPE_CHECKING:
+    from otel_llm.datasets import DatasetItem
+
+# The datasets service (and SQLAlchemy) is imported by each command, so that --help stays fast.
+_friendly = friendly("otel_llm.datasets.errors:DatasetError")
 
 
 def _open(ctx: click.Context):
     """(engine, project id) for the command's project."""
+    from otel_llm.accounts import ProjectNotFound, require_project
+
     engine = migrated_engine(ctx)
     try:
         return engine, require_project(engine, settings.project(ctx.obj.get("project"))).id
@@ -64,6 +69,8 @@ def create(ctx, name, description):
     Example:
       otel-llm datasets create support-qa --description "Real support questions"
     """
+    from otel_llm import datasets
+
     engine, project_id = _open(ctx)
     found = datasets.create(engine, project_id, name, description, actor=output.user_name())
     click.echo(
@@ -75,7 +82,7 @@ def create(ctx, name, description):
 @click.argument("name")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "file_format", type=click.Choice(files.FORMATS), help="Default: from the file name."
+    "--format", "file_format", type=click.Choice(DATASET_FORMATS), help="Default: from the file name."
 )
 @click.option(
     "--input-column",
@@ -119,6 +126,9 @@ def import_(
       otel-llm datasets import support-qa tickets.csv --input-column question \\
           --expected-column answer --metadata-column category --create
     """
+    from otel_llm import datasets
+    from otel_llm.datasets import files
+
     engine, project_id = _open(ctx)
     columns = files.Columns(input_column, expected_column, metadata_columns, variable_columns)
     items = files.parse(
@@ -153,6 +163,9 @@ def export(ctx, ref, target):
     Example:
       otel-llm datasets export support-qa@v3 -o support-qa.jsonl
     """
+    from otel_llm import datasets
+    from otel_llm.datasets import files
+
     engine, project_id = _open(ctx)
     name, version = datasets.parse_ref(ref)
     text = files.export_jsonl(datasets.resolve(engine, project_id, name, version))
@@ -174,6 +187,8 @@ def list_(ctx, as_json):
     Example:
       otel-llm datasets list --json
     """
+    from otel_llm import datasets
+
     engine, project_id = _open(ctx)
     found = datasets.list_datasets(engine, project_id)
     if as_json:
@@ -204,6 +219,8 @@ def show(ctx, ref, show_versions, as_json):
       otel-llm datasets show support-qa@v2 --json
       otel-llm datasets show support-qa --versions
     """
+    from otel_llm import datasets
+
     engine, project_id = _open(ctx)
     name, number = datasets.parse_ref(ref)
     if show_versions:
@@ -235,7 +252,7 @@ def show(ctx, ref, show_versions, as_json):
         click.echo(_safe(_item_line(item)))
 
 
-def _item_line(item: datasets.DatasetItem) -> str:
+def _item_line(item: DatasetItem) -> str:
     if item.messages is not None:
         text = item.messages[-1]["content"]
     else:
@@ -251,7 +268,7 @@ def _item_line(item: datasets.DatasetItem) -> str:
 @span_filter_options
 @click.option(
     "--limit",
-    type=click.IntRange(1, MAX_SPANS),
+    type=click.IntRange(1, MAX_DATASET_SPANS),
     default=200,
     show_default=True,
     help="At most this many spans, newest first.",
@@ -267,6 +284,8 @@ def add_spans(ctx, name, limit, **filters):
       otel-llm datasets add-spans support-qa --model gpt-4o-mini --since 7d --limit 200
       otel-llm datasets add-spans support-qa --prompt support-answer --status ok
     """
+    from otel_llm.datasets.from_spans import add_matching
+
     engine, project_id = _open(ctx)
     result = add_matching(engine, project_id, name, span_filter(filters), limit, actor=output.user_name())
     for skipped in result.skipped:
@@ -294,6 +313,8 @@ def remove(ctx, name, item_ids):
     Example:
       otel-llm datasets remove support-qa 12 15
     """
+    from otel_llm import datasets
+
     engine, project_id = _open(ctx)
     version = datasets.remove_items(engine, project_id, name, item_ids, actor=output.user_name())
     click.echo(

@@ -14,7 +14,7 @@ from otel_llm_server.cli.dbcheck import (
 )
 
 from otel_llm.masking import mask_url
-from otel_llm.storage import maintenance, migrate
+from otel_llm.storage.vocabulary import DELETE_BATCH_SIZE
 
 
 def db_engine(ctx: click.Context):
@@ -43,6 +43,8 @@ def upgrade(ctx: click.Context, revision: str) -> None:
     Example:
       OTEL_LLM_DATABASE_URL=postgresql://localhost/otel otel-llm db upgrade
     """
+    from otel_llm.storage import migrate
+
     url = database_url(ctx)
     require_url(url)
     logging.getLogger("otel_llm.storage.partitions").setLevel(logging.INFO)  # a table conversion's progress
@@ -63,6 +65,8 @@ def current(ctx: click.Context) -> None:
     Example:
       otel-llm db current
     """
+    from otel_llm.storage import migrate
+
     url = database_url(ctx)
     require_existing_file(url)
     try:
@@ -77,7 +81,7 @@ def current(ctx: click.Context) -> None:
 @db.command()
 @click.option(
     "--batch-size",
-    default=maintenance.retention.DELETE_BATCH_SIZE,
+    default=DELETE_BATCH_SIZE,
     show_default=True,
     type=click.IntRange(1),
     help="Spans deleted per transaction.",
@@ -103,8 +107,10 @@ def maintain(ctx: click.Context, batch_size: int) -> None:
         )
 
 
-def run_maintenance(engine, batch_size: int = maintenance.retention.DELETE_BATCH_SIZE, echo=click.echo):
+def run_maintenance(engine, batch_size: int = DELETE_BATCH_SIZE, echo=click.echo):
     """One maintenance pass, each step reported in a line."""
+    from otel_llm.storage import maintenance
+
     report = maintenance.maintain(engine, batch_size=batch_size)
     for name in report.created:
         echo(f"Created partition {name}.")

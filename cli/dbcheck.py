@@ -10,15 +10,19 @@ database error later on (the server going away mid-command) is worded by ``unava
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from otel_llm import settings
 from otel_llm.masking import mask_url, short_error
-from otel_llm.storage import migrate
-from otel_llm.storage.db import get_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+
+# SQLAlchemy, Alembic and the schema are imported by the functions that open the database, not at
+# import: every command module imports this one, and its --help must not pay for them.
 
 CHECK_URL = "check that it is running and reachable, and --database-url / OTEL_LLM_DATABASE_URL"
 
@@ -34,6 +38,8 @@ def safe_url(url: str) -> str:
 
 def migrated_engine(ctx: click.Context) -> Engine:
     """The engine of the chosen database, once it is known to exist and be migrated to head."""
+    from otel_llm.storage.db import get_engine
+
     url = database_url(ctx)
     check_database(url)
     return get_engine(url)
@@ -41,6 +47,8 @@ def migrated_engine(ctx: click.Context) -> Engine:
 
 def check_database(url: str) -> None:
     """``ClickException`` unless ``url`` names an existing database at the head revision."""
+    from otel_llm.storage import migrate
+
     require_existing_file(url)
     try:
         revision = migrate.current_revision(url)
@@ -57,8 +65,10 @@ def check_database(url: str) -> None:
         )
 
 
-def require_url(url: str):
+def require_url(url: str) -> URL:
     """``url`` parsed, or a ``ClickException`` saying it is not a database URL."""
+    from sqlalchemy.engine import make_url
+
     try:
         parsed = make_url(url)
         parsed.get_dialect()

@@ -15,16 +15,11 @@ from otel_llm_server.cli.errors import friendly
 from otel_llm_server.cli.output import JSON_OPTION, print_json, user_name
 
 from otel_llm import settings
-from otel_llm.experiments import service
 from otel_llm.experiments.errors import ExperimentError
 from otel_llm.experiments.model import METRICS, ExperimentSpec, TestCase
-from otel_llm.experiments.validation import (
-    apply_weights,
-    case_from_text,
-    parse_test_cases_jsonl,
-    parse_variant,
-    parse_weights,
-)
+
+# The service and the spec parsing (SQLAlchemy, the provider registry) are imported by each command,
+# so that --help stays fast.
 
 
 def _project(ctx: click.Context) -> str:
@@ -35,6 +30,8 @@ _friendly = friendly(ExperimentError)  # service errors become ClickExceptions c
 
 
 def _cases(texts: tuple[str, ...], path: Path | None) -> list[TestCase]:
+    from otel_llm.experiments.validation import case_from_text, parse_test_cases_jsonl
+
     cases = [case_from_text(text) for text in texts]
     if path is not None:
         cases += parse_test_cases_jsonl(path.read_text(encoding="utf-8"))
@@ -125,6 +122,9 @@ def create(
         --weights 50,50 --test-case 'Summarise OpenTelemetry in one line'
       otel-llm experiments create bakeoff2 --variant ... --variant ... --dataset support-qa@v3
     """
+    from otel_llm.experiments import service
+    from otel_llm.experiments.validation import apply_weights, parse_variant, parse_weights
+
     parsed = apply_weights([parse_variant(v) for v in variants], parse_weights(weights) if weights else None)
     spec = ExperimentSpec(
         name=name,
@@ -168,6 +168,8 @@ def add_cases(ctx, name, test_cases, cases_file, as_json):
     Example:
       otel-llm experiments add-cases bakeoff --test-cases cases.jsonl
     """
+    from otel_llm.experiments import service
+
     cases = _cases(test_cases, cases_file)
     if not cases:
         raise click.ClickException("give test cases with --test-case TEXT or --test-cases FILE.jsonl.")
@@ -192,6 +194,8 @@ def list_(ctx, as_json):
     Example:
       otel-llm experiments list --json
     """
+    from otel_llm.experiments import service
+
     found = service.list_experiments(db_engine(ctx), _project(ctx))
     if as_json:
         print_json([e.to_dict() for e in found])
@@ -213,6 +217,7 @@ def show(ctx, name, as_json):
     Example:
       otel-llm experiments show bakeoff
     """
+    from otel_llm.experiments import service
     from otel_llm.experiments.runs import run_summaries
 
     engine, project = db_engine(ctx), _project(ctx)
@@ -238,6 +243,8 @@ def start(ctx, name, as_json):
     Example:
       otel-llm experiments start bakeoff
     """
+    from otel_llm.experiments import service
+
     experiment = service.start(db_engine(ctx), _project(ctx), name)
     if as_json:
         return print_json(experiment.to_dict())
@@ -256,6 +263,8 @@ def stop(ctx, name, as_json):
     Example:
       otel-llm experiments stop bakeoff
     """
+    from otel_llm.experiments import service
+
     experiment = service.stop(db_engine(ctx), _project(ctx), name)
     if as_json:
         return print_json(experiment.to_dict())
@@ -376,6 +385,7 @@ def promote(ctx, name, variant, as_json):
     Example:
       otel-llm experiments promote bakeoff b
     """
+    from otel_llm.experiments import service
     from otel_llm.experiments.results import experiment_results
 
     engine, project = db_engine(ctx), _project(ctx)

@@ -7,9 +7,8 @@ from otel_llm_server.cli.dbcheck import migrated_engine
 from otel_llm_server.cli.output import JSON_OPTION, iso, print_json
 
 from otel_llm import settings
-from otel_llm.feedback import FeedbackError, add_feedback, list_feedback, parse_target
-from otel_llm.prompts import catalog
-from otel_llm.prompts.errors import PromptError
+
+# The feedback service (and SQLAlchemy) is imported by each command, so that --help stays fast.
 
 
 def _engine(ctx: click.Context):
@@ -44,6 +43,9 @@ def add(ctx: click.Context, target: str, score: float, comment: str | None, as_j
       otel-llm feedback add 3f2a9c1d5e6b7a80 1 --comment "solved it"
       otel-llm feedback add 0af7651916cd43dd8448eb211c80319c -1 --json
     """
+    from otel_llm.feedback import FeedbackError, add_feedback, parse_target
+    from otel_llm.prompts import catalog
+
     try:
         parsed = parse_target(target)
         engine = _engine(ctx)
@@ -70,6 +72,10 @@ def list_command(ctx: click.Context, target: str | None, limit: int, as_json: bo
       otel-llm feedback list
       otel-llm feedback list 0af7651916cd43dd8448eb211c80319c --json
     """
+    from otel_llm.feedback import FeedbackError, list_feedback, parse_target
+    from otel_llm.prompts import catalog
+    from otel_llm.prompts.errors import PromptError
+
     try:
         parsed = parse_target(target) if target else None
         engine = _engine(ctx)

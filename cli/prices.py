@@ -11,12 +11,9 @@ from otel_llm_server.cli.errors import friendly
 from otel_llm_server.cli.traces import _since_type
 
 from otel_llm import settings
-from otel_llm.accounts.errors import AccountError
-from otel_llm.accounts.projects import require_project
-from otel_llm.pricing.custom import PricingError, list_prices, remove_price, set_price, table_for
-from otel_llm.pricing.reprice import count_spans, missing_prices, reprice
 
-_friendly = friendly(PricingError, AccountError)
+# The pricing services (and SQLAlchemy) are imported by each command, so that --help stays fast.
+_friendly = friendly("otel_llm.pricing.custom:PricingError", "otel_llm.accounts.errors:AccountError")
 RATE_OPTIONS = (
     ("--input", "input", "USD per 1M input tokens (required)."),
     ("--output", "output", "USD per 1M output tokens (required)."),
@@ -39,6 +36,8 @@ def _actor() -> str:
 
 def _project(ctx: click.Context):
     from otel_llm_server.cli.dbcheck import migrated_engine
+
+    from otel_llm.accounts.projects import require_project
 
     engine = migrated_engine(ctx)
     return engine, require_project(engine, settings.project(ctx.obj.get("project"))).id
@@ -82,6 +81,8 @@ def show(ctx: click.Context, model: str, provider: str | None, as_json: bool) ->
       otel-llm prices show claude-sonnet-4-5-20250929
       otel-llm prices show gemini-2.5-flash --provider gcp.gemini --json
     """
+    from otel_llm.pricing.custom import table_for
+
     engine, project_id = _project(ctx)
     found = table_for(engine, project_id).lookup(model, provider)
     if found is None:
@@ -110,6 +111,8 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     Example:
       otel-llm prices list --json
     """
+    from otel_llm.pricing.custom import list_prices
+
     engine, project_id = _project(ctx)
     rows = list_prices(engine, project_id)
     if as_json:
@@ -158,6 +161,8 @@ def set_command(
       otel-llm prices set house-llm --input 0.2 --output 0.8
       otel-llm prices set gpt-4o --input 2 --output 8 --from 2026-12-01
     """
+    from otel_llm.pricing.custom import set_price
+
     engine, project_id = _project(ctx)
     stored = set_price(
         engine, project_id, model, actor=_actor(), provider=provider, effective_from=effective_from, **rates
@@ -184,6 +189,8 @@ def remove_command(ctx: click.Context, price_id: int, as_json: bool) -> None:
     Example:
       otel-llm prices remove 3
     """
+    from otel_llm.pricing.custom import remove_price
+
     engine, project_id = _project(ctx)
     removed = remove_price(engine, project_id, price_id)
     if as_json:
@@ -210,6 +217,8 @@ def reprice_command(ctx: click.Context, since: datetime, until, model, as_json: 
       otel-llm prices reprice --since 30d
       otel-llm prices reprice --since 2026-11-01 --model house-llm --json
     """
+    from otel_llm.pricing.reprice import count_spans, reprice
+
     engine, project_id = _project(ctx)
     if as_json:
         result = reprice(engine, project_id, since, until=until, model=model)
@@ -235,6 +244,8 @@ def missing_command(ctx: click.Context, since, as_json: bool) -> None:
     Example:
       otel-llm prices missing --since 7d
     """
+    from otel_llm.pricing.reprice import missing_prices
+
     engine, project_id = _project(ctx)
     rows = missing_prices(engine, project_id, since)
     if as_json:

@@ -8,17 +8,16 @@ import click
 from otel_llm_server.cli.dbcheck import migrated_engine
 from otel_llm_server.cli.output import iso
 
-from otel_llm import accounts
-from otel_llm.accounts.projects import span_counts
-from otel_llm.storage import retention
-from otel_llm.storage.schema import ROLES
+from otel_llm.storage.vocabulary import ROLES
+
+# The accounts service (and SQLAlchemy) is imported by each command, so that --help stays fast.
 
 
 def _run(call, *args, **kwargs):
-    """Call the accounts service; its errors are sentences for the user."""
+    """Call the accounts service; its errors (``AccountError`` is a ``ValueError``) are sentences for the user."""
     try:
         return call(*args, **kwargs)
-    except (accounts.AccountError, ValueError) as exc:
+    except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -48,6 +47,8 @@ def create_project(ctx: click.Context, name: str) -> None:
       otel-llm projects create support-bot
       OTEL_LLM_PROJECT=support-bot python app.py
     """
+    from otel_llm import accounts
+
     project = _run(accounts.create_project, migrated_engine(ctx), name)
     click.echo(f"Created project {project.name!r} (id {project.id}).")
     click.echo(f"Next: `otel-llm keys create --project {project.name} --role editor` for API access.")
@@ -63,6 +64,9 @@ def list_projects(ctx: click.Context, as_json: bool) -> None:
     Example:
       otel-llm projects list
     """
+    from otel_llm import accounts
+    from otel_llm.accounts.projects import span_counts
+
     engine = migrated_engine(ctx)
     found = accounts.list_projects(engine)
     counts = span_counts(engine)
@@ -97,6 +101,9 @@ def project_retention(ctx: click.Context, name: str, days: str | None) -> None:
       otel-llm projects retention support-bot none
       otel-llm projects retention support-bot
     """
+    from otel_llm import accounts
+    from otel_llm.storage import retention
+
     engine = migrated_engine(ctx)
     project = _run(accounts.require_project, engine, name)
     if days is None:
@@ -138,6 +145,8 @@ def create_key(ctx: click.Context, project: str, role: str, name: str) -> None:
     Example:
       otel-llm keys create --project support-bot --role editor --name ci
     """
+    from otel_llm import accounts
+
     info, token = _run(accounts.create_key, migrated_engine(ctx), project, role, name)
     click.echo(token)
     click.echo(
@@ -158,6 +167,8 @@ def list_keys(ctx: click.Context, project: str, as_json: bool) -> None:
     Example:
       otel-llm keys list --project support-bot
     """
+    from otel_llm import accounts
+
     found = _run(accounts.list_keys, migrated_engine(ctx), project)
     if as_json:
         fields = ("id", "name", "role", "prefix", "created_at", "last_used_at", "revoked_at")
@@ -191,5 +202,7 @@ def revoke_key(ctx: click.Context, key: str, project: str | None) -> None:
       otel-llm keys revoke 3
       otel-llm keys revoke ollm_1a2b3c4d
     """
+    from otel_llm import accounts
+
     info = _run(accounts.revoke_key, migrated_engine(ctx), key, project)
     click.echo(f"Revoked key {info.id} ({info.display}, {info.role} on {info.project_name!r}).")

@@ -1,16 +1,18 @@
-"""Prompt set-up files for ``otel-llm prompts create --file prompt.yaml`` and the text ``prompts show``
-prints for a version (messages, tools, response format, includes, referencing prompts)."""
+"""Prompt set-up files for ``otel-llm prompts create --file prompt.yaml``, the text ``prompts show``
+prints for a version (messages, tools, response format, includes, referencing prompts) and the
+versions ``prompts diff`` compares and how it colours their diff."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from otel_llm.prompts.includes import Reference
-from otel_llm.prompts.models import Version
+if TYPE_CHECKING:
+    from otel_llm.prompts.includes import Reference
+    from otel_llm.prompts.models import Version
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -61,3 +63,34 @@ def echo_content(version: Version, references: list[Reference]) -> None:
         click.echo(
             json.dumps(version.response_format["schema"], indent=2, sort_keys=True, ensure_ascii=False)
         )
+
+
+def diff_refs(refs: tuple[str, ...]) -> tuple[str, str]:
+    """``NAME@v2 NAME@v3``, ``NAME 2 3`` / ``NAME v2 staging``, or ``NAME@v2 3`` (same prompt)."""
+    if len(refs) == 3 and "@" not in refs[0]:
+        name, *sides = refs
+    elif len(refs) == 2 and "@" in refs[0] and "@" not in refs[1]:
+        name, sides = refs[0].split("@", 1)[0], [refs[0].split("@", 1)[1], refs[1]]
+    elif len(refs) == 2:
+        return refs[0], refs[1]
+    else:
+        raise click.UsageError(
+            "give two versions: `otel-llm prompts diff NAME@v2 NAME@v3` or `otel-llm prompts diff NAME 2 3`."
+        )
+    return tuple(f"{name}@{_side(side)}" for side in sides)  # type: ignore[return-value]
+
+
+def _side(side: str) -> str:
+    return f"v{side}" if side.isdigit() else side
+
+
+def coloured(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return click.style(line, bold=True)
+    if line.startswith("@@"):
+        return click.style(line, fg="cyan")
+    if line.startswith("+"):
+        return click.style(line, fg="green")
+    if line.startswith("-"):
+        return click.style(line, fg="red")
+    return line

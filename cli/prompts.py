@@ -15,15 +15,16 @@ from otel_llm_server.cli.db import db_engine
 from otel_llm_server.cli.errors import friendly
 
 from otel_llm import settings
-from otel_llm.prompts import catalog, includes, labels, protection, setup, versions
-from otel_llm.prompts import diff as prompt_diff
-from otel_llm.prompts import metrics as prompt_metrics
-from otel_llm.prompts.content import parse_config
 from otel_llm.prompts.errors import PromptError
 from otel_llm.prompts.names import parse_ref, parse_version, require_version
+from otel_llm.storage.vocabulary import MOVER_ROLES
+
+# The registry's modules (and SQLAlchemy) are imported by each command, so that --help stays fast.
 
 
 def _project(ctx: click.Context, *, create: bool = False) -> int:
+    from otel_llm.prompts import catalog
+
     name = settings.project(ctx.obj.get("project"))
     return catalog.project_id(db_engine(ctx), name, create=create)
 
@@ -91,6 +92,9 @@ def create(ctx, name, source, path, template_format, summary, tags, config_json,
       otel-llm prompts create support-agent -f s.txt --config '{"model": "gpt-4o-mini"}'
       otel-llm prompts create support-chat --file support-chat.yaml -m "adds the order tool"
     """
+    from otel_llm.prompts import setup, versions
+    from otel_llm.prompts.content import parse_config
+
     if prompt_files.is_document(path) and source is None:
         content = setup.from_document(prompt_files.read_document(path))
         content["config"] = content["config"] | parse_config(config_json)
@@ -137,6 +141,8 @@ def list_prompts(ctx, as_json) -> None:
       otel-llm prompts list
       otel-llm -p shop prompts list --json
     """
+    from otel_llm.prompts import catalog
+
     found = catalog.list_prompts(db_engine(ctx), _project(ctx))
     if as_json:
         return _print_json([p.to_dict() for p in found])
@@ -163,6 +169,8 @@ def list_versions(ctx, name, hide_archived, as_json) -> None:
     Example:
       otel-llm prompts versions support-agent
     """
+    from otel_llm.prompts import versions
+
     found = versions.list_versions(db_engine(ctx), _project(ctx), name, include_archived=not hide_archived)
     if as_json:
         return _print_json([v.to_dict() for v in found])
@@ -188,6 +196,8 @@ def show(ctx, ref, as_json) -> None:
       otel-llm prompts show support-agent@v3 --json
       otel-llm prompts show support-agent@staging
     """
+    from otel_llm.prompts import includes, versions
+
     version = versions.resolve(db_engine(ctx), _project(ctx), parse_ref(ref))
     if as_json:
         references = includes.referencing(db_engine(ctx), _project(ctx), version.name)
@@ -222,7 +232,10 @@ def diff(ctx, refs, as_json) -> None:
       otel-llm prompts diff support-agent 2 3
       otel-llm prompts diff support-agent@production support-agent@staging
     """
-    a, b = _diff_refs(refs)
+    from otel_llm.prompts import diff as prompt_diff
+    from otel_llm.prompts import versions
+
+    a, b = prompt_files.diff_refs(refs)
     engine, project_id = db_engine(ctx), _project(ctx)
     left = versions.resolve(engine, project_id, parse_ref(a))
     right = versions.resolve(engine, project_id, parse_ref(b))
@@ -232,38 +245,7 @@ def diff(ctx, refs, as_json) -> None:
     if not lines:
         return click.echo(f"{a} and {b} have the same template and config.")
     for line in lines:
-        click.echo(_colour(line))  # click strips the colour when stdout is not a terminal
-
-
-def _diff_refs(refs: tuple[str, ...]) -> tuple[str, str]:
-    """``NAME@v2 NAME@v3``, ``NAME 2 3`` / ``NAME v2 staging``, or ``NAME@v2 3`` (same prompt)."""
-    if len(refs) == 3 and "@" not in refs[0]:
-        name, *sides = refs
-    elif len(refs) == 2 and "@" in refs[0] and "@" not in refs[1]:
-        name, sides = refs[0].split("@", 1)[0], [refs[0].split("@", 1)[1], refs[1]]
-    elif len(refs) == 2:
-        return refs[0], refs[1]
-    else:
-        raise click.UsageError(
-            "give two versions: `otel-llm prompts diff NAME@v2 NAME@v3` or `otel-llm prompts diff NAME 2 3`."
-        )
-    return tuple(f"{name}@{_side(side)}" for side in sides)  # type: ignore[return-value]
-
-
-def _side(side: str) -> str:
-    return f"v{side}" if side.isdigit() else side
-
-
-def _colour(line: str) -> str:
-    if line.startswith(("+++", "---")):
-        return click.style(line, bold=True)
-    if line.startswith("@@"):
-        return click.style(line, fg="cyan")
-    if line.startswith("+"):
-        return click.style(line, fg="green")
-    if line.startswith("-"):
-        return click.style(line, fg="red")
-    return line
+        click.echo(prompt_files.coloured(line))  # click strips the colour when stdout is not a terminal
 
 
 def _print_move(move, what: str, name: str, as_json: bool) -> None:
@@ -289,6 +271,8 @@ def publish(ctx, ref, author, as_json) -> None:
     Example:
       otel-llm prompts publish support-agent@v3
     """
+    from otel_llm.prompts import labels
+
     name, number = _ref(ref, "otel-llm prompts publish {name}@v3")
     move = labels.publish(db_engine(ctx), _project(ctx), name, number, _author(author))
     _print_move(move, f"{name} production", name, as_json)
@@ -308,6 +292,8 @@ def label(ctx, ref, label, author, as_json) -> None:
     Example:
       otel-llm prompts label support-agent@v4 staging
     """
+    from otel_llm.prompts import labels
+
     name, number = _ref(ref, "otel-llm prompts label {name}@v3 staging")
     move = labels.set_label(db_engine(ctx), _project(ctx), name, number, label, _author(author))
     _print_move(move, f"{name} {label}", name, as_json)
@@ -327,6 +313,8 @@ def unlabel(ctx, name, label, author, as_json) -> None:
     Example:
       otel-llm prompts unlabel support-agent staging
     """
+    from otel_llm.prompts import labels
+
     move = labels.remove_label(db_engine(ctx), _project(ctx), name, label, _author(author))
     _print_move(move, f"{name} {label}", name, as_json)
 
@@ -346,6 +334,8 @@ def rollback(ctx, name, to, author, as_json) -> None:
       otel-llm prompts rollback support-agent
       otel-llm prompts rollback support-agent --to v2
     """
+    from otel_llm.prompts import labels
+
     target = parse_version(to) if to else None
     move = labels.rollback(db_engine(ctx), _project(ctx), name, _author(author), to=target)
     _print_move(move, f"{name} production (rollback)", name, as_json)
@@ -365,6 +355,8 @@ def archive(ctx, ref, undo, as_json) -> None:
       otel-llm prompts archive support-agent@v1
       otel-llm prompts archive support-agent@v1 --undo
     """
+    from otel_llm.prompts import versions
+
     name, number = _ref(ref, "otel-llm prompts archive {name}@v1")
     version = versions.set_archived(db_engine(ctx), _project(ctx), name, number, archived=not undo)
     if as_json:
@@ -385,6 +377,8 @@ def duplicate(ctx, ref, author, as_json) -> None:
     Example:
       otel-llm prompts duplicate support-agent@v2
     """
+    from otel_llm.prompts import versions
+
     name, number = _ref(ref, "otel-llm prompts duplicate {name}@v2")
     version = versions.duplicate_version(db_engine(ctx), _project(ctx), name, number, _author(author))
     if as_json:
@@ -407,6 +401,8 @@ def stats(ctx, name, since, user, as_json) -> None:
       otel-llm prompts stats support-agent --since 24h
       otel-llm prompts stats support-agent --user customer-7
     """
+    from otel_llm.prompts import metrics as prompt_metrics
+
     window = prompt_metrics.parse_window(since)
     rows = prompt_metrics.version_metrics(db_engine(ctx), _project(ctx), name, since=window, user=user)
     if as_json:
@@ -443,6 +439,8 @@ def history(ctx, name, as_json) -> None:
     Example:
       otel-llm prompts history support-agent
     """
+    from otel_llm.prompts import labels
+
     moves = labels.label_history(db_engine(ctx), _project(ctx), name)
     if as_json:
         return _print_json([m.to_dict() for m in moves])
@@ -457,9 +455,7 @@ def history(ctx, name, as_json) -> None:
 
 @prompts.command("protected-labels")
 @click.option("--set", "labels_text", help="Protect exactly these labels (comma-separated; '' for none).")
-@click.option(
-    "--role", type=click.Choice(protection.MOVER_ROLES), help="Least role that moves them [default: admin]."
-)
+@click.option("--role", type=click.Choice(MOVER_ROLES), help="Least role that moves them [default: admin].")
 @JSON_OPTION
 @click.pass_context
 @_friendly
@@ -474,6 +470,8 @@ def protected_labels(ctx, labels_text, role, as_json) -> None:
       otel-llm prompts protected-labels
       otel-llm prompts protected-labels --set production,release --role admin
     """
+    from otel_llm.prompts import protection
+
     engine, project_id = db_engine(ctx), _project(ctx)
     policy = protection.get_policy(engine, project_id)
     if labels_text is not None or role is not None:

@@ -10,13 +10,13 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 from otel_llm_server.cli import replay_output as out
 from otel_llm_server.cli.dbcheck import migrated_engine
+from otel_llm_server.cli.errors import friendly
 from otel_llm_server.cli.output import iso, to_json
 
 from otel_llm import providers, settings
@@ -48,19 +48,7 @@ def _first_argument(args: list[str]) -> int | None:
     return None
 
 
-def _friendly(command: Callable) -> Callable:
-    """Service errors become ClickExceptions carrying their sentence."""
-
-    @wraps(command)
-    def run(*args, **kwargs):
-        from otel_llm.accounts.errors import AccountError
-
-        try:
-            return command(*args, **kwargs)
-        except (ReplayError, AccountError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return run
+_friendly = friendly(ReplayError, "otel_llm.accounts.errors:AccountError")
 
 
 def _context(ctx: click.Context) -> tuple[Any, int]:

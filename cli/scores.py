@@ -6,13 +6,16 @@ import click
 from otel_llm_server.cli import output
 from otel_llm_server.cli.dbcheck import migrated_engine
 
-from otel_llm import scores, settings
-from otel_llm.accounts import ProjectNotFound, require_project
-from otel_llm.prompts import catalog
-from otel_llm.storage.schema_scores import DATA_TYPES, SCORE_SOURCES
+from otel_llm import settings
+from otel_llm.storage.vocabulary import DATA_TYPES, SCORE_SOURCES
+
+# The scores service (and SQLAlchemy) is imported by each command, so that --help stays fast.
 
 
 def _project_id(ctx: click.Context, engine, create: bool = False) -> int:
+    from otel_llm.accounts import ProjectNotFound, require_project
+    from otel_llm.prompts import catalog
+
     name = settings.project(ctx.obj.get("project"))
     if create:
         return catalog.project_id(engine, name, create=True)
@@ -54,6 +57,8 @@ def add(ctx: click.Context, target: str, name: str, value: str, comment: str | N
       otel-llm scores add 3f2a9c1d5e6b7a80 helpfulness 4 --comment "solved it"
       otel-llm scores add 0af7651916cd43dd8448eb211c80319c exact true
     """
+    from otel_llm import scores
+
     engine = migrated_engine(ctx)
     try:
         parsed = scores.parse_target(target)
@@ -94,6 +99,8 @@ def list_command(
       otel-llm scores list --name helpfulness
       otel-llm scores list 0af7651916cd43dd8448eb211c80319c --json
     """
+    from otel_llm import scores
+
     engine = migrated_engine(ctx)
     try:
         parsed = scores.parse_target(target) if target else None
@@ -126,6 +133,8 @@ def delete(ctx: click.Context, score_id: int) -> None:
     Example:
       otel-llm scores delete 42
     """
+    from otel_llm import scores
+
     engine = migrated_engine(ctx)
     try:
         scores.delete_score(engine, _project_id(ctx, engine), score_id)
@@ -172,6 +181,8 @@ def config_set(
       otel-llm scores config set exact --type boolean
       otel-llm scores config set tone --type categorical --category friendly --category rude
     """
+    from otel_llm import scores
+
     engine = migrated_engine(ctx)
     try:
         declared = scores.define_config(
@@ -200,6 +211,8 @@ def config_list(ctx: click.Context, as_json: bool) -> None:
     Example:
       otel-llm scores config list --json
     """
+    from otel_llm import scores
+
     engine = migrated_engine(ctx)
     configs = scores.list_configs(engine, _project_id(ctx, engine))
     if as_json:

@@ -11,14 +11,7 @@ from otel_llm_server.cli import output
 from otel_llm_server.cli.dbcheck import migrated_engine
 from otel_llm_server.cli.traces import _project_id, _since_type
 
-from otel_llm.conversations import (
-    ConversationFilter,
-    ConversationNotFound,
-    InvalidCursor,
-    get_conversation,
-    list_conversations,
-    list_turns,
-)
+# The conversations service (and SQLAlchemy) is imported by each command, so that --help stays fast.
 
 _safe = output.safe
 _PROJECT = click.option("--project", help="Project [env: OTEL_LLM_PROJECT, default: default].")
@@ -54,6 +47,8 @@ def list_command(ctx, project, user, since, limit, cursor, as_json) -> None:
       otel-llm sessions list --user u-7 --since 7d
       otel-llm sessions list --json
     """
+    from otel_llm.conversations import ConversationFilter, InvalidCursor, list_conversations
+
     engine = migrated_engine(ctx)
     flt = ConversationFilter(user=user, since=since)
     try:
@@ -100,6 +95,8 @@ def show(ctx, session_id, project, limit, cursor, as_json) -> None:
       otel-llm sessions show conv-42
       otel-llm sessions show conv-42 --json
     """
+    from otel_llm.conversations import ConversationNotFound, InvalidCursor, get_conversation, list_turns
+
     engine = migrated_engine(ctx)
     project_id = _project_id(engine, project)
     try:

@@ -6,35 +6,28 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from otel_llm_server.cli import output
 from otel_llm_server.cli.dbcheck import migrated_engine
 
 from otel_llm import settings
-from otel_llm.accounts import ProjectNotFound, require_project
 from otel_llm.pricing.wording import missing_price
-from otel_llm.scores import ScoreError
-from otel_llm.scores.listing import column_names, parse_selection
-from otel_llm.traces import (
-    SORTS,
-    STATUSES,
-    InvalidCursor,
-    SpanFilter,
-    get_span,
-    list_spans,
-    list_traces,
-    span_view,
-    trace_tree,
-)
-from otel_llm.traces.tree import flatten
-from otel_llm.traces.view import status_label
+from otel_llm.storage.vocabulary import SORTS, STATUSES
+
+if TYPE_CHECKING:
+    from otel_llm.traces import SpanFilter
+
+# The traces service (and SQLAlchemy with it) is imported by the commands, not here: other command
+# modules import this one for its options, and no --help should load the database layer.
 
 _safe = output.safe
 
 
 def _project_id(engine, name: str | None) -> int:
+    from otel_llm.accounts import ProjectNotFound, require_project
+
     try:
         return require_project(engine, settings.project(name)).id
     except ProjectNotFound as exc:
@@ -120,6 +113,8 @@ def span_filter_options(command):
 
 def span_filter(options: dict[str, Any]) -> SpanFilter:
     """The traces filter the ``span_filter_options`` values mean (they are popped from ``options``)."""
+    from otel_llm.traces import SpanFilter
+
     values = {name: options.pop(name) for name in _FILTER_NAMES}
     return SpanFilter(llm_only=not values.pop("include_all"), **values)
 
@@ -158,6 +153,10 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, id
       SPAN_ID=$(otel-llm traces list --model gpt-4o-mini --status ok --limit 1 --ids)
       otel-llm traces list --traces --limit 10
     """
+    from otel_llm.scores import ScoreError
+    from otel_llm.scores.listing import column_names, parse_selection
+    from otel_llm.traces import InvalidCursor, list_spans
+
     try:
         selected = parse_selection(score_selection)
     except ScoreError as exc:
@@ -197,6 +196,8 @@ def list_command(ctx, project, score_selection, sort, limit, cursor, as_json, id
 
 
 def _list_traces(engine, project_id: int, flt: SpanFilter, cursor, limit: int, as_json: bool, ids_only: bool):
+    from otel_llm.traces import InvalidCursor, list_traces
+
     try:
         page = list_traces(engine, project_id, flt, cursor=cursor, limit=limit)
     except InvalidCursor as exc:
@@ -233,6 +234,8 @@ def _cost(usd: float | None) -> str:
 
 
 def _line(item: dict, score_names: list[str]) -> str:
+    from otel_llm.traces.view import status_label
+
     model = item["response_model"] or item["request_model"] or item["name"]
     tokens = f"{item['input_tokens'] or 0}/{item['output_tokens'] or 0}" if item["is_llm"] else ""
     cost = (
@@ -267,6 +270,8 @@ def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
       otel-llm traces show 5f1c0a9e3b2d4c71
       otel-llm traces show 4bf92f3577b34da6a3ce929d0e0e4736
     """
+    from otel_llm.traces import get_span, span_view
+
     engine = migrated_engine(ctx)
     if len(span_id.strip()) == 32:
         _show_trace(engine, _project_id(engine, project), span_id, as_json)
@@ -285,6 +290,9 @@ def show(ctx, span_id: str, project: str | None, as_json: bool) -> None:
 
 
 def _show_trace(engine, project_id: int, trace_id: str, as_json: bool) -> None:
+    from otel_llm.traces import trace_tree
+    from otel_llm.traces.tree import flatten
+
     tree = trace_tree(engine, project_id, trace_id)
     if tree is None:
         raise click.ClickException(

@@ -8,9 +8,9 @@ import sys
 import click
 from otel_llm_server.cli.dbcheck import migrated_engine
 
-from otel_llm.accounts import ROLES
-from otel_llm.accounts import users as users_service
-from otel_llm.accounts.errors import AccountError
+from otel_llm.storage.vocabulary import ROLES
+
+# The users service (and SQLAlchemy) is imported by each command, so that --help stays fast.
 
 
 def _engine(ctx: click.Context):
@@ -21,7 +21,7 @@ def _run(call, *args):
     """Call a users-service function, turning its errors into sentences for the terminal."""
     try:
         return call(*args)
-    except (AccountError, ValueError) as exc:
+    except ValueError as exc:  # AccountError is one
         raise click.ClickException(str(exc)) from exc
 
 
@@ -30,6 +30,9 @@ def _read_password(password_stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    from otel_llm.accounts import users as users_service
+    from otel_llm.accounts.errors import AccountError
+
     try:
         return users_service.check_password(password)
     except AccountError as exc:
@@ -66,6 +69,8 @@ def create(ctx: click.Context, email: str, project: str, role: str, password_std
       otel-llm users create ada@example.com --project default --role admin
       echo "$PASSWORD" | otel-llm users create ci@example.com -p default --password-stdin
     """
+    from otel_llm.accounts import users as users_service
+
     engine = _engine(ctx)
     _run(users_service.check_new_user, engine, email, project, role)  # before asking for a password
     password = _read_password(password_stdin)
@@ -85,6 +90,8 @@ def list_users(ctx: click.Context, project: str | None, as_json: bool) -> None:
       otel-llm users list
       otel-llm users list --project default --json
     """
+    from otel_llm.accounts import users as users_service
+
     rows = _run(users_service.list_memberships, _engine(ctx), project)
     if as_json:
         click.echo(json.dumps([{"email": m.email, "project": m.project_name, "role": m.role} for m in rows]))
@@ -109,6 +116,8 @@ def set_role(ctx: click.Context, email: str, project: str, role: str) -> None:
     Example:
       otel-llm users set-role ada@example.com --project default --role editor
     """
+    from otel_llm.accounts import users as users_service
+
     member = _run(users_service.set_role, _engine(ctx), email, project, role)
     click.echo(f"{member.email} is now {member.role} in {member.project_name}.")
 
@@ -124,6 +133,8 @@ def set_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
     Example:
       otel-llm users set-password ada@example.com
     """
+    from otel_llm.accounts import users as users_service
+
     password = _read_password(password_stdin)
     _run(users_service.set_password, _engine(ctx), email, password)
     click.echo(f"Password of {email} changed.")
@@ -142,6 +153,8 @@ def remove(ctx: click.Context, email: str, project: str | None, yes: bool) -> No
       otel-llm users remove ada@example.com --project default
       otel-llm users remove ada@example.com --yes
     """
+    from otel_llm.accounts import users as users_service
+
     if project is None and not yes:
         click.confirm(f"Delete the account {email} and all its memberships?", abort=True)
     _run(users_service.remove_user, _engine(ctx), email, project)

@@ -12,16 +12,17 @@ from otel_llm_server.cli.dbcheck import migrated_engine
 from otel_llm_server.cli.errors import friendly
 
 from otel_llm import settings
-from otel_llm.prompts import catalog
 from otel_llm.prompts.errors import PromptError
-from otel_llm.webhooks import service
+from otel_llm.storage.vocabulary import DELIVERY_LOG_LIMIT, EVENTS
 from otel_llm.webhooks.errors import WebhookError
-from otel_llm.webhooks.events import EVENTS
 
+# The webhooks service (and SQLAlchemy) is imported by each command, so that --help stays fast.
 _friendly = friendly(WebhookError, PromptError)
 
 
 def _project(ctx: click.Context) -> int:
+    from otel_llm.prompts import catalog
+
     return catalog.project_id(migrated_engine(ctx), settings.project(ctx.obj.get("project")))
 
 
@@ -60,6 +61,8 @@ def add(ctx, url, events, as_json) -> None:
       otel-llm webhooks add https://example.com/hooks/otel-llm
       otel-llm -p shop webhooks add https://ci.example.com/prompt-moved --event prompt.label_moved
     """
+    from otel_llm.webhooks import service
+
     project_id = _project(ctx)
     webhook, secret = service.create_webhook(
         migrated_engine(ctx), project_id, url, list(events) or None, actor=output.user_name()
@@ -81,6 +84,8 @@ def list_webhooks(ctx, as_json) -> None:
     Example:
       otel-llm webhooks list --json
     """
+    from otel_llm.webhooks import service
+
     found = service.list_webhooks(migrated_engine(ctx), _project(ctx))
     if as_json:
         return output.print_json([w.to_dict() for w in found])
@@ -101,13 +106,15 @@ def remove(ctx, webhook_id) -> None:
     Example:
       otel-llm webhooks remove 3
     """
+    from otel_llm.webhooks import service
+
     removed = service.remove_webhook(migrated_engine(ctx), _project(ctx), webhook_id)
     click.echo(f"Removed webhook {removed.id} ({output.safe(removed.url)}).")
 
 
 @webhooks.command("deliveries")
 @click.option("--webhook", "webhook_id", type=int, help="Only this webhook's deliveries.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, service.DELIVERY_LOG_LIMIT))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, DELIVERY_LOG_LIMIT))
 @output.JSON_OPTION
 @click.pass_context
 @_friendly
@@ -118,6 +125,8 @@ def deliveries(ctx, webhook_id, limit, as_json) -> None:
     Example:
       otel-llm webhooks deliveries --webhook 3 --limit 50
     """
+    from otel_llm.webhooks import service
+
     rows = service.list_deliveries(migrated_engine(ctx), _project(ctx), webhook_id, limit=limit)
     if as_json:
         return output.print_json([d.to_dict() for d in rows])

@@ -12,13 +12,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import click
 from otel_llm_server.cli.db import db_engine, run_maintenance
 from otel_llm_server.cli.errors import friendly
-from sqlalchemy import Engine
 
 from otel_llm.evaluation.errors import EvaluationError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 

@@ -49,3 +49,34 @@ def test_top_level_help_lists_every_command_without_importing_them():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "otel_llm_server.cli.main"
+
+
+# What a command's --help must not load: the database layer, the console, statistics, provider SDKs.
+# Each costs a user a visibly slow help (SQLAlchemy alone is about 0.2 s), and none is needed to
+# print the options.
+HEAVY = ("sqlalchemy", "alembic", "flask", "scipy", "openai", "anthropic")
+_GROUP_HELP = """
+import sys
+import click
+from click.testing import CliRunner
+from otel_llm_server.cli.main import main
+
+def helps(command, path):
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    if isinstance(command, click.Group):
+        for name in command.list_commands(click.Context(command)):
+            helps(command.get_command(click.Context(command), name), [*path, name])
+
+helps(main.get_command(click.Context(main), sys.argv[1]), [sys.argv[1]])
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2:]))))
+"""
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_group_and_command_help_load_no_database_layer(name):
+    """`otel-llm GROUP --help` and `otel-llm GROUP CMD --help`, in a fresh interpreter."""
+    result = subprocess.run(
+        [sys.executable, "-c", _GROUP_HELP, name, *HEAVY], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "", f"`otel-llm {name} … --help` imports {result.stdout.strip()}"

@@ -21,8 +21,8 @@ from typing import Any
 
 from otel_llm.datasets.errors import DatasetError, InvalidItem
 from otel_llm.datasets.model import DatasetItem, ItemSpec, validate_item
+from otel_llm.storage.vocabulary import DATASET_FORMATS as FORMATS
 
-FORMATS = ("jsonl", "csv")
 _KNOWN = {"messages", "input", "variables", "expected_output", "expected", "metadata"}
 _SOURCE = ("source_trace_id", "source_span_id")
 

@@ -18,9 +18,9 @@ from otel_llm.datasets.errors import DatasetError
 from otel_llm.datasets.model import DatasetVersion, ItemSpec, validate_item
 from otel_llm.providers.neutral import message_text
 from otel_llm.replay.diff import output_text
+from otel_llm.storage.vocabulary import MAX_DATASET_SPANS as MAX_SPANS
 from otel_llm.traces import SpanFilter, list_spans, span_view, spans_by_keys
 
-MAX_SPANS = 1000
 _PAGE = 200
 
 

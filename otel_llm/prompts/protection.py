@@ -26,10 +26,10 @@ from otel_llm.prompts.models import _jsonable
 from otel_llm.prompts.names import PRODUCTION, validate_label
 from otel_llm.storage.schema_webhooks import label_policies
 from otel_llm.storage.timeutil import as_utc, now_utc
+from otel_llm.storage.vocabulary import MOVER_ROLES
 
 OPERATOR_ROLE = "admin"
 """The role of a caller with database access (CLI, scripts): it may move every label."""
-MOVER_ROLES = ("editor", "admin")
 MAX_PROTECTED = 20
 
 

@@ -23,14 +23,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from sqlalchemy import Connection, bindparam, delete, update
+from typing import TYPE_CHECKING, Any
 
 from otel_llm import attributes as attrs
 from otel_llm.storage.foreign import provider_name
 from otel_llm.storage.normalize import SpanRecord
-from otel_llm.storage.schema import spans
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 _PROVIDER_NAMES = (attrs.GEN_AI_PROVIDER_NAME, attrs.GEN_AI_SYSTEM, "llm.provider", "llm.system")
@@ -102,6 +102,12 @@ def resolve(records: Sequence[SpanRecord], project: object) -> tuple[list[SpanRe
 def reparent_stored(connection: Connection, project_id: int, moves: Moves) -> None:
     """Delete the stored spans ``resolve`` found to be duplicates, and point stored children of
     dropped spans at the parents it chose."""
+    # SQLAlchemy here only: the span processor imports this module for provider_of and same_call,
+    # and an app's (or a command's) instrumentation must not load the database layer for them.
+    from sqlalchemy import bindparam, delete, update
+
+    from otel_llm.storage.schema import spans
+
     key = (spans.c.project_id == project_id, spans.c.trace_id == bindparam("b_trace"))
     if moves.stale:
         stale = delete(spans).where(*key, spans.c.span_id == bindparam("b_span"))

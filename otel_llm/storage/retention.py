@@ -21,11 +21,11 @@ from sqlalchemy import Engine, delete, func, select, update
 
 from otel_llm.storage.schema import projects, spans
 from otel_llm.storage.timeutil import now_utc
+from otel_llm.storage.vocabulary import DELETE_BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 
 MAX_RETENTION_DAYS = 36_500  # a hundred years: beyond that, keep forever says it better
-DELETE_BATCH_SIZE = 5_000  # about: spans sharing the last start time of a batch go with it
 
 
 class InvalidRetention(ValueError):

@@ -24,7 +24,6 @@ from otel_llm.storage import (  # noqa: F401  (imported to register their tables
     schema_webhooks,
 )
 from otel_llm.storage.schema_core import (
-    ROLES,
     SPAN_COLUMNS,
     BigIntId,
     JSONType,
@@ -33,6 +32,7 @@ from otel_llm.storage.schema_core import (
     projects,
     spans,
 )
+from otel_llm.storage.vocabulary import ROLES
 
 __all__ = [
     "metadata",

@@ -27,8 +27,6 @@ metadata = MetaData()
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
 
-ROLES = ("viewer", "editor", "admin")
-
 projects = Table(
     "projects",
     metadata,

@@ -37,9 +37,8 @@ from sqlalchemy import (
 )
 
 from otel_llm.storage.schema_core import BigIntId, JSONType, metadata
+from otel_llm.storage.vocabulary import DATA_TYPES, SCORE_SOURCES
 
-DATA_TYPES = ("numeric", "boolean", "categorical")
-SCORE_SOURCES = ("human", "api", "evaluator")
 USER_FEEDBACK = "user_feedback"  # the score feedback is stored as (otel_llm.feedback)
 
 score_configs = Table(

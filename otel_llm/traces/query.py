@@ -18,9 +18,8 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, t
 from otel_llm.scores import listing as score_listing
 from otel_llm.storage.schema import spans
 from otel_llm.storage.timeutil import as_utc
+from otel_llm.storage.vocabulary import SORTS, STATUSES
 
-SORTS = ("time", "duration", "cost")
-STATUSES = ("ok", "error")  # ok: no error recorded (OpenTelemetry OK or UNSET)
 MAX_LIMIT = 1000
 
 # What a list row carries: every promoted column; the JSON columns only come with get_span/trace_spans.

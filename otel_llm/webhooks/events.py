@@ -22,11 +22,8 @@ from otel_llm.prompts.dependents import referencing_prompts
 from otel_llm.storage.schema_core import projects
 from otel_llm.storage.schema_webhooks import webhook_deliveries, webhooks
 from otel_llm.storage.timeutil import now_utc
+from otel_llm.storage.vocabulary import LABEL_MOVED, VERSION_ARCHIVED, VERSION_CREATED
 
-VERSION_CREATED = "prompt.version_created"
-LABEL_MOVED = "prompt.label_moved"
-VERSION_ARCHIVED = "prompt.version_archived"
-EVENTS = (VERSION_CREATED, LABEL_MOVED, VERSION_ARCHIVED)
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 

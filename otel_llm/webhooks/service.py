@@ -19,13 +19,13 @@ from sqlalchemy import Engine, delete, insert, select
 from otel_llm.prompts.models import _jsonable
 from otel_llm.storage.schema_webhooks import webhook_deliveries, webhooks
 from otel_llm.storage.timeutil import as_utc, now_utc
+from otel_llm.storage.vocabulary import DELIVERY_LOG_LIMIT
 from otel_llm.webhooks.errors import WebhookError, WebhookNotFound
-from otel_llm.webhooks.events import EVENTS
+from otel_llm.storage.vocabulary import EVENTS
 from otel_llm.webhooks.urls import validate_url
 
 SECRET_PREFIX = "whsec_"
 MAX_WEBHOOKS = 20
-DELIVERY_LOG_LIMIT = 200
 
 
 @dataclass(frozen=True)

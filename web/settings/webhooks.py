@@ -16,7 +16,7 @@ from otel_llm_server.web.settings.views import bp
 
 from otel_llm.webhooks import service
 from otel_llm.webhooks.errors import WebhookError
-from otel_llm.webhooks.events import EVENTS
+from otel_llm.storage.vocabulary import EVENTS
 
 WEBHOOK_SCHEMA = {
     "type": "object",
