@@ -19,9 +19,8 @@ from sqlalchemy import Engine, delete, insert, select
 from otel_llm.prompts.models import _jsonable
 from otel_llm.storage.schema_webhooks import webhook_deliveries, webhooks
 from otel_llm.storage.timeutil import as_utc, now_utc
-from otel_llm.storage.vocabulary import DELIVERY_LOG_LIMIT
+from otel_llm.storage.vocabulary import DELIVERY_LOG_LIMIT, EVENTS
 from otel_llm.webhooks.errors import WebhookError, WebhookNotFound
-from otel_llm.storage.vocabulary import EVENTS
 from otel_llm.webhooks.urls import validate_url
 
 SECRET_PREFIX = "whsec_"

@@ -14,9 +14,9 @@ from otel_llm_server.web.openapi import api_doc
 from otel_llm_server.web.settings.api import api
 from otel_llm_server.web.settings.views import bp
 
+from otel_llm.storage.vocabulary import EVENTS
 from otel_llm.webhooks import service
 from otel_llm.webhooks.errors import WebhookError
-from otel_llm.storage.vocabulary import EVENTS
 
 WEBHOOK_SCHEMA = {
     "type": "object",
