@@ -26,12 +26,19 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, String, and_, case, cast, func, or_, select, union, union_all
+from sqlalchemy import Engine, Integer, String, and_, case, cast, func, or_, select, union, union_all
 
 from otel_llm.prompts import store
 from otel_llm.prompts.errors import InvalidInput
 from otel_llm.prompts.names import validate_name
 from otel_llm.storage.schema import spans
+from otel_llm.storage.schema_overview import (
+    BUCKETS_PER_E,
+    FIRST_BUCKET,
+    FLOOR_MS,
+    LAST_BUCKET,
+    overview_latency_edges,
+)
 from otel_llm.storage.schema_prompt_rollups import prompt_latency, prompt_rollups
 from otel_llm.storage.schema_prompts import prompt_versions
 from otel_llm.storage.schema_scores import USER_FEEDBACK
@@ -150,15 +157,7 @@ def _rolled_up(
     first, end = days
     totals: dict[int, _Totals] = defaultdict(_Totals)
     for row in rolled:
-        t = totals[row.version]
-        t.calls += int(row.calls)
-        t.errors += int(row.errors)
-        t.input_tokens += int(row.input_tokens)
-        t.input_n += int(row.input_n)
-        t.output_tokens += int(row.output_tokens)
-        t.output_n += int(row.output_n)
-        t.cost_usd += float(row.cost_usd)
-        t.cost_n += int(row.cost_n)
+        _add_calls(totals[row.version], row)
     for row in connection.execute(_rollup_latency(project_id, pid, name, first, end)):
         totals[row.version].latency[row.bucket] += int(row.n)
     edges = []  # the partial days at either end, from the spans
@@ -168,29 +167,54 @@ def _rolled_up(
         edges.append((_moment(end), until))
     for start, stop in edges:
         linked = _linked_spans(project_id, pid, name, start, stop)
-        for row in connection.execute(select(linked)):
-            _add_call(totals[row.version], row)
+        for row in connection.execute(_bucketed_stats(linked, connection.dialect.name)):
+            _add_calls(totals[row.version], row)
     return totals
+
+
+def _bucketed_stats(linked, dialect: str):
+    """Per version and latency bucket: the sums the rollups keep, computed in SQL (a partial day of
+    a busy prompt is many calls; this returns a few dozen rows per version)."""
+    duration = linked.c.duration_ms
+    if dialect == "postgresql":
+        bucket = func.least(
+            cast(func.floor(func.ln(func.greatest(duration, FLOOR_MS)) * BUCKETS_PER_E), Integer), LAST_BUCKET
+        )
+    else:  # SQLite builds may lack ln(): look the bucket up, as the triggers do
+        e = overview_latency_edges.c
+        lower = select(e.bucket).where(e.lower_ms <= duration).order_by(e.lower_ms.desc()).limit(1)
+        bucket = func.coalesce(lower.scalar_subquery(), FIRST_BUCKET)
+    bucket = bucket.label("bucket")
+    return select(
+        linked.c.version,
+        bucket,
+        func.count().label("calls"),
+        func.sum(case((linked.c.status_code == "ERROR", 1), else_=0)).label("errors"),
+        func.coalesce(func.sum(linked.c.input_tokens), 0).label("input_tokens"),
+        func.count(linked.c.input_tokens).label("input_n"),
+        func.coalesce(func.sum(linked.c.output_tokens), 0).label("output_tokens"),
+        func.count(linked.c.output_tokens).label("output_n"),
+        func.coalesce(func.sum(linked.c.cost_usd), 0).label("cost_usd"),
+        func.count(linked.c.cost_usd).label("cost_n"),
+    ).group_by(linked.c.version, bucket)
 
 
 def _moment(seconds: int | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def _add_call(t: _Totals, row) -> None:
-    t.calls += 1
-    t.errors += row.status_code == "ERROR"
-    if row.input_tokens is not None:
-        t.input_tokens += row.input_tokens
-        t.input_n += 1
-    if row.output_tokens is not None:
-        t.output_tokens += row.output_tokens
-        t.output_n += 1
-    if row.cost_usd is not None:
-        t.cost_usd += row.cost_usd
-        t.cost_n += 1
-    if row.duration_ms is not None:
-        t.latency[rollup.bucket_of(row.duration_ms)] += 1
+def _add_calls(t: _Totals, row) -> None:
+    """Add a row of sums (a rollup row, or a partial day's bucket from ``_bucketed_stats``)."""
+    t.calls += int(row.calls)
+    t.errors += int(row.errors)
+    t.input_tokens += int(row.input_tokens)
+    t.input_n += int(row.input_n)
+    t.output_tokens += int(row.output_tokens)
+    t.output_n += int(row.output_n)
+    t.cost_usd += float(row.cost_usd)
+    t.cost_n += int(row.cost_n)
+    if "bucket" in row._fields:
+        t.latency[row.bucket] += int(row.calls)
 
 
 def _rollup_links(table, project_id: int, pid: int, name: str, first: int | None, end: int | None):
