@@ -177,14 +177,14 @@ def _bucketed_stats(linked, dialect: str):
     a busy prompt is many calls; this returns a few dozen rows per version)."""
     duration = linked.c.duration_ms
     if dialect == "postgresql":
-        bucket = func.least(
+        expression = func.least(
             cast(func.floor(func.ln(func.greatest(duration, FLOOR_MS)) * BUCKETS_PER_E), Integer), LAST_BUCKET
         )
     else:  # SQLite builds may lack ln(): look the bucket up, as the triggers do
         e = overview_latency_edges.c
         lower = select(e.bucket).where(e.lower_ms <= duration).order_by(e.lower_ms.desc()).limit(1)
-        bucket = func.coalesce(lower.scalar_subquery(), FIRST_BUCKET)
-    bucket = bucket.label("bucket")
+        expression = func.coalesce(lower.scalar_subquery(), FIRST_BUCKET)
+    bucket = expression.label("bucket")
     return select(
         linked.c.version,
         bucket,
