@@ -60,7 +60,7 @@ def _rows(n: int, spread: int = SPREADS["spread"]) -> list[dict]:
         row.update(
             trace_id=uuid.uuid4().hex, span_id=uuid.uuid4().hex[:16], name=f"chat {model}", kind="CLIENT",
             start_time=start, end_time=start + timedelta(milliseconds=400), duration_ms=50.0 + (i * 37) % 5000,
-            status_code="ERROR" if i % 33 == 0 else "OK", is_llm=True, provider=provider, operation="chat",
+            status_code="ERROR" if i % 33 == 0 else "OK", is_llm=True, category="llm", provider=provider, operation="chat",
             request_model=model, input_tokens=100 + i % 50, output_tokens=200 + i % 70,
             cost_usd=0.0001 + (i % 100) * 1e-6, attributes={"gen_ai.system": provider},
             events=[], resource={"service.name": "bench"},
