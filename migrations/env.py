@@ -4,6 +4,7 @@ from alembic import context
 
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import metadata
+from otel_llm.storage.schema_core import postgres_options
 
 config = context.config
 
@@ -22,7 +23,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=postgres_options(metadata),  # autogenerate compares them too
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -1,5 +1,6 @@
 """Every `otel-llm` command answers --help with an example, as the brief promises."""
 
+import os
 import subprocess
 import sys
 
@@ -80,3 +81,25 @@ def test_group_and_command_help_load_no_database_layer(name):
         [sys.executable, "-c", _GROUP_HELP, name, *HEAVY], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "", f"`otel-llm {name} … --help` imports {result.stdout.strip()}"
+
+
+_READ = """
+import sys
+from otel_llm_server.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("sqlalchemy.dialects.postgresql" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("command", ["traces list", "prompts list", "experiments list", "projects list"])
+def test_read_commands_on_sqlite_do_not_load_the_postgres_dialect(command, tmp_path):
+    """~20 ms of every read command's start: the schema keeps Postgres-only index options and JSONB
+    until a Postgres connection or a schema comparison needs them."""
+    env = {**os.environ, "OTEL_LLM_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    result = subprocess.run(
+        [sys.executable, "-c", _READ, *command.split()], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stdout + result.stderr

@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 from otel_llm.storage import migrate
 from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import metadata
+from otel_llm.storage.schema_core import postgres_options
 
 
 def test_upgrade_then_downgrade_round_trip(empty_db_url):
@@ -26,7 +27,7 @@ def test_upgrade_then_downgrade_round_trip(empty_db_url):
 
 def test_head_matches_schema_module(db_url):
     with get_engine(db_url).connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), postgres_options(metadata))
     assert diff == [], f"migrations and otel_llm/storage/schema*.py disagree: {diff}"
 
 

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from otel_llm.prompts.errors import PromptNotFound
+from otel_llm.storage.db import insert_ignore
 from otel_llm.storage.schema_prompts import prompts
 
 
@@ -52,7 +51,7 @@ def locked_prompt(
     with write_transaction(engine) as connection:
         prompt_id = _lock_row(connection, project_id, name)
         if prompt_id is None and create:
-            connection.execute(_insert_ignore(connection).values(project_id=project_id, name=name))
+            connection.execute(insert_ignore(connection, prompts).values(project_id=project_id, name=name))
             prompt_id = _lock_row(connection, project_id, name)
         if prompt_id is None:
             raise PromptNotFound(
@@ -66,9 +65,3 @@ def _lock_row(connection: Connection, project_id: int, name: str) -> int | None:
     if connection.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return connection.execute(stmt).scalar()
-
-
-def _insert_ignore(connection: Connection):
-    if connection.dialect.name == "postgresql":
-        return pg_insert(prompts).on_conflict_do_nothing()
-    return sqlite_insert(prompts).on_conflict_do_nothing()

@@ -21,7 +21,7 @@ from typing import Any
 
 from psycopg.errors import UniqueViolation
 from psycopg.types.json import set_json_dumps
-from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Text, TypeDecorator
 
 from otel_llm.storage import jsoncodec
 from otel_llm.storage.schema import SPAN_COLUMNS, spans
@@ -48,6 +48,8 @@ def copy_types() -> list[str]:
 
 
 def _pg_type(sql_type) -> str:
+    if isinstance(sql_type, TypeDecorator):  # schema_core's JSON type: JSON, JSONB on Postgres
+        sql_type = sql_type.impl_instance
     checks = ((JSON, "jsonb"), (Boolean, "bool"), (DateTime, "timestamptz"), (Float, "float8"))
     for kind, name in checks:
         if isinstance(sql_type, kind):

@@ -3,7 +3,10 @@
 
 The core tables (projects, API keys, spans) live in ``schema_core``; each area keeps its tables in
 its own module on the same metadata. Importing them here registers them, so ``metadata`` always
-describes the whole database.
+describes the whole database — but for indexes' Postgres-only options (partial ``WHERE``,
+``INCLUDE``), which ``schema_core.postgres_options`` applies before a comparison with a database
+(tests, Alembic autogenerate): declaring them at import would load SQLAlchemy's Postgres dialect
+in every command.
 """
 
 from __future__ import annotations

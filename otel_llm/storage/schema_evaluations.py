@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
 )
 
-from otel_llm.storage.schema_core import BigIntId, JSONType, metadata
+from otel_llm.storage.schema_core import BigIntId, JSONType, index, metadata
 
 RUN_STATUSES = ("running", "completed", "interrupted", "cost_cap")
 RESUMABLE = ("running", "interrupted", "cost_cap")
@@ -86,13 +86,13 @@ eval_run_results = Table(
     Column("span_id", String(16)),  # the judge call's span
     UniqueConstraint("run_item_id", "evaluator", name="uq_eval_run_results_key"),
     # Covering on Postgres: a run's aggregate reads the index alone, then each score by primary key.
-    Index(
+    index(
         "ix_eval_run_results_run",
         "run_id",
         "evaluator",
         "variant",
         "item_id",
-        postgresql_include=["score_id", "error", "cost_usd"],
+        postgresql={"include": ["score_id", "error", "cost_usd"]},
     ),
 )
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 
-from otel_llm.storage.schema_core import metadata, spans
+from otel_llm.storage.schema_core import index, metadata, spans
 
 EXPERIMENT_STATUSES = ("draft", "running", "stopped", "completed")
 
@@ -42,14 +42,13 @@ EXPERIMENT_STATUSES = ("draft", "running", "stopped", "completed")
 # experiments cost no index write.
 RESULTS_INCLUDE = ("status_code", "is_llm", "cost_usd", "input_tokens", "output_tokens", "span_id")
 _TAGGED = text("experiment IS NOT NULL")
-Index(
+index(
     "ix_spans_experiment_results",
     spans.c.project_id,
     spans.c.experiment,
     spans.c.variant,
     spans.c.duration_ms,
-    postgresql_include=list(RESULTS_INCLUDE),
-    postgresql_where=_TAGGED,
+    postgresql={"include": list(RESULTS_INCLUDE), "where": _TAGGED},
     sqlite_where=_TAGGED,
 )
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
 )
 
-from otel_llm.storage.schema_core import metadata, spans
+from otel_llm.storage.schema_core import index, metadata, spans
 
 # Latency buckets: a duration d (ms) is counted in bucket floor(ln(max(d, 0.01)) · 10), which holds
 # [e^(b/10), e^((b+1)/10)): each bucket ≈ 10.5 % wider than the one before.
@@ -95,4 +95,4 @@ SORT_INDEXES = {  # name → sort key
     "ix_spans_llm_cost_asc": func.coalesce(spans.c.cost_usd, literal_column("1000000000000000000.0")),
 }
 for _name, _sort_key in SORT_INDEXES.items():
-    Index(_name, spans.c.project_id, _sort_key, spans.c.trace_id, spans.c.span_id, postgresql_where=_LLM)
+    index(_name, spans.c.project_id, _sort_key, spans.c.trace_id, spans.c.span_id, postgresql={"where": _LLM})

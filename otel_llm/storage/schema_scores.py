@@ -36,7 +36,7 @@ from sqlalchemy import (
     text,
 )
 
-from otel_llm.storage.schema_core import BigIntId, JSONType, metadata
+from otel_llm.storage.schema_core import BigIntId, JSONType, index, metadata
 from otel_llm.storage.vocabulary import DATA_TYPES, SCORE_SOURCES
 
 USER_FEEDBACK = "user_feedback"  # the score feedback is stored as (otel_llm.feedback)
@@ -80,18 +80,23 @@ scores = Table(
     Column("eval_run_id", BigIntId),
     Column("details", JSONType),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index(
+    index(
         "ix_scores_project_span",
         "project_id",
         "span_id",
         "name",
-        postgresql_where=_ON_SPAN,
+        postgresql={"where": _ON_SPAN},
         sqlite_where=_ON_SPAN,
     ),
     Index("ix_scores_project_trace", "project_id", "trace_id", "name"),
     Index("ix_scores_project_name", "project_id", "name", "value"),
-    Index(
-        "ix_scores_eval_run", "eval_run_id", "name", "value", postgresql_where=_ON_RUN, sqlite_where=_ON_RUN
+    index(
+        "ix_scores_eval_run",
+        "eval_run_id",
+        "name",
+        "value",
+        postgresql={"where": _ON_RUN},
+        sqlite_where=_ON_RUN,
     ),
 )
 

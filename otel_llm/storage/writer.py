@@ -11,13 +11,11 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Engine, select
 
 from otel_llm.pricing import PricingTable
 from otel_llm.pricing.custom import table_for as project_pricing
-from otel_llm.storage import dedup
+from otel_llm.storage import db, dedup
 from otel_llm.storage.errors import is_data_error
 from otel_llm.storage.normalize import SpanRecord, to_row
 from otel_llm.storage.schema import projects, spans
@@ -43,21 +41,12 @@ def ensure_project(connection: Connection, name: str) -> int:
         if found is not None:
             _project_ids[key] = found
             return found
-        connection.execute(_insert_ignore(connection, projects).values(name=name))
+        connection.execute(db.insert_ignore(connection, projects).values(name=name))
         return connection.execute(select(projects.c.id).where(projects.c.name == name)).scalar_one()
 
 
 def forget_project_cache() -> None:
     _project_ids.clear()
-
-
-def _insert_ignore(connection: Connection, table):
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite_insert(table).on_conflict_do_nothing()
-    return insert(table)
 
 
 def insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
@@ -69,7 +58,7 @@ def insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
         from otel_llm.storage import pg_copy
 
         return pg_copy.copy_rows(connection, rows)
-    result = connection.execute(_insert_ignore(connection, spans), list(rows))
+    result = connection.execute(db.insert_ignore(connection, spans), list(rows))
     return max(result.rowcount, 0)
 
 
