@@ -90,6 +90,7 @@ def test_refusals_follow_the_specification(pg_url, tmp_path):
         response = ExportTraceServiceResponse.FromString(partial.content)
         assert response.partial_success.rejected_spans == 2
         assert "trace_id" in response.partial_success.error_message
+        assert "the database refused 1 span(s)" in collector.log.read_text()  # the operator is told too
 
         health = httpx.get(f"{collector.base_url}/healthz")
         assert health.status_code == 200 and health.json()["status"] == "ok"

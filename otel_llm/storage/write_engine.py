@@ -302,8 +302,12 @@ class WriteEngine:
         if not refused:
             return
         self.stats["refused_spans"] += len(refused)
-        if self.dead_letter_refused and self.spool is not None:
+        if self.dead_letter_refused and self.spool is not None:  # the spool logs where it keeps them
             self.spool.reject((target, [r for r, _ in refused]), Rejected(refused[0][1]))
+        else:  # the client is told (OTLP partial success); the operator is told here
+            logger.warning(
+                "%s: the database refused %d span(s): %s", self.log_prefix, len(refused), refused[0][1]
+            )
 
     def _write_each(self, target: Any, records: list[SpanRecord]) -> list[tuple[SpanRecord, str]]:
         """Write ``records``, bisecting around spans the database refuses; returns those (with
