@@ -79,6 +79,35 @@ def current(ctx: click.Context) -> None:
 
 
 @db.command()
+@click.pass_context
+def citus(ctx: click.Context) -> None:
+    """Make the rollup triggers runnable on Citus (after distributing the tables).
+
+    Replaces each trigger function that reads a transition table with a variant that reads it into
+    jsonb first (Citus cannot join a transition table with a distributed table). Safe to run again;
+    run it again after every `otel-llm db upgrade`. See docs/deployment.md, "Citus".
+
+    \b
+    Example:
+      otel-llm db citus
+    """
+    from otel_llm.storage import citus as citus_storage
+
+    engine = db_engine(ctx)
+    try:
+        rewritten = citus_storage.install_variants(engine)
+    except citus_storage.CitusMissing as exc:
+        raise click.ClickException(f"{exc}; `otel-llm db citus` is only for a Citus coordinator.") from exc
+    except citus_storage.CitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for r in rewritten:
+        state = "rewritten" if r.changed else "already the Citus variant"
+        click.echo(f"{r.function} (trigger on {r.table}, reads {', '.join(r.transition_tables)}): {state}.")
+    if not any(r.changed for r in rewritten):
+        click.echo("Nothing to change.")
+
+
+@db.command()
 @click.option(
     "--batch-size",
     default=DELETE_BATCH_SIZE,

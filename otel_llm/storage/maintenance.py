@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-from otel_llm.storage import partitions, retention
+from otel_llm.storage import citus, partitions, retention
 from otel_llm.storage.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ def _ddl(engine: Engine, step: Callable[[Connection], list[str]]) -> list[str]:
     try:
         with engine.begin() as connection:
             connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            if citus.citus_installed(connection):  # one connection per node, else a distributed deadlock
+                connection.execute(text("SET LOCAL citus.multi_shard_modify_mode TO sequential"))
             return step(connection)
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
