@@ -10,7 +10,8 @@
    earlier the same UTC day, so that they share the current daily partition with the collector's
    spans — the worst case for partitioning: one day holding all 10M (an app averaging ~115 calls a
    second). The collector is not used for these (it would take ~15 minutes more and measure nothing
-   new).
+   new). ``--filler-days N`` spreads them over the N days before today instead (a table that grew
+   over N days: today's partition then holds only the collector's spans).
 3. ``last``: another million through the collector, into the full table.
 
 Printed: both rates, their ratio (goal ≥ 0.80), the size of ``spans`` and its indexes, the
@@ -19,6 +20,7 @@ dropped here.
 
 usage: .venv/bin/python bench/soak.py [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
        [--total 10000000] [--million 1000000] [--workers 2] [--clients 4] [--threads 4]
+       [--filler-days 0]
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ SELECT %(project)s, md5(i::text || 'soak'), substr(md5(i::text || 'span'), 1, 16
        jsonb_build_object('gen_ai.input.messages', repeat('x', 900)), '[]'::jsonb,
        '{"service.name": "bench-app"}'::jsonb, 'bench-app'
 FROM generate_series(%(first)s::bigint, %(last)s) AS i
-CROSS JOIN LATERAL (SELECT %(day_start)s::timestamptz + (i %% %(seconds)s) * interval '1 second' AS start) t
+CROSS JOIN LATERAL (SELECT CASE WHEN %(days)s = 0
+    THEN %(day_start)s::timestamptz + (i %% %(seconds)s) * interval '1 second'
+    ELSE %(day_start)s::timestamptz - (1 + i %% %(days)s) * interval '1 day' + (i * 7919 %% 86400) * interval '1 second'
+    END AS start) t
 """
 
 
@@ -67,8 +72,9 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def fill(dsn: str, project: int, n: int) -> float:
-    """Insert ``n`` spans earlier today (UTC), server-side; returns seconds taken."""
+def fill(dsn: str, project: int, n: int, days: int = 0) -> float:
+    """Insert ``n`` spans earlier today (UTC), or spread over the ``days`` days before today,
+    server-side; returns seconds taken."""
     began = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
         day_start, now = conn.execute("SELECT date_trunc('day', now() AT TIME ZONE 'UTC'), now()").fetchone()
@@ -80,6 +86,7 @@ def fill(dsn: str, project: int, n: int) -> float:
                 "last": min(n, first + SLICE) - 1,
                 "day_start": f"{day_start.isoformat()}+00",
                 "seconds": seconds,
+                "days": days,
             }
             conn.execute(FILLER_SQL, params)
             print(
@@ -116,6 +123,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument(
+        "--filler-days",
+        type=int,
+        default=0,
+        help="0: the filler shares today's partition (worst case); N: spread over the N days before",
+    )
     a = ap.parse_args()
     report: dict = {"load_before": os.getloadavg()}
     with scratch_database(a.dsn) as dsn:
@@ -135,8 +148,9 @@ def main() -> None:
             print(f"first {a.million:,}: {first:,.0f} spans/s", file=sys.stderr)
             del bodies
             report["filler"] = {
+                "days": a.filler_days,
                 "spans": a.total - 2 * a.million,
-                "seconds": round(fill(dsn, project.id, a.total - 2 * a.million)),
+                "seconds": round(fill(dsn, project.id, a.total - 2 * a.million, a.filler_days)),
             }
             bodies = make_bodies(a.million, seed=2)
             last, _, statuses = drive(port, token, dsn, bodies, a.million, a.clients, a.threads)
