@@ -30,6 +30,7 @@ import json
 import os
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import collector, collector_pids, drive, make_bodies, scratch_database  # noqa: E402
 
 from otel_llm.accounts import create_key, create_project  # noqa: E402
-from otel_llm.storage import db, migrate  # noqa: E402
+from otel_llm.storage import db, migrate, partitions  # noqa: E402
 
 SLICE = 1_000_000
 FILLER_SQL = """
@@ -76,6 +77,15 @@ def fill(dsn: str, project: int, n: int, days: int = 0) -> float:
     """Insert ``n`` spans earlier today (UTC), or spread over the ``days`` days before today,
     server-side; returns seconds taken."""
     began = time.perf_counter()
+    if days:  # as the maintenance step would have made them while the table grew
+        engine = db.get_engine(dsn)
+        with engine.begin() as connection:
+            existing = partitions.daily_partitions(connection)
+            today = datetime.now(UTC).date()
+            for back in range(1, days + 1):
+                if today - timedelta(days=back) not in existing:
+                    partitions.create_partition(connection, today - timedelta(days=back))
+        db.dispose_all()
     with psycopg.connect(dsn, autocommit=True) as conn:
         day_start, now = conn.execute("SELECT date_trunc('day', now() AT TIME ZONE 'UTC'), now()").fetchone()
         seconds = max(60, int((now.replace(tzinfo=None) - day_start).total_seconds()) - 60)
