@@ -10,8 +10,8 @@
    earlier the same UTC day, so that they share the current daily partition with the collector's
    spans — the worst case for partitioning: one day holding all 10M (an app averaging ~115 calls a
    second). The collector is not used for these (it would take ~15 minutes more and measure nothing
-   new). ``--filler-days N`` spreads them over the N days before today instead (a table that grew
-   over N days: today's partition then holds only the collector's spans).
+   new). ``--filler-days N`` spreads them evenly over the N days before today instead, in time
+   order (a table that grew over N days: today's partition then holds only the collector's spans).
 3. ``last``: another million through the collector, into the full table.
 
 Printed: both rates, their ratio (goal ≥ 0.80), the size of ``spans`` and its indexes, the
@@ -55,7 +55,8 @@ SELECT %(project)s, md5(i::text || 'soak'), substr(md5(i::text || 'span'), 1, 16
 FROM generate_series(%(first)s::bigint, %(last)s) AS i
 CROSS JOIN LATERAL (SELECT CASE WHEN %(days)s = 0
     THEN %(day_start)s::timestamptz + (i %% %(seconds)s) * interval '1 second'
-    ELSE %(day_start)s::timestamptz - (1 + i %% %(days)s) * interval '1 day' + (i * 7919 %% 86400) * interval '1 second'
+    ELSE %(day_start)s::timestamptz - %(days)s * interval '1 day'
+         + (i::float8 / %(total)s) * (%(days)s * interval '1 day')
     END AS start) t
 """
 
@@ -97,6 +98,7 @@ def fill(dsn: str, project: int, n: int, days: int = 0) -> float:
                 "day_start": f"{day_start.isoformat()}+00",
                 "seconds": seconds,
                 "days": days,
+                "total": n,
             }
             conn.execute(FILLER_SQL, params)
             print(
