@@ -150,28 +150,26 @@ def main() -> None:
         _, token = create_key(engine, "bench", "editor")
         db.dispose_all()
         with collector(dsn, a.workers) as (port, pid):
-            bodies = make_bodies(a.million, seed=1)
-            first, _, statuses = drive(port, token, dsn, bodies, a.million, a.clients, a.threads)
-            report["first"] = {
-                "spans_per_s": round(first),
-                "collector_rss_mb": round(rss_mb(pid)),
-                "statuses": statuses,
-            }
-            print(f"first {a.million:,}: {first:,.0f} spans/s", file=sys.stderr)
-            del bodies
+
+            def measured(label: str, seed: int) -> float:
+                """Send a million spans through the collector; their rate, reported as ``label``."""
+                bodies = make_bodies(a.million, seed=seed)
+                rate, _, statuses = drive(port, token, dsn, bodies, a.million, a.clients, a.threads)
+                report[label] = {
+                    "spans_per_s": round(rate),
+                    "collector_rss_mb": round(rss_mb(pid)),
+                    "statuses": statuses,
+                }
+                print(f"{label} {a.million:,}: {rate:,.0f} spans/s", file=sys.stderr)
+                return rate
+
+            first = measured("first", seed=1)
             report["filler"] = {
                 "days": a.filler_days,
                 "spans": a.total - 2 * a.million,
                 "seconds": round(fill(dsn, project.id, a.total - 2 * a.million, a.filler_days)),
             }
-            bodies = make_bodies(a.million, seed=2)
-            last, _, statuses = drive(port, token, dsn, bodies, a.million, a.clients, a.threads)
-            report["last"] = {
-                "spans_per_s": round(last),
-                "collector_rss_mb": round(rss_mb(pid)),
-                "statuses": statuses,
-            }
-            print(f"last {a.million:,}: {last:,.0f} spans/s", file=sys.stderr)
+            last = measured("last", seed=2)
         report["last_over_first"] = round(last / first, 3)
         report["table"] = sizes(dsn)
     report["load_after"] = os.getloadavg()

@@ -22,6 +22,7 @@ from otel_llm.storage.db import get_engine
 from otel_llm.storage.schema import SPAN_COLUMNS, spans
 from otel_llm.storage.schema_prompt_rollups import prompt_latency, prompt_rollups
 from otel_llm.traces import rollup
+from tests.test_overview_rollups import _store
 
 NOW = datetime.now(UTC)
 TEMPLATES = ("You are terse.", "Be kind to {{customer}}.", "Answer in French.")
@@ -62,13 +63,6 @@ def _rows(project_id: int, hashes: list[str], n: int, seed: int) -> list[dict]:
                 row.update(system_prompt_hash=unique)  # no version can claim it: not rolled up
         rows.append(row)
     return rows
-
-
-def _store(url: str, rows: list[dict]) -> None:
-    engine = get_engine(url)
-    for i in range(0, len(rows), 97):
-        with engine.begin() as connection:
-            writer.insert_rows(connection, rows[i : i + 97])
 
 
 def _assert_same(url: str, project_id: int, monkeypatch, since=None, until=None) -> None:
